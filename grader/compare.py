@@ -1,0 +1,157 @@
+"""Comparing a student's outcome with the reference's, and naming the difference.
+
+Everything compared here came out of ``grader.wire`` (or a probe's ``describe``),
+so tensors are plain ``torch.Tensor`` objects built by the judge. Tolerances
+come from ``grader.numerics``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from grader.feedback import Feedback
+from grader.numerics import tolerance
+
+
+def expect_type(got: dict, expected: str, what: str, fix: str) -> None:
+    """``got`` (a ``describe`` record) must be of type ``expected``, exactly."""
+    if got["type"] != expected:
+        shown = got.get("repr") or _short(got)
+        raise Feedback(f"{what} should be a {expected}, but it is a {got['type']}{shown}.", None, fix)
+
+
+def _short(info: dict) -> str:
+    if "value" in info:
+        return f" ({info['value']!r})"
+    if "shape" in info:
+        return f" (shape {tuple(info['shape'])}, dtype {info['dtype']}, device {info['device']})"
+    return ""
+
+
+def close(got, want, device: str = "cpu", steps: int = 1) -> bool:
+    """Do two tensors agree within the tolerance for their dtype and device?"""
+    import torch
+
+    if got.shape != want.shape or got.dtype != want.dtype:
+        return False
+    tol = tolerance(want.dtype, device, steps)
+    return bool(torch.allclose(got, want, rtol=tol.rtol, atol=tol.atol, equal_nan=False))
+
+
+def gap(got, want) -> str:
+    """Where two same-shape tensors differ most, in words."""
+    import torch
+
+    diff = (got.double() - want.double()).abs()
+    if diff.numel() == 0:
+        return "they are empty"
+    if not torch.isfinite(got).all():
+        bad = (~torch.isfinite(got)).sum().item()
+        return f"{bad} of {got.numel()} values are NaN or infinite"
+    flat = int(diff.argmax())
+    index = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), got.shape)) if got.dim() else ()
+    return (f"largest difference {diff.max().item():.3g} at index {list(index)} "
+            f"(yours {got.reshape(-1)[flat].item():.6g}, expected {want.reshape(-1)[flat].item():.6g})")
+
+
+def expect_close(got, want, what: str, fix: str, *, device: str = "cpu", steps: int = 1) -> None:
+    """Tensor ``got`` must match ``want`` in shape, dtype and values."""
+    if got.shape != want.shape:
+        raise Feedback(f"{what} has shape {tuple(got.shape)}; expected {tuple(want.shape)}.", None, fix)
+    if got.dtype != want.dtype:
+        raise Feedback(f"{what} has dtype {got.dtype}; expected {want.dtype}.", None, fix)
+    if not close(got, want, device, steps):
+        raise Feedback(f"{what} is not what it should be.", gap(got, want), fix)
+
+
+def expect_number(got: float, want: float, what: str, fix: str, *, rtol=1e-4, atol=1e-6) -> None:
+    if not (math.isfinite(got) and abs(got - want) <= atol + rtol * abs(want)):
+        raise Feedback(f"{what} is {got:.6g}; expected {want:.6g}.", None, fix)
+
+
+def step_scale(before: dict, got: dict, want: dict) -> float | None:
+    """How many times the expected update the student's update is, if it is a multiple at all.
+
+    ``before``, ``got`` and ``want`` map parameter names to tensors. The update is
+    ``after - before``; the answer is the least-squares ``k`` with
+    ``got - before ≈ k · (want - before)``, or None when no single ``k`` explains it.
+    """
+    import torch
+
+    names = [n for n in want if want[n] is not None and got.get(n) is not None]
+    if not names:
+        return None
+    d_got = torch.cat([(got[n].double() - before[n].double()).reshape(-1) for n in names])
+    d_want = torch.cat([(want[n].double() - before[n].double()).reshape(-1) for n in names])
+    norm = d_want.dot(d_want).item()
+    if norm == 0 or not torch.isfinite(d_got).all():
+        return None
+    k = d_got.dot(d_want).item() / norm
+    residual = (d_got - k * d_want).norm().item() / math.sqrt(norm)
+    return k if residual < 1e-3 * max(1.0, abs(k)) else None
+
+
+def describe_scale(k: float | None) -> str | None:
+    """A sentence naming the mistake a step ``k`` times the expected one points to."""
+    if k is None:
+        return None
+    if abs(k) < 1e-6:
+        return ("The parameters did not change at all: no update reached them.")
+    if abs(k + 1) < 1e-3:
+        return ("Your update is −1× the expected one: that is gradient ascent, a step uphill that "
+                "makes the loss worse. Gradient descent subtracts: p ← p − lr·grad.")
+    if k < 0:
+        return (f"Your update is {k:.3g}× the expected one: it points uphill (the sign is wrong) "
+                "and its size is off too.")
+    if abs(k - 1) < 1e-3:
+        return None
+    return (f"Your update is {k:.3g}× the expected one: it points the right way (downhill) but "
+            "its size is wrong. Scale the gradient by the learning rate exactly once.")
+
+
+def changed(before: dict, after: dict) -> list[str]:
+    """Names of the tensors that differ between two ``{name: tensor}`` maps."""
+    import torch
+
+    return [n for n in before if before[n] is not None and after.get(n) is not None
+            and not torch.equal(before[n], after[n])]
+
+
+def mismatched(got: dict, want: dict, device: str = "cpu", steps: int = 1) -> list[str]:
+    """Names whose tensors differ (or are missing) between two ``{name: tensor}`` maps."""
+    bad = []
+    for name, w in want.items():
+        g = got.get(name) if isinstance(got, dict) else None
+        if w is None and g is None:
+            continue
+        if w is None or g is None or not close(g, w, device, steps):
+            bad.append(name)
+    return bad
+
+
+def evidence(got: dict, want: dict, names: list[str], label: str = "parameter") -> str:
+    """One line per differing tensor (at most three), for Feedback."""
+    lines = []
+    for name in names[:3]:
+        g, w = got.get(name), want.get(name)
+        if g is None or w is None:
+            lines.append(f"{label} {name!r}: yours is {'missing' if g is None else 'set'}, expected "
+                         f"{'none' if w is None else 'a tensor'}")
+        elif g.shape != w.shape:
+            lines.append(f"{label} {name!r}: shape {tuple(g.shape)}, expected {tuple(w.shape)}")
+        else:
+            lines.append(f"{label} {name!r}: {gap(g, w)}")
+    if len(names) > 3:
+        lines.append(f"… and {len(names) - 3} more")
+    return "\n".join(lines)
+
+
+def learning_rate_clue(k: float | None, lr: float) -> str | None:
+    """Name the learning-rate slip a step ``k`` times too big points to."""
+    if k is None or lr in (0, 1):
+        return None
+    if abs(k - 1 / lr) < 1e-3 * abs(1 / lr):
+        return f"That is 1/lr: the step used the raw gradient, without multiplying by the learning rate ({lr})."
+    if abs(k - lr) < 1e-3 * abs(lr):
+        return f"That is lr× too small: the learning rate ({lr}) was applied twice (lr²·grad)."
+    return None

@@ -1,0 +1,155 @@
+"""course.toml: the exercises, their functions and points, and the course defaults."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+COURSE_FILE = "course.toml"
+
+
+class CourseError(click.ClickException):
+    """course.toml is missing or says something the grader cannot use."""
+
+
+class UnknownExercise(click.UsageError):
+    """An exercise id that course.toml does not list (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise as course.toml declares it."""
+
+    id: str
+    """The id students type: ``exercise-3``."""
+    title: str
+    """A short human title."""
+    file: str
+    """The file name students edit, inside ``exercises/``: ``exercise_3.py``."""
+    functions: tuple[str, ...]
+    """The functions the file must define."""
+    points: int
+    """The most this exercise can score (the sum of its checks' points)."""
+    timeout: float
+    """Seconds one check may run."""
+
+    @property
+    def stem(self) -> str:
+        """``exercise_3``: the file name without its extension."""
+        return Path(self.file).stem
+
+    @property
+    def check_module(self) -> str:
+        """The file in ``grader/checks`` holding this exercise's checks."""
+        return f"test_{self.stem}.py"
+
+
+@dataclass(frozen=True)
+class Course:
+    """A course: its root folder, defaults and exercises in order."""
+
+    root: Path
+    """The folder holding course.toml."""
+    title: str
+    """The course title."""
+    timeout: float
+    """Default seconds per check."""
+    memory_mb: int
+    """Default memory limit of a worker, in MB."""
+    output_limit: int
+    """Bytes a worker may print before it is stopped."""
+    mistakes: Path | None
+    """The corpus of mistaken submissions, if the course has one."""
+    exercises: tuple[Exercise, ...]
+    """The exercises, in course order."""
+
+    @property
+    def exercises_dir(self) -> Path:
+        return self.root / "exercises"
+
+    @property
+    def solutions_dir(self) -> Path:
+        return self.root / "solutions"
+
+    def exercise(self, exercise_id: str) -> Exercise:
+        """The exercise called ``exercise_id``; a usage error naming the known ones otherwise."""
+        for exercise in self.exercises:
+            if exercise.id == exercise_id:
+                return exercise
+        known = ", ".join(e.id for e in self.exercises)
+        raise UnknownExercise(f"{exercise_id} is not in {COURSE_FILE}; known: {known}")
+
+    @property
+    def max_points(self) -> int:
+        return sum(e.points for e in self.exercises)
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` (default: cwd) that holds course.toml."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / COURSE_FILE).is_file():
+            return folder
+    raise CourseError(
+        f"no {COURSE_FILE} in {here} or any folder above it: "
+        "run grade from inside the course folder (the one you downloaded or cloned)"
+    )
+
+
+def load(root: Path | None = None) -> Course:
+    """Read course.toml from ``root`` (default: found from the cwd)."""
+    root = find_root() if root is None else Path(root).resolve()
+    path = root / COURSE_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CourseError(f"{path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CourseError(f"{path} is not valid TOML: {exc}") from None
+    return _parse(root, path, data)
+
+
+def _parse(root: Path, path: Path, data: dict) -> Course:
+    defaults = data.get("course", {})
+
+    def number(table: dict, key: str, default, where: str):
+        value = table.get(key, default)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+            raise CourseError(f"{path}: {where}.{key} must be a positive number, not {value!r}")
+        return value
+
+    timeout = float(number(defaults, "timeout", 30, "[course]"))
+    exercises = []
+    for index, table in enumerate(data.get("exercise", [])):
+        where = f"[[exercise]] #{index + 1}"
+        missing = [k for k in ("id", "title", "file", "functions", "points") if k not in table]
+        if missing:
+            raise CourseError(f"{path}: {where} lacks {', '.join(missing)}")
+        exercises.append(
+            Exercise(
+                id=table["id"],
+                title=table["title"],
+                file=table["file"],
+                functions=tuple(table["functions"]),
+                points=int(number(table, "points", None, where)),
+                timeout=float(number(table, "timeout", timeout, where)),
+            )
+        )
+    if not exercises:
+        raise CourseError(f"{path} lists no [[exercise]]")
+    ids = [e.id for e in exercises]
+    if len(set(ids)) != len(ids):
+        raise CourseError(f"{path}: exercise ids repeat: {ids}")
+    mistakes = defaults.get("mistakes")
+    return Course(
+        root=root,
+        title=defaults.get("title", root.name),
+        timeout=timeout,
+        memory_mb=int(number(defaults, "memory", 2048, "[course]")),
+        output_limit=int(number(defaults, "output", 1 << 20, "[course]")),
+        mistakes=root / mistakes if mistakes else None,
+        exercises=tuple(exercises),
+    )

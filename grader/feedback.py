@@ -1,0 +1,144 @@
+"""Feedback a learner can act on: what went wrong, the evidence, what to change.
+
+Checks raise ``Feedback``; ``worker_problem`` turns whatever stopped a worker
+(an exception in the student's code, a timeout, a crash) into one.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+
+from grader.zygote import CRASHED, EXITED, LOST, MEMORY, OUTPUT, TIMEOUT, WorkerReply
+
+
+class Feedback(AssertionError):
+    """A check failed for a reason the student can fix."""
+
+    def __init__(self, what: str, evidence: str | None = None, fix: str | None = None):
+        self.what, self.evidence, self.fix = what, evidence, fix
+        super().__init__(self.text)
+
+    @property
+    def text(self) -> str:
+        parts = [self.what.strip()]
+        if self.evidence:
+            parts.append(self.evidence.rstrip())
+        if self.fix:
+            parts.append(f"What to change: {self.fix.strip()}")
+        return "\n".join(parts)
+
+
+class NotImplementedYet(Feedback):
+    """The function is still the stub."""
+
+
+# Messages PyTorch and Python give for the mistakes this lesson is about, and what to do.
+HINTS = [
+    (r"leaf Variable that requires grad is being used in an in-place operation",
+     "Autograd was recording your update as if it were part of the model's computation. "
+     "Change parameters inside `with torch.no_grad():` (or through `p.data`)."),
+    (r"unsupported operand type\(s\) for .*NoneType|'NoneType' object has no attribute",
+     "Some parameter has `.grad` equal to None: it is frozen (requires_grad=False) or the loss "
+     "did not use it. Skip parameters whose `.grad` is None."),
+    (r"Trying to backward through the graph a second time",
+     "Each forward pass builds a graph that backward() uses once. Run a new forward pass "
+     "(model(inputs) and loss_fn) before every backward()."),
+    (r"does not require grad and does not have a grad_fn",
+     "The loss was computed without gradient tracking (under torch.no_grad(), or from "
+     "detached values), so backward() has nothing to trace back through."),
+    (r"grad can be implicitly created only for scalar outputs",
+     "backward() needs a single number: call it on the loss (a scalar), not on the model's output."),
+    (r"Expected all tensors to be on the same device|is on the meta device|Expected .* device|device type",
+     "The model and the data must be on the same device: move both with `.to(device)`."),
+    (r"object is not subscriptable|object is not iterable|has no len\(\)",
+     "`params` may be any iterable, such as the generator `model.parameters()`: loop over it "
+     "once with `for p in params:` rather than indexing it or taking its length."),
+]
+
+
+def hint_for(message: str) -> str | None:
+    for pattern, hint in HINTS:
+        if re.search(pattern, message):
+            return hint
+    return None
+
+
+def worker_problem(reply: WorkerReply, function: str, timeout: float, memory_mb: int,
+                   output_limit: int) -> Feedback:
+    """Feedback for a worker that did not send back a result."""
+    printed = _printed(reply.output)
+    if reply.status == TIMEOUT:
+        return Feedback(
+            f"`{function}` was still running after {timeout:g} s and was stopped.",
+            printed,
+            "Look for a loop that never ends (a `while` whose condition never changes, or one "
+            "that waits for something that never comes).")
+    if reply.status == MEMORY:
+        return Feedback(
+            f"`{function}` used more than {memory_mb} MB of memory and was stopped "
+            f"(at least {reply.peak_mb:.0f} MB seen).", printed,
+            "Don't keep every batch's loss tensor or graph alive (store `loss.item()`, a number), "
+            "and don't build huge tensors.")
+    if reply.status == OUTPUT:
+        return Feedback(
+            f"`{function}` printed more than {output_limit // 1024} KiB and was stopped.",
+            printed, "Remove print calls inside loops; return results instead of printing them.")
+    if reply.status == EXITED:
+        return Feedback(
+            f"The process running `{function}` ended (exit code {reply.returncode}) before your "
+            "function returned.", printed,
+            "Remove calls to `os._exit`, `sys.exit` or `exit`: a function hands back its result with `return`.")
+    if reply.status == CRASHED:
+        name = signal.Signals(reply.signal).name if reply.signal else "?"
+        return Feedback(f"The process running `{function}` crashed ({name}).", printed,
+                        "Look for code that kills the process or corrupts memory (ctypes, signals).")
+    if reply.status == LOST:
+        return Feedback("The grader's worker server stopped unexpectedly; this is not your code's fault.",
+                        None, "Run grade again; if it keeps happening, tell your instructor.")
+    return Feedback(f"The worker sent back something the grader cannot read ({reply.status}).",
+                    printed, "Don't write to file descriptors your code did not open.")
+
+
+def student_error(error: dict, function: str, filename: str) -> Feedback:
+    """Feedback for an error the worker reported (an exception, a missing function, an exit)."""
+    kind, message = error.get("kind"), str(error.get("message", ""))
+    trace = error.get("traceback", "")
+    where = f"Traceback (your code only):\n{_indent(trace)}" if trace else None
+    if kind == "missing":
+        found = error.get("found")
+        what = (f"{filename} defines `{function}`, but as a {found}, not a function." if found
+                else f"{filename} has no function named `{function}`.")
+        return Feedback(what, None, f"Define `def {function}(...)` with exactly this name (see the exercise).")
+    if kind == "not_implemented":
+        return NotImplementedYet(
+            f"not implemented yet: `{function}` still raises NotImplementedError.", None,
+            "Replace the `raise NotImplementedError` line with your code.")
+    if kind == "syntax":
+        return Feedback(f"Python cannot read {filename}.", _indent(trace or message),
+                        "Fix the line shown; no check can run until the file parses.")
+    if kind == "import":
+        return Feedback(
+            f"{filename} raised {error.get('type')} while it was being loaded, before `{function}` "
+            f"could be called: {message}", where,
+            "Code at the top level of the file runs on import: keep it to imports and definitions "
+            "(put experiments inside `if __name__ == \"__main__\":`).")
+    if kind == "exit":
+        return Feedback(f"Your code called exit() (code {message}) instead of returning.", where,
+                        "Remove the `sys.exit`/`exit` call: a function hands back its result with `return`.")
+    hint = hint_for(message)
+    return Feedback(f"`{function}` raised {error.get('type')}: {message}", where,
+                    hint or "Read the traceback from the bottom up: the last line of your code "
+                    "shown is where it went wrong.")
+
+
+def _printed(output: str) -> str | None:
+    if not output.strip():
+        return None
+    lines = output.strip().splitlines()
+    shown = "\n".join(lines[:10]) + (f"\n… ({len(lines) - 10} more lines)" if len(lines) > 10 else "")
+    return f"Your code printed:\n{_indent(shown)}"
+
+
+def _indent(text: str, by: str = "    ") -> str:
+    return "\n".join(by + line if line.strip() else line for line in text.rstrip().splitlines())

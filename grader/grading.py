@@ -1,0 +1,94 @@
+"""Grading one submission of one exercise: run its checks under pytest, collect the results."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from pathlib import Path
+
+import click
+
+from grader import sandbox, submission as submissions
+from grader.course import Course, Exercise
+from grader.judge import Context, SolutionReferences
+from grader.plugin import GraderPlugin
+from grader.results import ExerciseResult
+
+CHECKS_DIR = Path(__file__).parent / "checks"
+
+
+class GraderError(click.ClickException):
+    """The checks themselves could not run (a broken grader install, not a student's mistake)."""
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` → ``cuda`` when a GPU is usable, else ``cpu``."""
+    if device == "auto":
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise click.UsageError("--device cuda: no CUDA GPU is available here; use --device cpu or auto")
+    return device
+
+
+def default_references(course: Course):
+    """Reference outcomes from the course's solutions, or from release data when there are none."""
+    if course.solutions_dir.is_dir():
+        return SolutionReferences(course.solutions_dir)
+    from grader.reference_data import StoredReferences
+
+    return StoredReferences.for_course(course)
+
+
+def grade_exercise(*, course: Course, exercise: Exercise, path: Path | None, device: str = "cpu",
+                   public_only: bool = False, references=None) -> ExerciseResult:
+    """Grade the file at ``path`` (None: nothing submitted) against ``exercise``'s checks."""
+    sub = submissions.load(exercise, path)
+    context = Context(course=course, exercise=exercise, submission=sub, device=device,
+                      references=references or default_references(course), sandbox=sandbox.current)
+    plugin = GraderPlugin(context, public_only=public_only)
+    check_file = CHECKS_DIR / exercise.check_module
+    if not check_file.is_file():
+        raise GraderError(f"no checks for {exercise.id}: {check_file} is missing")
+    args = [
+        str(check_file), "-p", "no:cacheprovider", "-p", "pytest_timeout", "--noconftest",
+        "--rootdir", str(CHECKS_DIR), "-c", os.devnull, "--import-mode=importlib",
+        "-q", "--no-header", "-o", "console_output_style=classic", "-p", "no:warnings",
+        "--timeout-method=signal",
+    ]
+    log = io.StringIO()
+    # pytest writes its own report to stdout; ours is built from the plugin's results instead.
+    with _no_plugin_autoload(), contextlib.redirect_stdout(log):
+        import pytest
+
+        code = pytest.main(args, plugins=[plugin])
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED) \
+            or (code == pytest.ExitCode.NO_TESTS_COLLECTED and not public_only):
+        raise GraderError(f"the checks for {exercise.id} could not run (pytest exit {int(code)}):\n"
+                          + log.getvalue()[-4000:])
+    return ExerciseResult(
+        exercise=exercise.id,
+        title=exercise.title,
+        submission=submissions.display_path(path) if path else None,
+        checks=tuple(plugin.results),
+        problem=sub.problem,
+    )
+
+
+@contextlib.contextmanager
+def _no_plugin_autoload():
+    """Only the plugins we name: a stray installed plugin must not change verdicts or speed."""
+    old = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = old

@@ -1,0 +1,132 @@
+"""The ``judge`` fixture: how a check runs a probe on the student's code and on the reference.
+
+``judge.student(probe, **params)`` sends the job to a worker and returns its
+outcome as plain data, or raises ``Feedback`` when the worker could not produce
+one (the stub, an exception, a timeout…). ``judge.reference(probe, **params)``
+gives the reference outcome for the same inputs, from ``references``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol
+
+from grader import feedback, wire
+from grader.course import Course, Exercise
+from grader.feedback import Feedback
+from grader.probes import Probe
+from grader.submission import Submission
+from grader.zygote import OK
+
+
+class References(Protocol):
+    """Where reference outcomes come from: the solutions, or data shipped in a release."""
+
+    def outcome(self, probe: Probe, params: dict, device: str) -> dict: ...
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a grading run needs to know, fixed before the checks start."""
+
+    course: Course
+    """The course."""
+    exercise: Exercise
+    """The exercise being graded."""
+    submission: Submission
+    """The student's code for it."""
+    device: str
+    """``cpu`` or ``cuda``: where student and reference both run."""
+    references: References
+    """The reference outcomes."""
+    sandbox: Callable
+    """Returns the ``grader.sandbox.Sandbox`` to run student code in."""
+
+
+class Judge:
+    """What a check calls to get outcomes; one per check."""
+
+    def __init__(self, context: Context):
+        self.context = context
+        self.device = context.device
+
+    def student(self, probe: Probe, **params) -> dict:
+        ctx = self.context
+        sub = ctx.submission
+        if sub.problem:
+            raise Feedback(sub.problem)
+        request = {
+            "chunks": [{"filename": c.filename, "source": c.source} for c in sub.chunks],
+            "folder": sub.folder,
+            "module": ctx.exercise.stem,
+            "probe": probe.key,
+            "params": params,
+            "device": self.device,
+            "timeout": ctx.exercise.timeout,
+            "memory_mb": ctx.course.memory_mb,
+            "output_limit": ctx.course.output_limit,
+        }
+        reply = ctx.sandbox().run(request)
+        if reply.status != OK:
+            raise feedback.worker_problem(reply, probe.calls, ctx.exercise.timeout,
+                                          ctx.course.memory_mb, ctx.course.output_limit)
+        try:
+            outcome = wire.decode(reply.payload)
+        except (wire.WireError, ValueError, TypeError) as exc:
+            raise Feedback(f"The worker's answer could not be read ({exc}).", None,
+                           "Don't write to file descriptors your code did not open.") from None
+        if not isinstance(outcome, dict) or not ({"ok"} == set(outcome) or {"error"} == set(outcome)):
+            raise Feedback("The worker's answer has the wrong shape.", None,
+                           "Don't write to file descriptors your code did not open.")
+        if "error" in outcome:
+            error = outcome["error"] if isinstance(outcome["error"], dict) else {}
+            problem = feedback.student_error(error, probe.calls, sub.path.name if sub.path else "?")
+            if reply.output.strip() and error.get("kind") not in ("not_implemented", "missing"):
+                problem = Feedback(problem.what, "\n".join(filter(None, [
+                    problem.evidence, feedback._printed(reply.output)])), problem.fix)
+            raise problem
+        return outcome["ok"]
+
+    def reference(self, probe: Probe, **params) -> dict:
+        return self.context.references.outcome(probe, params, self.device)
+
+    def both(self, probe: Probe, **params) -> tuple[dict, dict]:
+        """(student outcome, reference outcome) for the same inputs."""
+        want = self.reference(probe, **params)
+        return self.student(probe, **params), want
+
+
+class SolutionReferences:
+    """Reference outcomes computed by running the solution files in this process (they are trusted)."""
+
+    def __init__(self, solutions_dir: Path):
+        self.solutions_dir = Path(solutions_dir)
+        self._cache: dict[tuple, dict] = {}
+        self._modules: dict[str, object] = {}
+
+    def outcome(self, probe: Probe, params: dict, device: str) -> dict:
+        module_name = probe.key.split(":")[0]
+        key = (probe.key, json.dumps(params, sort_keys=True), device)
+        if key not in self._cache:
+            function = getattr(self._module(module_name), probe.calls)
+            raw = probe(function, device=device, **params)
+            # Through the wire and back: the reference has exactly the student's shape of data.
+            self._cache[key] = wire.decode(wire.encode(raw))
+        return self._cache[key]
+
+    def _module(self, stem: str):
+        if stem not in self._modules:
+            path = self.solutions_dir / f"{stem}.py"
+            if not path.is_file():
+                raise RuntimeError(f"no reference solution {path}: the checks need solutions/ "
+                                   "(or the reference data of a release)")
+            spec = importlib.util.spec_from_file_location(f"grader_solution_{stem}", path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module
+            spec.loader.exec_module(module)
+            self._modules[stem] = module
+        return self._modules[stem]

@@ -1,0 +1,98 @@
+"""The pytest plugin that turns the checks in ``grader.checks`` into graded results.
+
+Wiring only, in the way pytest's own junitxml does it: markers give each check
+its points and visibility, which travel on ``user_properties``; a makereport
+wrapper turns the failure into feedback text; ``pytest_runtest_logreport``
+feeds a plain collector that ``grader.grading`` reads afterwards.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from grader.feedback import Feedback
+from grader.judge import Context, Judge
+from grader.results import CheckResult
+
+TIMEOUT_MARGIN = 30.0  # pytest-timeout is the backstop; workers have their own, tighter limit
+
+
+class GraderPlugin:
+    """Registered for one pytest run; ``results`` holds the verdicts afterwards."""
+
+    def __init__(self, context: Context, public_only: bool = False):
+        self.context = context
+        self.public_only = public_only
+        self.results: list[CheckResult] = []
+        self._started: dict[str, float] = {}
+
+    def pytest_configure(self, config):
+        config.addinivalue_line("markers", "points(n): the points a check is worth (required)")
+        config.addinivalue_line("markers", "hidden: a check students do not get in their release")
+
+    @pytest.fixture
+    def judge(self) -> Judge:
+        """Runs probes on the student's code (in a worker) and on the reference."""
+        return Judge(self.context)
+
+    @pytest.fixture
+    def device(self) -> str:
+        return self.context.device
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        kept, dropped = [], []
+        for item in items:
+            marker = item.get_closest_marker("points")
+            if marker is None or len(marker.args) != 1:
+                raise pytest.UsageError(f"check {item.nodeid} needs @pytest.mark.points(n)")
+            hidden = item.get_closest_marker("hidden") is not None
+            doc = (getattr(item.obj, "__doc__", None) or item.name).strip().splitlines()[0]
+            item.user_properties += [("points", float(marker.args[0])), ("hidden", hidden), ("title", doc)]
+            runs = (getattr(item.obj, "student_runs", 1))
+            item.add_marker(pytest.mark.timeout(self.context.exercise.timeout * runs + TIMEOUT_MARGIN))
+            (dropped if hidden and self.public_only else kept).append(item)
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
+
+    def pytest_runtest_setup(self, item):
+        self._started[item.nodeid] = time.monotonic()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        report = yield
+        if call.excinfo is not None and report.failed:
+            report.user_properties.append(("feedback", self._feedback(call.excinfo, item)))
+        return report
+
+    def _feedback(self, excinfo, item) -> str:
+        if isinstance(excinfo.value, Feedback):
+            return excinfo.value.text
+        message = str(excinfo.value)
+        if "Timeout" in message and "pytest-timeout" in message:
+            return (f"This check took longer than its time limit and was stopped. "
+                    "Look for a loop that never ends.")
+        return ("The grader itself failed on this check; this is not your code's fault. "
+                f"Tell your instructor: {excinfo.typename}: {message}\n"
+                f"{excinfo.getrepr(style='short')}")
+
+    def pytest_runtest_logreport(self, report):
+        props = dict(report.user_properties)
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            passed = report.passed
+            if report.skipped:
+                feedback_text = "skipped: " + str(report.longrepr[-1] if isinstance(report.longrepr, tuple) else "")
+            else:
+                feedback_text = props.get("feedback", "" if passed else str(report.longrepr))
+            self.results.append(CheckResult(
+                name=report.nodeid.rsplit("::", 1)[-1],
+                title=props.get("title", report.nodeid),
+                points=props.get("points", 0.0) if passed else 0.0,
+                max_points=props.get("points", 0.0),
+                passed=passed,
+                hidden=props.get("hidden", False),
+                feedback="" if passed else feedback_text,
+                seconds=round(time.monotonic() - self._started.get(report.nodeid, time.monotonic()), 3),
+            ))
