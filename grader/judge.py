@@ -94,6 +94,15 @@ class Judge:
     def reference(self, probe: Probe, **params) -> dict:
         return self.context.references.outcome(probe, params, self.device)
 
+    def simulate(self, probe: Probe, mistake: Callable, **params) -> dict:
+        """The outcome a known-wrong implementation (grader code, run here) gives on the same inputs.
+
+        Checks use it to name a mistake by its effect: if the student's outcome
+        matches what "never calls zero_grad" gives, the feedback can say so.
+        """
+        raw = probe(mistake, device=self.device, **params)
+        return wire.decode(wire.encode(raw))
+
     def both(self, probe: Probe, **params) -> tuple[dict, dict]:
         """(student outcome, reference outcome) for the same inputs."""
         want = self.reference(probe, **params)
