@@ -11,6 +11,7 @@ Layout: ``MAGIC`` | 8-byte little-endian header length | header JSON | blobs.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import math
 import struct
@@ -54,7 +55,7 @@ def encode(tree) -> bytes:
             name = str(t.dtype).removeprefix("torch.")
             if name not in DTYPES:
                 raise TypeError(f"cannot send tensors of dtype {t.dtype}")
-            data = bytes(t.untyped_storage()) if t.numel() else b""
+            data = ctypes.string_at(t.data_ptr(), t.numel() * t.element_size()) if t.numel() else b""
             metas.append({"dtype": name, "shape": list(t.shape), "offset": offset, "nbytes": len(data)})
             blobs.append(data)
             offset += len(data)
