@@ -189,7 +189,7 @@ def _watch(pid, result_r, output_r, request, started) -> WorkerReply:
     _kill_group(pid)  # whatever the student's code left running in the group
     for fd in (result_r, output_r):
         os.close(fd)
-    if status == OK and (sig is not None or returncode != 0):
+    if status == OK and (sig is not None or returncode != 0 or not result):
         status = CRASHED if sig is not None else EXITED
         if sig == signal.SIGKILL and returncode is None and time.monotonic() >= deadline:
             status = TIMEOUT

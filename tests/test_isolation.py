@@ -1,0 +1,191 @@
+"""Student code runs in a worker: crashes, hangs, exits, floods and forgeries stop there."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import textwrap
+import time
+
+import pytest
+
+from conftest import ROOT
+
+SOLUTION = (ROOT / "solutions" / "exercise_3.py").read_text()
+
+
+@pytest.fixture(scope="module")
+def strict(course):
+    """exercise-3 with tight limits, so hangs and floods are cut short quickly."""
+    from grader import grading
+
+    exercises = tuple(dataclasses.replace(e, timeout=2.0) for e in course.exercises)
+    tight = dataclasses.replace(course, exercises=exercises, memory_mb=600, output_limit=64 * 1024)
+
+    def run(path, **kw):
+        return grading.grade_exercise(course=tight, exercise=tight.exercise("exercise-3"), path=path, **kw)
+
+    return run
+
+
+def submit(tmp_path, body: str, name: str = "exercise_3.py"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(body))
+    return path
+
+
+def feedback_of(result, check="test_sgd_step_matches_torch") -> str:
+    return next(c for c in result.checks if c.name == check).feedback
+
+
+def test_endless_loop_is_stopped_and_named(strict, tmp_path):
+    path = submit(tmp_path, SOLUTION.replace("    with torch.no_grad():\n        for p in params:",
+                                             "    while True:\n        pass\n    for p in params:", 1))
+    start = time.monotonic()
+    result = strict(path)
+    assert "still running after 2 s" in feedback_of(result)
+    # momentum checks still pass: one hanging function does not sink the rest
+    assert next(c for c in result.checks if c.name == "test_momentum_first_step").passed
+    assert time.monotonic() - start < 60
+
+
+@pytest.mark.parametrize("call, expected", [
+    ("os._exit(0)", "ended (exit code 0) before your function returned"),
+    ("sys.exit(3)", "called exit() (code 3)"),
+    ("ctypes.string_at(0)", "crashed (SIGSEGV)"),
+    ("os.kill(os.getpid(), signal.SIGKILL)", "crashed (SIGKILL)"),
+])
+def test_exits_and_crashes_fail_that_check_only(strict, tmp_path, call, expected):
+    path = submit(tmp_path, "import os, sys, ctypes, signal\n" + SOLUTION.replace(
+        "    with torch.no_grad():\n        for p in params:", f"    {call}\n    with torch.no_grad():\n        for p in params:", 1))
+    result = strict(path)
+    assert expected in feedback_of(result)
+    assert next(c for c in result.checks if c.name == "test_momentum_carries_velocity").passed
+
+
+def test_memory_blow_up_is_stopped(strict, tmp_path):
+    path = submit(tmp_path, SOLUTION.replace(
+        "    with torch.no_grad():\n        for p in params:",
+        "    hog = [torch.ones(50_000_000) for _ in range(40)]\n    with torch.no_grad():\n        for p in params:", 1))
+    assert "more than 600 MB" in feedback_of(strict(path))
+
+
+def test_output_flood_is_stopped(strict, tmp_path):
+    path = submit(tmp_path, SOLUTION.replace(
+        "    with torch.no_grad():\n        for p in params:",
+        "    while True:\n        print('x' * 1000)\n    with torch.no_grad():\n        for p in params:", 1))
+    assert "printed more than 64 KiB" in feedback_of(strict(path))
+
+
+def test_leftover_child_process_is_killed_and_not_waited_for(strict, tmp_path):
+    marker = tmp_path / "child.pid"
+    path = submit(tmp_path, "import subprocess\n" + SOLUTION.replace(
+        "    with torch.no_grad():\n        for p in params:",
+        f"    child = subprocess.Popen(['sleep', '300'])\n    open({str(marker)!r}, 'w').write(str(child.pid))\n"
+        "    with torch.no_grad():\n        for p in params:", 1))
+    start = time.monotonic()
+    result = strict(path)
+    assert time.monotonic() - start < 30
+    assert result.passed
+    pid = int(marker.read_text())
+    time.sleep(0.2)
+    assert not _running(pid)
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a killed orphan waits for init to reap it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_forged_bytes_on_every_descriptor_are_refused(strict, tmp_path):
+    path = submit(tmp_path, "import os\n" + SOLUTION.replace(
+        "    with torch.no_grad():\n        for p in params:",
+        "    for fd in range(3, 64):\n        try:\n            os.write(fd, b'GRDR1\\n' + b'\\xff' * 64)\n"
+        "        except OSError:\n            pass\n    with torch.no_grad():\n        for p in params:", 1))
+    result = strict(path)
+    assert not next(c for c in result.checks if c.name == "test_sgd_step_matches_torch").passed
+    assert "could not be read" in feedback_of(result)
+
+
+def test_student_torch_py_and_conftest_change_nothing(strict, tmp_path):
+    (tmp_path / "torch.py").write_text("raise SystemExit('shadowed torch')\n")
+    (tmp_path / "conftest.py").write_text("import os\nos._exit(9)\n")
+    (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = --collect-only\n")
+    result = strict(submit(tmp_path, SOLUTION))
+    assert result.passed and result.score == result.max_score
+
+
+def test_students_own_module_beside_the_submission_can_be_imported(strict, tmp_path):
+    (tmp_path / "my_helpers.py").write_text("def step(p, lr):\n    p -= lr * p.grad\n")
+    body = SOLUTION.replace("p -= lr * p.grad", "my_helpers.step(p, lr)", 1)
+    result = strict(submit(tmp_path, "import my_helpers\n" + body))
+    assert next(c for c in result.checks if c.name == "test_sgd_step_matches_torch").passed
+
+
+def test_exception_traceback_shows_only_student_frames(strict, tmp_path):
+    path = submit(tmp_path, """\
+        import torch
+
+        def helper(p):
+            return p.grad.missing_attribute
+
+        def sgd_update(params, lr):
+            for p in params:
+                helper(p)
+
+        def sgd_momentum_update(params, velocities, lr, momentum):
+            raise NotImplementedError
+        """)
+    text = feedback_of(strict(path))
+    assert "raised AttributeError" in text
+    assert 'exercise_3.py", line 4, in helper' in text
+    assert 'line 8, in sgd_update' in text
+    assert "grader" not in text.split("Traceback", 1)[1].split("What to change")[0]
+
+
+def test_syntax_error_names_file_and_line_once(strict, tmp_path):
+    result = strict(submit(tmp_path, "def sgd_update(params, lr)\n    pass\n"))
+    assert result.problem and "line 1" in result.problem and "exercise_3.py" in result.problem
+    assert all(not c.passed for c in result.checks)
+
+
+def test_missing_function_is_named(strict, tmp_path):
+    result = strict(submit(tmp_path, SOLUTION.split("def sgd_momentum_update")[0]))
+    text = feedback_of(result, "test_momentum_first_step")
+    assert "has no function named `sgd_momentum_update`" in text
+
+
+def test_error_at_import_time_is_explained(strict, tmp_path):
+    result = strict(submit(tmp_path, "import no_such_module_here\n" + SOLUTION))
+    text = feedback_of(result)
+    assert "ModuleNotFoundError while it was being loaded" in text and "line 1" in text
+
+
+def test_not_submitted(strict):
+    result = strict(None)
+    assert result.problem == "not submitted" and result.score == 0 and result.checks
+
+
+def test_dead_zygote_is_replaced(strict, tmp_path):
+    from grader import sandbox
+
+    current = sandbox.current()
+    os.kill(current.pid, 9)
+    time.sleep(0.1)
+    first = strict(submit(tmp_path, SOLUTION))  # the first job finds it dead and says so
+    second = strict(submit(tmp_path, SOLUTION))
+    assert second.passed
+    assert first.passed or any("worker server stopped" in c.feedback for c in first.checks)
+
+
+def test_worker_never_unpickles(tmp_path):
+    """The judge-side decoder is grader.wire: pickle is nowhere on the path from a worker."""
+    for module in ("judge", "sandbox", "zygote", "wire"):
+        text = (ROOT / "grader" / f"{module}.py").read_text()
+        assert "pickle" not in text.replace("unpickle", "").replace("without pickle", "")
+    subprocess.run(["true"], check=True)
