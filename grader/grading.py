@@ -48,6 +48,9 @@ def default_references(course: Course):
 def grade_exercise(*, course: Course, exercise: Exercise, path: Path | None, device: str = "cpu",
                    public_only: bool = False, references=None) -> ExerciseResult:
     """Grade the file at ``path`` (None: nothing submitted) against ``exercise``'s checks."""
+    from grader import numerics
+
+    numerics.configure(device)  # the reference runs here: same maths settings as the workers
     sub = submissions.load(exercise, path)
     context = Context(course=course, exercise=exercise, submission=sub, device=device,
                       references=references or default_references(course), sandbox=sandbox.current)

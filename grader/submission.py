@@ -63,7 +63,8 @@ def locate(course: Course, exercise: Exercise, given: Path | None = None) -> Pat
 def load(exercise: Exercise, path: Path | None) -> Submission:
     """Read ``path`` into chunks; problems become ``Submission.problem``, never exceptions."""
     if path is None:
-        return Submission(exercise, None, problem="not submitted", not_submitted=True)
+        return Submission(exercise, None, not_submitted=True,
+                          problem=f"not submitted: no {exercise.stem}.py or {exercise.stem}.ipynb was handed in")
     shown = display_path(path)
     if path.suffix == ".ipynb":
         from grader import notebook
