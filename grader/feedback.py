@@ -54,6 +54,9 @@ HINTS = [
     (r"object is not subscriptable|object is not iterable|has no len\(\)",
      "`params` may be any iterable, such as the generator `model.parameters()`: loop over it "
      "once with `for p in params:` rather than indexing it or taking its length."),
+    (r"One of the differentiated Tensors does not require grad",
+     "torch.autograd.grad was asked for the gradient of a frozen parameter (requires_grad=False), "
+     "which has none. Pass it only the parameters that require grad."),
 ]
 
 
@@ -67,7 +70,7 @@ def hint_for(message: str) -> str | None:
 def worker_problem(reply: WorkerReply, function: str, timeout: float, memory_mb: int,
                    output_limit: int) -> Feedback:
     """Feedback for a worker that did not send back a result."""
-    printed = _printed(reply.output)
+    printed = printed_output(reply.output)
     if reply.status == TIMEOUT:
         return Feedback(
             f"`{function}` was still running after {timeout:g} s and was stopped.",
@@ -132,7 +135,7 @@ def student_error(error: dict, function: str, filename: str) -> Feedback:
                     "shown is where it went wrong.")
 
 
-def _printed(output: str) -> str | None:
+def printed_output(output: str) -> str | None:
     if not output.strip():
         return None
     lines = output.strip().splitlines()

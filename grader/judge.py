@@ -87,7 +87,7 @@ class Judge:
             problem = feedback.student_error(error, probe.calls, sub.path.name if sub.path else "?")
             if reply.output.strip() and error.get("kind") not in ("not_implemented", "missing"):
                 problem = Feedback(problem.what, "\n".join(filter(None, [
-                    problem.evidence, feedback._printed(reply.output)])), problem.fix)
+                    problem.evidence, feedback.printed_output(reply.output)])), problem.fix)
             raise problem
         return outcome["ok"]
 
