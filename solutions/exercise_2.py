@@ -1,0 +1,9 @@
+"""Exercise 2: What backward does (reference solution)."""
+
+
+def compute_gradients(model, loss_fn, inputs, targets):
+    """The gradient of the loss on this batch for every trainable parameter, keyed by name."""
+    model.zero_grad()  # backward adds to .grad: clear what earlier batches left there
+    loss = loss_fn(model(inputs), targets)
+    loss.backward()  # fills p.grad for every parameter that requires grad; changes no weight
+    return {name: p.grad.clone() for name, p in model.named_parameters() if p.requires_grad}

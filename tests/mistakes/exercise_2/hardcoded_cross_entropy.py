@@ -1,0 +1,11 @@
+# mistake: computes cross-entropy itself instead of using the loss_fn it is given
+# fails: test_named_layers_and_mse_loss
+# feedback: instead of loss_fn
+import torch.nn.functional as F
+
+
+def compute_gradients(model, loss_fn, inputs, targets):
+    model.zero_grad()
+    loss = F.cross_entropy(model(inputs), targets)
+    loss.backward()
+    return {name: p.grad.detach().clone() for name, p in model.named_parameters() if p.requires_grad}
