@@ -94,6 +94,89 @@ def list_command():
     click.echo(f"  {'total'.ljust(width)}  {course.max_points:>3g} points")
 
 
+@cli.command("batch")
+@click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for gradebook.sqlite, grades.csv and one folder per student.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Grading processes (default: CPU count).")
+@click.option("--regrade", is_flag=True, help="Grade again what the gradebook already holds.")
+@click.option("--exercise", "exercises", multiple=True, help="Only this exercise (repeatable; default: all).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True),
+              help="Seconds one check may run (default: course.toml).")
+@click.option("--memory", type=click.IntRange(min=1), help="MB a worker may use (default: course.toml).")
+@click.option("--device", type=DEVICES, default="cpu", show_default=True,
+              help="Where student and reference code run.")
+def batch_command(submissions, out, jobs, regrade, exercises, timeout, memory, device):
+    """Grade a class: every student entry in SUBMISSIONS (a folder, .zip, .py or .ipynb each).
+
+    A rerun grades only what changed; Ctrl-C keeps every student already
+    graded. Exit status 0 when every student has a result (errors included,
+    listed in the summary), 130 when interrupted.
+    """
+    from grader import batch
+
+    report = batch.run(submissions=submissions, out=out, jobs=jobs, regrade=regrade, exercises=exercises,
+                       timeout=timeout, memory=memory, device=device, fork_server=_PRISTINE)
+    click.echo(report.summary)
+
+
+@cli.command("validate")
+@click.argument("exercises", nargs=-1)
+@click.option("--junit-xml", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Also write the findings as JUnit XML to this file, for CI systems.")
+@click.option("--device", type=DEVICES, default="cpu", show_default=True,
+              help="Where solutions, stubs and mistakes are graded.")
+def validate_command(exercises, junit_xml, device):
+    """Prove the course right: solutions full marks, stubs zero, mistakes caught (for course CI).
+
+    Validates every exercise, or only the EXERCISES named. Exit status 0 when
+    everything holds, 1 when something is off.
+    """
+    from grader import course as courses, grading, validate
+
+    course = courses.load()
+    for exercise in exercises:
+        course.exercise(exercise)  # an unknown id is a usage error before any grading starts
+    _warm_start()
+    found = validate.validate(course=course, exercises=exercises, device=grading.resolve_device(device))
+    if junit_xml:
+        junit_xml.write_text(found.junit_xml(), encoding="utf-8")
+    colour = _stdout_colour()
+    click.echo(found.render(colour=colour), color=colour)
+    sys.exit(0 if found.ok else 1)
+
+
+@cli.command("release")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace OUT if it exists.")
+def release_command(out, force):
+    """Write the student release to the folder OUT: stubs, notebooks, public checks, reference data."""
+    from grader import course as courses, release
+
+    _warm_start()
+    click.echo(release.release(course=courses.load(), out=out, force=force).summary())
+
+
+@cli.command("gradescope")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--exercise", "exercises", multiple=True,
+              help="Grade only this exercise (repeatable; default: all of them).")
+def gradescope_command(out, exercises):
+    """Write a Gradescope autograder zip to OUT (grades with every check, hidden ones included)."""
+    from grader import course as courses, gradescope
+
+    course = courses.load()
+    for exercise in exercises:
+        course.exercise(exercise)
+    click.echo(gradescope.build(course=course, out=out, exercises=exercises))
+
+
+def _stdout_colour() -> bool:
+    from grader import report
+
+    return report.use_colour(sys.stdout.isatty())
+
+
 _PRISTINE = False  # True only in the ``grade`` process itself, before any torch op has run
 
 
