@@ -1,0 +1,57 @@
+"""Exercise 1's probes on their own: the lesson's numbers, and networks written other ways compare."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from grader.probes import exercise_1 as probes
+
+
+def test_the_lesson_network_has_101770_trainable_parameters():
+    counts = probes._counts(probes._scenario("lesson", seed=0, device="cpu"))
+    assert counts["trainable"] == 784 * 128 + 128 + 128 * 10 + 10 == 101_770
+    assert counts["weights_only"] == 101_770 - 138
+
+
+@pytest.mark.parametrize("scenario, right, slip, wrong", [
+    ("frozen", 1_385, "all", 3_425),
+    ("batchnorm", 436, "with_buffers", 469),
+    ("shared", 1_700, "duplicates", 3_300),
+])
+def test_each_scenario_tells_its_slip_apart(scenario, right, slip, wrong):
+    counts = probes._counts(probes._scenario(scenario, seed=0, device="cpu"))
+    assert counts["trainable"] == right and counts[slip] == wrong
+
+
+def test_canonical_shapes_accept_hand_written_layouts():
+    sizes = (20, 12, 5)
+    assert probes.canonical((12, 20), sizes) == ((12, 20), "same")
+    assert probes.canonical((20, 12), sizes) == ((12, 20), "T")
+    assert probes.canonical((1, 12), sizes) == ((12,), "reshape")
+    assert probes.canonical((7, 3), sizes) == ((7, 3), "same")
+
+
+class _Transposed(nn.Module):
+    """Linear → ReLU → Linear by hand, weights as (in, out), layers declared last-first."""
+
+    def __init__(self, n_in, hidden, n_out):
+        super().__init__()
+        self.b2 = nn.Parameter(torch.zeros(n_out))
+        self.W2 = nn.Parameter(torch.zeros(hidden, n_out))
+        self.W1 = nn.Parameter(torch.zeros(n_in, hidden))
+        self.b1 = nn.Parameter(torch.zeros(1, hidden))
+
+    def forward(self, x):
+        return torch.relu(x @ self.W1 + self.b1) @ self.W2 + self.b2
+
+
+def test_a_network_written_another_way_gets_the_same_weights_and_scores():
+    def sequential(i, h, c):
+        return nn.Sequential(nn.Linear(i, h), nn.ReLU(), nn.Linear(h, c))
+
+    a = probes.classifier(sequential, device="cpu", seed=5, sizes=[20, 12, 5], call="positional")
+    b = probes.classifier(_Transposed, device="cpu", seed=5, sizes=[20, 12, 5], call="positional")
+    assert sorted(map(tuple, a["canonical"])) == sorted(map(tuple, b["canonical"]))
+    torch.testing.assert_close(b["outputs"][0]["tensor"], a["outputs"][0]["tensor"])
