@@ -48,6 +48,16 @@ def default_references(course: Course):
 def grade_exercise(*, course: Course, exercise: Exercise, path: Path | None, device: str = "cpu",
                    public_only: bool = False, references=None) -> ExerciseResult:
     """Grade the file at ``path`` (None: nothing submitted) against ``exercise``'s checks."""
+    return run_checks(course=course, exercise=exercise, path=path, device=device,
+                      public_only=public_only, references=references)[0]
+
+
+def run_checks(*, course: Course, exercise: Exercise, path: Path | None, device: str = "cpu",
+               public_only: bool = False, references=None) -> tuple[ExerciseResult, dict[str, str]]:
+    """``grade_exercise``, plus {check name: incident} for the checks that reached no verdict on
+    the student's code: its worker timed out, ran out of memory, crashed or exited (the
+    ``grader.zygote`` statuses), or the check itself broke (``grader``). Batch grading calls
+    such a submission an error."""
     from grader import numerics
 
     numerics.configure(device)  # the reference runs here: same maths settings as the workers
@@ -59,19 +69,24 @@ def grade_exercise(*, course: Course, exercise: Exercise, path: Path | None, dev
     if not check_file.is_file():
         raise GraderError(f"no checks for {exercise.id}: {check_file} is missing")
     args = [
-        str(check_file), "-p", "no:cacheprovider", "-p", "pytest_timeout", "--noconftest",
+        str(check_file), "-p", "no:cacheprovider", "--noconftest",
         "--rootdir", str(CHECKS_DIR), "-c", os.devnull, "--import-mode=importlib",
         "-q", "--no-header", "-o", "console_output_style=classic", "-p", "no:warnings",
         "--timeout-method=signal",
         # These two run gc.collect() at the end of a session: ~0.1 s each with torch loaded.
         "-p", "no:unraisableexception", "-p", "no:threadexception",
+        # Our feedback never uses pytest's own traceback text; "native" skips its source analysis.
+        "--tb=native",
     ]
     log = io.StringIO()
     # pytest writes its own report to stdout; ours is built from the plugin's results instead.
     with _no_plugin_autoload(), contextlib.redirect_stdout(log):
         import pytest
 
-        code = pytest.main(args, plugins=[plugin])
+        import pytest_timeout
+
+        # As an object, not "-p pytest_timeout": that scans every installed distribution each run.
+        code = pytest.main(args, plugins=[plugin, pytest_timeout])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED) \
             or (code == pytest.ExitCode.NO_TESTS_COLLECTED and not public_only):
         raise GraderError(f"the checks for {exercise.id} could not run (pytest exit {int(code)}):\n"
@@ -82,7 +97,7 @@ def grade_exercise(*, course: Course, exercise: Exercise, path: Path | None, dev
         submission=submissions.display_path(path) if path else None,
         checks=tuple(plugin.results),
         problem=sub.problem,
-    )
+    ), dict(plugin.incidents)
 
 
 @contextlib.contextmanager

@@ -72,8 +72,10 @@ class Judge:
         }
         reply = ctx.sandbox().run(request)
         if reply.status != OK:
-            raise feedback.worker_problem(reply, probe.calls, ctx.exercise.timeout,
-                                          ctx.course.memory_mb, ctx.course.output_limit)
+            problem = feedback.worker_problem(reply, probe.calls, ctx.exercise.timeout,
+                                              ctx.course.memory_mb, ctx.course.output_limit)
+            problem.incident = reply.status  # the worker failed, not just the check: batch marks it
+            raise problem
         try:
             outcome = wire.decode(reply.payload)
         except (wire.WireError, ValueError, TypeError) as exc:

@@ -26,6 +26,8 @@ class GraderPlugin:
         self.context = context
         self.public_only = public_only
         self.results: list[CheckResult] = []
+        self.incidents: dict[str, str] = {}
+        """Check name → why its worker gave no outcome (``timeout``, ``memory``, ``crashed``…)."""
         self._started: dict[str, float] = {}
 
     def pytest_configure(self, config):
@@ -65,13 +67,25 @@ class GraderPlugin:
         report = yield
         if call.excinfo is not None and report.failed:
             report.user_properties.append(("feedback", self._feedback(call.excinfo, item)))
+            report.user_properties.append(("incident", self._incident(call.excinfo)))
         return report
+
+    def _incident(self, excinfo) -> str | None:
+        """Why no verdict on the student's code could be reached, if that is what happened."""
+        if isinstance(excinfo.value, Feedback):
+            return getattr(excinfo.value, "incident", None)  # set by the judge when a worker failed
+        return "timeout" if self._timed_out(excinfo) else "grader"
+
+    @staticmethod
+    def _timed_out(excinfo) -> bool:
+        message = str(excinfo.value)
+        return "Timeout" in message and "pytest-timeout" in message
 
     def _feedback(self, excinfo, item) -> str:
         if isinstance(excinfo.value, Feedback):
             return excinfo.value.text
         message = str(excinfo.value)
-        if "Timeout" in message and "pytest-timeout" in message:
+        if self._timed_out(excinfo):
             return (f"This check took longer than its time limit and was stopped. "
                     "Look for a loop that never ends.")
         return ("The grader itself failed on this check; this is not your code's fault. "
@@ -86,6 +100,8 @@ class GraderPlugin:
                 feedback_text = "skipped: " + str(report.longrepr[-1] if isinstance(report.longrepr, tuple) else "")
             else:
                 feedback_text = props.get("feedback", "" if passed else str(report.longrepr))
+            if not passed and props.get("incident"):
+                self.incidents[report.nodeid.rsplit("::", 1)[-1]] = props["incident"]
             self.results.append(CheckResult(
                 name=report.nodeid.rsplit("::", 1)[-1],
                 title=props.get("title", report.nodeid),

@@ -1,0 +1,749 @@
+"""Grading a whole class: ``grade batch SUBMISSIONS --out RESULTS``.
+
+Shape of a batch::
+
+    main (imports torch, runs no torch op; the only writer of gradebook.sqlite)
+      ├── judge 1 (pytest + checks, as in single grading) ── zygote ── worker per probe call
+      ├── judge 2 …
+      └── judge N
+
+The main process finds each student's files (``grader.intake``), skips what
+the store already holds for the same code and the same grader, and hands
+students to ``-j N`` judge processes, one at a time. A judge is forked from
+the still-pristine main process (or spawned fresh when main is not pristine),
+forks its own zygote first thing, then grades each student's exercises with
+``grading.run_checks`` — the very checks and plugin of ``grade exercise-N`` —
+keeping its reference outcomes across students. It sends each student's
+results back as JSON (never pickle) on a socket it opens *after* forking the
+zygote, so no worker (student code) ever holds a channel to main; main checks
+the peer's pid. Main writes each student in one transaction and then that
+student's files. A judge that dies or overruns is replaced and its student
+recorded as an error; the batch goes on.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import datetime
+import gc
+import hashlib
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+import grader
+from grader import gradebook, intake, zygote
+from grader.course import Course, Exercise
+from grader.gradebook import ERROR, GRADED, MISSING, Check, Gradebook, Graded
+
+JUDGE_START_LIMIT = 120.0   # seconds a new judge may take to connect (a spawned one imports torch)
+CHECK_MARGIN = 30.0         # seconds per check past its own limit before main gives up on a judge
+MAX_START_FAILURES = 3      # judges that die before connecting, in a row, before the batch stops
+RETRY_INCIDENTS = {zygote.LOST}  # the grader's machinery failed, not the code: grade again next run
+# Grader modules whose code does not change verdicts (they only move results around).
+NOT_IN_FINGERPRINT = {"batch.py", "gradebook.py", "intake.py", "cli.py", "report.py"}
+
+
+class BatchError(click.ClickException):
+    """The batch cannot start or go on (an unusable SUBMISSIONS folder, judges that cannot start)."""
+
+
+class Interrupted(click.ClickException):
+    """Ctrl-C or SIGTERM: what was graded is saved; running the same command again finishes."""
+
+    exit_code = 130
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every judge must agree on; sent to spawned judges as JSON."""
+
+    course_root: str
+    """The course folder (course.toml)."""
+    exercises: tuple[str, ...]
+    """The exercise ids graded, in course order."""
+    timeout: float | None
+    """``--timeout``: seconds per check instead of course.toml's."""
+    memory: int | None
+    """``--memory``: MB per worker instead of course.toml's."""
+    device: str
+    """``cpu`` or ``cuda`` (already resolved)."""
+
+    def resolve(self) -> tuple[Course, tuple[Exercise, ...]]:
+        """The course and exercises with the command line's limits applied."""
+        from grader import course as courses
+
+        course = courses.load(Path(self.course_root))
+        if self.memory:
+            course = dataclasses.replace(course, memory_mb=int(self.memory))
+        chosen = tuple(course.exercise(e) for e in self.exercises)
+        if self.timeout:
+            chosen = tuple(dataclasses.replace(e, timeout=float(self.timeout)) for e in chosen)
+        return course, chosen
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """What a batch did, and the summary printed at the end."""
+
+    out: Path
+    """The RESULTS folder."""
+    students: int
+    """Students in the class (entries in SUBMISSIONS)."""
+    graded: int
+    """Students graded in this run."""
+    skipped: int
+    """Students whose exercises were all stored already, for the same code and grader."""
+    errors: tuple[tuple[str, str, str], ...]
+    """(student, exercise, reason) for every exercise stored with status ``error``."""
+    seconds: float
+    """Wall time of this run."""
+    summary: str
+    """The text for the terminal."""
+
+
+# ================================================================ main process
+
+def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool = False,
+        exercises: tuple[str, ...] = (), timeout: float | None = None, memory: int | None = None,
+        device: str = "cpu", course_root: Path | None = None, fork_server: bool = False,
+        progress: bool = True) -> BatchReport:
+    """Grade every student in ``submissions`` into ``out``; see the module docstring.
+
+    ``fork_server``: this process has imported torch but run no torch op, so
+    judges can be forked from it (fast); otherwise each judge is a fresh
+    interpreter (a torch import per judge, once).
+    """
+    from grader import course as courses
+
+    started = time.monotonic()
+    submissions, out = Path(submissions).resolve(), Path(out).resolve()
+    if not submissions.is_dir():
+        raise click.BadParameter(f"{submissions} is not a folder", param_hint="SUBMISSIONS")
+    if timeout is not None and timeout <= 0:
+        raise click.BadParameter("must be a positive number of seconds", param_hint="--timeout")
+    if memory is not None and memory <= 0:
+        raise click.BadParameter("must be a positive number of MB", param_hint="--memory")
+    course = courses.load(course_root)
+    chosen = tuple(course.exercise(e) for e in exercises) if exercises else course.exercises
+    chosen = tuple(e for e in course.exercises if e in chosen)  # course order, no repeats
+    settings = Settings(str(course.root), tuple(e.id for e in chosen), timeout, memory,
+                        _resolve_device(device))
+    course, chosen = settings.resolve()
+    jobs = max(1, jobs or os.cpu_count() or 1)
+
+    out.mkdir(parents=True, exist_ok=True)
+    scratch = out / ".scratch"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir()
+    store = Gradebook(out / gradebook.STORE_NAME)
+    try:
+        with _interrupts_raise():
+            return _run(settings, course, chosen, submissions, out, scratch, store, jobs, regrade,
+                        fork_server, progress, started)
+    except KeyboardInterrupt:
+        done = store.conn.execute("SELECT COUNT(DISTINCT student) FROM submissions").fetchone()[0]
+        raise Interrupted(f"interrupted; the gradebook holds {done} students, each one whole. "
+                          "Run the same command again to grade the rest.") from None
+    finally:
+        store.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run(settings, course, chosen, submissions, out, scratch, store, jobs, regrade, fork_server,
+         progress, started) -> BatchReport:
+    import torch
+
+    students = intake.open_all(submissions, course.exercises, scratch)
+    if not students:
+        raise BatchError(f"{submissions} holds no student entries (folders, .zip, .py or .ipynb files)")
+    fingerprints = {e.id: _fingerprint(course, e, settings.device) for e in chosen}
+    ids = [e.id for e in chosen]
+    todo = []
+    for student in students:
+        if student.id in gradebook.RESERVED_NAMES:
+            student = dataclasses.replace(student, problem=f"the name {student.id!r} clashes with the "
+                                          "batch's own output files; rename the entry")
+        wanted = [e for e in chosen if regrade or not store.current(
+            student.id, e.id, student.content_hash, grader.__version__, fingerprints[e.id])]
+        if wanted:
+            todo.append((student, wanted))
+    stamp = dict(grader_version=grader.__version__, torch_version=torch.__version__, device=settings.device)
+    graded = 0
+    if todo:
+        # The old grades.csv no longer describes the class; a new one comes when this run completes.
+        (out / gradebook.GRADES_NAME).unlink(missing_ok=True)
+        unopened = [(s, w) for s, w in todo if s.problem]
+        for student, wanted in unopened:  # nothing to run: recorded straight away
+            rows = [_error_row(student, e, student.problem, False, fingerprints, stamp) for e in wanted]
+            store.record(rows)
+            _export_student(store, out, student.id, chosen)
+        graded += len(unopened)
+        runnable = [(s, w) for s, w in todo if not s.problem]
+        if runnable:
+            pool = _Pool(settings, course, chosen, min(jobs, len(runnable)), fork_server)
+            try:
+                graded += pool.grade(runnable, store, out, fingerprints, stamp, progress)
+            finally:
+                pool.close()
+    for student in students:
+        _export_student(store, out, student.id, chosen)
+    rows = {s.id: store.student(s.id, ids) for s in students}
+    gradebook.write_atomic(out / gradebook.GRADES_NAME,
+                           gradebook.grades_csv(rows, [(e.id, float(e.points)) for e in chosen]), durable=True)
+    errors = tuple((g.student, g.exercise, g.reason) for sid in sorted(rows) for g in rows[sid]
+                   if g.status == ERROR)
+    seconds = time.monotonic() - started
+    summary = _summary(rows, chosen, store, graded, len(students) - len(todo), errors, seconds, out)
+    return BatchReport(out, len(students), graded, len(students) - len(todo), errors, seconds, summary)
+
+
+def _export_student(store: Gradebook, out: Path, sid: str, chosen) -> None:
+    rows = store.student(sid, [e.id for e in chosen])
+    if not rows:
+        return
+    listing = [(e.id, e.title, float(e.points)) for e in chosen]
+    folder = out / sid
+    gradebook.write_atomic(folder / "results.json", gradebook.results_json(rows, listing))
+    gradebook.write_atomic(folder / "feedback.md", gradebook.feedback_md(sid, rows, listing))
+
+
+def _error_row(student, exercise: Exercise, reason: str, retry: bool, fingerprints, stamp) -> Graded:
+    return Graded(student=student.id, exercise=exercise.id, title=exercise.title, status=ERROR,
+                  reason=reason, retry=retry, score=0.0, max_score=float(exercise.points),
+                  file=None, problem=None, content_hash=student.content_hash,
+                  fingerprint=fingerprints[exercise.id], graded_at=_now(), seconds=0.0, checks=(), **stamp)
+
+
+def _rows_from_reply(student, wanted, reply: dict, fingerprints, stamp) -> list[Graded]:
+    """The judge's JSON for one student, as store rows (every field converted explicitly)."""
+    by_id = {e.id: e for e in wanted}
+    rows = []
+    for item in reply["exercises"]:
+        exercise = by_id[str(item["id"])]
+        checks = tuple(Check(name=str(c["name"]), title=str(c["title"]), points=float(c["points"]),
+                             max_points=float(c["max_points"]), status=str(c["status"]),
+                             incident=str(c["incident"]), hidden=bool(c["hidden"]),
+                             feedback=str(c["feedback"]), seconds=float(c["seconds"]))
+                       for c in item["checks"])
+        rows.append(Graded(
+            student=student.id, exercise=exercise.id, title=exercise.title, status=str(item["status"]),
+            reason=str(item["reason"]), retry=bool(item["retry"]), score=sum(c.points for c in checks),
+            max_score=sum(c.max_points for c in checks) if checks else float(exercise.points),
+            file=item["file"] and str(item["file"]), problem=item["problem"] and str(item["problem"]),
+            content_hash=student.content_hash, fingerprint=fingerprints[exercise.id], graded_at=_now(),
+            seconds=float(item["seconds"]), checks=checks, **dict(stamp, torch_version=str(reply["torch"]))))
+    missing = set(by_id) - {r.exercise for r in rows}
+    if missing:
+        raise ValueError(f"the judge's reply lacks {sorted(missing)}")
+    return rows
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def _fingerprint(course: Course, exercise: Exercise, device: str) -> str:
+    """What this exercise's verdicts depend on besides the student's code.
+
+    The grader's own code (checks, probes, comparisons, sandbox), the reference
+    solution or release data, and the limits and device: change any, and the
+    stored results no longer count as current.
+    """
+    package = Path(grader.__file__).parent
+    digest = hashlib.sha256()
+    others = {f"test_{e.stem}.py" for e in course.exercises} | {f"{e.stem}.py" for e in course.exercises}
+    mine = {exercise.check_module, f"{exercise.stem}.py"}
+    files = [p for p in sorted(package.rglob("*")) if p.is_file() and p.suffix in (".py", ".grdr")
+             and "__pycache__" not in p.parts and p.name not in NOT_IN_FINGERPRINT
+             and (p.name not in others or p.name in mine)]
+    solution = course.solutions_dir / f"{exercise.stem}.py"
+    for path in [*files, *([solution] if solution.is_file() else [])]:
+        name = str(path.relative_to(course.root) if path.is_relative_to(course.root) else path.name).encode()
+        data = path.read_bytes()
+        digest.update(len(name).to_bytes(8, "little") + name + len(data).to_bytes(8, "little") + data)
+    limits = {"timeout": exercise.timeout, "memory": course.memory_mb, "output": course.output_limit,
+              "device": device}
+    digest.update(json.dumps(limits, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _resolve_device(device: str) -> str:
+    """``auto``/``cuda`` checked in a throwaway child: CUDA must never start in this process."""
+    if device == "cpu":
+        return "cpu"
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read)
+            import torch
+
+            os.write(write, b"1" if torch.cuda.is_available() else b"0")
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as f:
+        available = f.read() == b"1"
+    os.waitpid(pid, 0)
+    if device == "cuda" and not available:
+        raise click.BadParameter("no CUDA GPU is available here; use --device cpu or auto", param_hint="--device")
+    return "cuda" if available else "cpu"
+
+
+class _interrupts_raise:
+    """SIGTERM behaves like Ctrl-C while the batch runs: judges are stopped, the store closed."""
+
+    def __enter__(self):
+        def handler(signum, frame):
+            raise KeyboardInterrupt
+
+        self._old = signal.signal(signal.SIGTERM, handler)
+
+    def __exit__(self, *exc):
+        signal.signal(signal.SIGTERM, self._old)
+        return False
+
+
+# ================================================================ the judges, seen from main
+
+@dataclass
+class _Judge:
+    pid: int
+    popen: subprocess.Popen | None
+    born: float
+    sock: socket.socket | None = None
+    zygote_pid: int | None = None
+    torch: str = ""
+    job: tuple | None = None
+    deadline: float = 0.0
+    reaped: int | None = None
+
+
+class _Pool:
+    """N judges, kept at N: started, fed one student at a time, replaced when they die."""
+
+    def __init__(self, settings: Settings, course: Course, chosen, size: int, fork_server: bool):
+        self.settings, self.course, self.chosen = settings, course, chosen
+        self.size, self.fork_server = size, fork_server
+        self.judges: list[_Judge] = []
+        self._tmp = tempfile.mkdtemp(prefix="grade-batch-")
+        self.address = os.path.join(self._tmp, "judges")
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(self.address)
+        self.listener.listen(64)
+        self.start_failures = 0
+        if fork_server:
+            _prepare_to_fork()
+        for _ in range(size):
+            self._start()
+
+    # ------------------------------------------------------------ life and death
+
+    def _start(self) -> None:
+        if self.fork_server:
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    _judge_process(self.address, self.settings, forked=True)
+                finally:
+                    os._exit(70)
+            judge = _Judge(pid, None, time.monotonic())
+        else:
+            env = dict(os.environ, PYTHONSAFEPATH="1")
+            popen = subprocess.Popen(
+                [sys.executable, "-m", "grader.batch", self.address,
+                 json.dumps(dataclasses.asdict(self.settings))],
+                env=env, stdin=subprocess.DEVNULL)
+            judge = _Judge(popen.pid, popen, time.monotonic())
+        self.judges.append(judge)
+
+    def _accept(self) -> None:
+        conn, _ = self.listener.accept()
+        pid, _, _ = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                                         struct.calcsize("3i")))
+        judge = next((j for j in self.judges if j.pid == pid and j.sock is None), None)
+        if judge is None:  # not one of ours (student code may find the address): refuse
+            conn.close()
+            return
+        conn.settimeout(None)
+        message = zygote.recv_message(conn)
+        if message is None or not message[0].get("ready"):
+            conn.close()
+            return
+        judge.sock, judge.zygote_pid, judge.torch = conn, message[0].get("zygote"), str(message[0].get("torch"))
+        self.start_failures = 0
+
+    def _bury(self, judge: _Judge) -> str:
+        """Stop ``judge`` for good (and what its zygote left running); why it ended, in words."""
+        _kill_tree(judge.pid, judge.zygote_pid)
+        if judge.popen is not None:
+            code = judge.popen.wait()
+            status = f"exit code {code}" if code >= 0 else f"signal {signal.Signals(-code).name}"
+        else:
+            raw = judge.reaped if judge.reaped is not None else os.waitpid(judge.pid, 0)[1]
+            status = (f"signal {signal.Signals(os.WTERMSIG(raw)).name}" if os.WIFSIGNALED(raw)
+                      else f"exit code {os.WEXITSTATUS(raw)}")
+        if judge.sock is not None:
+            judge.sock.close()
+        self.judges.remove(judge)
+        return status
+
+    def close(self) -> None:
+        for judge in list(self.judges):
+            self._bury(judge)
+        self.listener.close()
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    # ------------------------------------------------------------ the work
+
+    def grade(self, todo, store: Gradebook, out: Path, fingerprints, stamp, progress: bool) -> int:
+        """Grade ``todo`` [(student, exercises)]; store each student as its result comes. Returns the count."""
+        queue = list(todo)
+        done = 0
+        bar = click.progressbar(length=len(todo), label="grading", file=sys.stderr, show_eta=True,
+                                show_pos=True, width=24, item_show_func=lambda sid: sid)
+        if not progress:
+            bar.is_hidden = True
+        with bar:
+            while queue or any(j.job for j in self.judges):
+                for judge in self.judges:
+                    if judge.sock is not None and judge.job is None and queue:
+                        self._send(judge, queue.pop(0))
+                for sid in self._wait(store, out, fingerprints, stamp):
+                    done += 1
+                    bar.update(1, sid)
+        return done
+
+    def _send(self, judge: _Judge, job) -> None:
+        student, wanted = job
+        judge.job = job
+        limit = sum(_check_count(e) * (e.timeout * 3 + CHECK_MARGIN) for e in wanted) + CHECK_MARGIN
+        judge.deadline = time.monotonic() + limit
+        zygote.send_message(judge.sock, {
+            "student": student.id,
+            "base": str(student.base) if student.base else None,
+            "exercises": [{"id": e.id, "path": (str(p) if (p := student.path_for(e.id)) else None)}
+                          for e in wanted],
+        })
+
+    def _wait(self, store, out, fingerprints, stamp) -> list[str]:
+        """Wait a little for judges to answer, connect or die; handle what happened. Returns students stored."""
+        socks = {j.sock: j for j in self.judges if j.sock is not None}
+        ready, _, _ = select.select([self.listener, *socks], [], [], 0.5)
+        finished = []
+        for sock in ready:
+            if sock is self.listener:
+                self._accept()
+                continue
+            judge = socks[sock]
+            try:
+                message = zygote.recv_message(sock)
+            except (OSError, ValueError):
+                message = None
+            if message is None:
+                finished += self._lost(judge, store, out, fingerprints, stamp, self._bury(judge))
+                continue
+            student, wanted = judge.job
+            judge.job = None
+            try:
+                rows = _rows_from_reply(student, wanted, message[0], fingerprints, stamp)
+            except (KeyError, TypeError, ValueError) as exc:
+                rows = [_error_row(student, e, f"the grader sent back an unreadable result ({exc})", True,
+                                   fingerprints, stamp) for e in wanted]
+            store.record(rows)
+            _export_student(store, out, student.id, self.chosen)
+            finished.append(student.id)
+        now = time.monotonic()
+        for judge in list(self.judges):
+            if judge.job is not None and now > judge.deadline:
+                self._bury(judge)
+                finished += self._lost(judge, store, out, fingerprints, stamp,
+                                       "it ran past the time this submission could possibly need")
+            elif judge.sock is None and (_exited(judge) or now - judge.born > JUDGE_START_LIMIT):
+                status = self._bury(judge)
+                self.start_failures += 1
+                if self.start_failures >= MAX_START_FAILURES:
+                    raise BatchError(f"grading processes keep failing to start ({status}); "
+                                     "try `grade exercise-3` on one submission to see why")
+        while len(self.judges) < self.size:
+            self._start()
+        return finished
+
+    def _lost(self, judge: _Judge, store, out, fingerprints, stamp, why: str) -> list[str]:
+        if judge.job is None:
+            return []
+        student, wanted = judge.job
+        judge.job = None
+        reason = (f"the process grading this submission died ({why}); nothing of it was kept. "
+                  "Running the batch again grades it again.")
+        store.record([_error_row(student, e, reason, True, fingerprints, stamp) for e in wanted])
+        _export_student(store, out, student.id, self.chosen)
+        return [student.id]
+
+
+def _check_count(exercise: Exercise) -> int:
+    """Roughly how many checks an exercise has (for the judge's deadline only)."""
+    from grader.grading import CHECKS_DIR
+
+    try:
+        return max(1, (CHECKS_DIR / exercise.check_module).read_text().count("@pytest.mark.points"))
+    except OSError:
+        return 1
+
+
+def _exited(judge: _Judge) -> bool:
+    if judge.popen is not None:
+        return judge.popen.poll() is not None
+    if judge.reaped is None:
+        pid, raw = os.waitpid(judge.pid, os.WNOHANG)
+        if pid:
+            judge.reaped = raw  # reaped here: _bury must not wait for it again
+    return judge.reaped is not None
+
+
+def _kill_tree(judge_pid: int, zygote_pid: int | None) -> None:
+    """SIGKILL a judge, its zygote and the process group of any worker still running."""
+    if zygote_pid:
+        for child in _children(zygote_pid):
+            try:
+                os.killpg(child, signal.SIGKILL)  # a worker leads its own process group
+            except (ProcessLookupError, PermissionError):
+                pass
+    for pid in (zygote_pid, judge_pid):
+        if pid:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(x) for x in f.read().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def _prepare_to_fork() -> None:
+    """Make this process cheap to fork, many times over: everything imported, then frozen.
+
+    Every worker is a fork of a fork of this process, and with torch loaded a
+    fork copies the page tables of ~280 MB of heap. Backing that heap with
+    huge pages (``MADV_COLLAPSE``, Linux ≥ 6.1) makes each fork and exit
+    several times cheaper; ``gc.freeze`` keeps the collector from touching
+    (and so copying) the inherited objects. Both are best effort.
+    """
+    import pytest  # noqa: F401  (what a judge needs, imported once for all of them)
+    import _pytest.python  # noqa: F401
+    import pytest_timeout  # noqa: F401
+
+    from grader import grading  # noqa: F401
+
+    zygote._preload()
+    gc.collect()
+    gc.freeze()
+    _collapse_heap()
+
+
+def _collapse_heap() -> None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        with open("/proc/self/maps") as f:
+            regions = f.read().splitlines()
+    except (OSError, AttributeError):
+        return
+    huge = 2 << 20
+    for line in regions:
+        fields = line.split()
+        if not fields[1].startswith("rw") or (len(fields) > 5 and fields[5] != "[heap]"):
+            continue  # anonymous, writable memory only
+        low, high = (int(x, 16) for x in fields[0].split("-"))
+        low, high = (low + huge - 1) & ~(huge - 1), high & ~(huge - 1)
+        if high - low >= huge:
+            libc.madvise(low, high - low, 14)  # MADV_HUGEPAGE
+            libc.madvise(low, high - low, 25)  # MADV_COLLAPSE: fails harmlessly on older kernels
+
+
+# ================================================================ a judge process
+
+def _judge_process(address: str, settings: Settings, forked: bool) -> None:
+    """Body of a judge: fork a zygote, connect to main, grade students until main hangs up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is main's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent()
+    # Nothing of main's reaches the zygote or its workers: not the store, not other judges' sockets.
+    os.closerange(3, os.sysconf("SC_OPEN_MAX") if os.sysconf("SC_OPEN_MAX") > 0 else 65536)
+    neutral = tempfile.mkdtemp(prefix="grade-judge-")
+    cwd = os.getcwd()
+    sys.path[:] = [p for p in sys.path if p not in ("", ".", cwd)]
+    os.chdir(neutral)
+
+    from grader import grading, sandbox
+
+    sandbox.fork_zygote()  # this process has run no torch op: the zygote starts pristine
+    import torch
+
+    course, chosen = settings.resolve()
+    references = grading.default_references(course)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.connect(address)
+    zygote.send_message(sock, {"ready": True, "zygote": sandbox._current.pid, "torch": torch.__version__})
+    by_id = {e.id: e for e in chosen}
+    unsubmitted: dict[str, tuple] = {}
+    first = True
+    while (message := zygote.recv_message(sock)) is not None:
+        job = message[0]
+        reply = _grade_student(job, course, by_id, settings.device, references, unsubmitted, neutral)
+        reply["torch"] = torch.__version__
+        zygote.send_message(sock, reply)
+        if first:  # pytest and the references are loaded now: keep the collector off them
+            gc.collect()
+            gc.freeze()
+            first = False
+    shutil.rmtree(neutral, ignore_errors=True)
+
+
+def _grade_student(job: dict, course, by_id, device, references, unsubmitted, neutral) -> dict:
+    from grader import grading
+
+    # Paths in feedback are shown relative to the student's own folder: "exercise_3.py, line 4".
+    os.chdir(job["base"] or neutral)
+    try:
+        results = []
+        for item in job["exercises"]:
+            exercise = by_id[item["id"]]
+            path = Path(item["path"]) if item["path"] else None
+            started = time.monotonic()
+            try:
+                if path is None and exercise.id in unsubmitted:
+                    result, incidents = unsubmitted[exercise.id]  # the same for everyone
+                else:
+                    result, incidents = grading.run_checks(course=course, exercise=exercise, path=path,
+                                                           device=device, references=references)
+                    if path is None:
+                        unsubmitted[exercise.id] = (result, incidents)
+            except Exception as exc:  # noqa: BLE001 - a grader failure is this submission's error, not the batch's
+                text = " ".join(str(exc).split())[:600]
+                results.append({"id": exercise.id, "status": ERROR, "retry": True, "file": None,
+                                "problem": None, "checks": [], "seconds": time.monotonic() - started,
+                                "reason": f"the grader failed on this exercise ({type(exc).__name__}: {text})"})
+                continue
+            results.append(_describe(exercise, result, incidents, path, time.monotonic() - started))
+        return {"student": job["student"], "exercises": results}
+    finally:
+        os.chdir(neutral)
+
+
+def _describe(exercise: Exercise, result, incidents: dict, path, seconds: float) -> dict:
+    checks = [{
+        "name": c.name, "title": c.title, "points": c.points, "max_points": c.max_points,
+        "status": "passed" if c.passed else ("error" if c.name in incidents else "failed"),
+        "incident": incidents.get(c.name, ""), "hidden": c.hidden, "feedback": c.feedback,
+        "seconds": c.seconds,
+    } for c in result.checks]
+    if incidents:
+        first = next(c for c in result.checks if c.name in incidents)
+        why = (first.feedback.strip().splitlines() or [incidents[first.name]])[0]
+        status, retry = ERROR, any(v in RETRY_INCIDENTS for v in incidents.values())
+        reason = f"{len(incidents)} of {len(result.checks)} checks got no verdict: {why}"
+    elif path is None:
+        status, retry, reason = MISSING, False, "not submitted"
+    else:
+        status, retry, reason = GRADED, False, ""
+    return {"id": exercise.id, "status": status, "retry": retry, "reason": reason,
+            "file": result.submission, "problem": result.problem, "checks": checks, "seconds": seconds}
+
+
+def _die_with_parent() -> None:
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+# ================================================================ the summary
+
+def _summary(rows: dict[str, list[Graded]], chosen, store, graded: int, skipped: int, errors,
+             seconds: float, out: Path) -> str:
+    lines = [f"{len(rows)} students: {graded} graded in this run, {skipped} unchanged since the last one "
+             f"({seconds:.1f} s). Results in {out}"]
+    width = max(len(e.id) for e in chosen)
+    lines.append("")
+    for exercise in chosen:
+        scores = [g.score for sid in rows for g in rows[sid] if g.exercise == exercise.id]
+        if not scores:
+            continue
+        mean = sum(scores) / len(scores)
+        lines.append(f"  {exercise.id.ljust(width)}  mean {mean:5.2f}/{exercise.points:g}  "
+                     f"{_histogram(scores, exercise.points)}")
+    failed: dict[tuple[str, str], int] = {}
+    for sid in rows:
+        for g in rows[sid]:
+            if g.status == MISSING:
+                continue
+            for c in g.checks:
+                if c.status != "passed":
+                    failed[(g.exercise, c.title)] = failed.get((g.exercise, c.title), 0) + 1
+    if failed:
+        lines += ["", "Checks failed most often:"]
+        for (eid, title), count in sorted(failed.items(), key=lambda kv: (-kv[1], kv[0]))[:8]:
+            lines.append(f"  {count:4d}  {eid}: {title}")
+    missing = sum(1 for sid in rows for g in rows[sid] if g.status == MISSING)
+    if missing:
+        lines += ["", f"Not submitted: {missing} exercise files in all (0 points each)."]
+    if errors:
+        lines += ["", f"Errors ({len(errors)}): these scored what their checks gave, see their feedback.md"]
+        for student, eid, reason in errors[:20]:
+            lines.append(f"  {student} {eid}: {_clip(reason, 150)}")
+        if len(errors) > 20:
+            lines.append(f"  … and {len(errors) - 20} more (the gradebook's submissions table has them all)")
+    return "\n".join(lines)
+
+
+def _histogram(scores: list[float], points: float) -> str:
+    """Counts per score band: ``0–1: 3 · 2–3: 0 · …`` with bands of about a fifth of the points."""
+    step = max(1, round(points / 5))
+    bands = []
+    low = 0
+    while low <= points:
+        high = min(points, low + step - 1) if low + step <= points else points
+        count = sum(1 for s in scores if low <= s <= high + (0.999 if high < points else 0))
+        label = f"{low:g}" if high == low else f"{low:g}–{high:g}"
+        bands.append(f"{label}: {count}")
+        low = high + 1
+    return " · ".join(bands)
+
+
+def _clip(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def main() -> None:
+    """``python -m grader.batch ADDRESS SETTINGS``: a judge spawned as a fresh interpreter."""
+    address, raw = sys.argv[1], json.loads(sys.argv[2])
+    raw["exercises"] = tuple(raw["exercises"])
+    try:
+        _judge_process(address, Settings(**raw), forked=False)
+    finally:
+        os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
