@@ -68,11 +68,10 @@ def release(*, course: Course, out: Path, force: bool = False) -> Release:
     try:
         hidden, public = _write_package(staging / "grader", course)
         _write_course(course, staging)
+        _refuse_leaks(staging, course)  # before the slow part
         outcomes = _record(course)
         reference_data.write(staging / reference_data.RELATIVE_PATH, outcomes)
-        found = leaks(staging, course)
-        if found:
-            raise ReleaseError("the release would leak what students must not have:\n  " + "\n  ".join(found))
+        _refuse_leaks(staging, course)
         if out.exists():
             shutil.rmtree(out)
         staging.rename(out)
@@ -81,6 +80,12 @@ def release(*, course: Course, out: Path, force: bool = False) -> Release:
             shutil.rmtree(staging)
     files = tuple(sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()))
     return Release(out, files, tuple(e.id for e in course.exercises), public, hidden, len(outcomes))
+
+
+def _refuse_leaks(folder: Path, course: Course) -> None:
+    found = leaks(folder, course)
+    if found:
+        raise ReleaseError("the release would give students what they must not have:\n  " + "\n  ".join(found))
 
 
 def _check_destination(course: Course, out: Path, force: bool) -> None:
@@ -284,19 +289,19 @@ GPU, grade with `--device cpu`.
 # ---------------------------------------------------------------- reference data
 
 def _record(course: Course) -> dict:
-    """Outcomes of every public check's scenarios, run on the solutions (and on the stubs and mistakes,
-    so that the scenarios a check only asks for after a mismatch are covered too)."""
+    """Outcomes of every public check's scenarios, recorded by grading each solution (and each stub).
+
+    A check that passes asks for every reference it ever needs, as long as it
+    asks before it judges (``judge.both``); a scenario asked for only after a
+    mismatch would be missing, and ``StoredReferences`` says so by name.
+    """
     missing = [str(course.solutions_dir / e.file) for e in course.exercises
                if not (course.solutions_dir / e.file).is_file()]
     if missing:
         raise ReleaseError("the reference data needs every solution; missing: " + ", ".join(missing))
 
     def submissions(exercise):
-        paths = [course.solutions_dir / exercise.file, course.exercises_dir / exercise.file]
-        if course.mistakes is not None:
-            folder = course.mistakes / exercise.id.replace("-", "_")
-            paths += sorted(folder.glob("*.py")) + sorted(folder.glob("*.ipynb"))
-        return paths
+        return [course.solutions_dir / exercise.file, course.exercises_dir / exercise.file]
 
     outcomes, results = reference_data.record(course=course, exercises=course.exercises,
                                               submissions=submissions)
@@ -343,7 +348,10 @@ def secret_lines(course: Course) -> set[str]:
         for folder, into in ((course.exercises_dir, stub_lines), (course.solutions_dir, solution_lines)):
             path = folder / exercise.file
             if path.is_file():
-                into.update(_code_lines(path.read_text(encoding="utf-8")))
+                text = path.read_text(encoding="utf-8")
+                # Students read the whole stub, docstrings included; of a solution, its code counts.
+                into.update(_code_lines(text) if into is solution_lines else
+                            {line.strip() for line in text.splitlines()})
     public = set()
     for path in sorted(PACKAGE.rglob("*.py")):
         if "checks" not in path.relative_to(PACKAGE).parts:

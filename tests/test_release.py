@@ -1,0 +1,245 @@
+"""`grade release`: what students get, that it installs and grades like this repository, and leaks nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tomllib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from course_copy import ROOT, complete_exercises, load, make_course
+from grader import reference_data, release
+from grader.cli import cli
+from grader.judge import SolutionReferences
+
+
+@pytest.fixture(scope="module")
+def course3(tmp_path_factory):
+    return load(make_course(tmp_path_factory.mktemp("course3"), mistakes=True))
+
+
+@pytest.fixture(scope="module")
+def bundle(course3, tmp_path_factory):
+    """The release of a course holding exercise-3, written once for this module's tests."""
+    out = tmp_path_factory.mktemp("release") / "exercises-release"
+    made = release.release(course=course3, out=out)
+    return made
+
+
+def test_the_bundle_holds_what_students_need_and_no_more(bundle, course3):
+    files = set(bundle.files)
+    for needed in ("course.toml", "pyproject.toml", "README.md", "exercises/exercise_3.py",
+                   "exercises/exercise_3.ipynb", "grader/cli.py", "grader/checks/test_exercise_3.py",
+                   "grader/probes/exercise_3.py", "grader/data/fakedata.grdr", "grader/data/reference.grdr"):
+        assert needed in files, needed
+    assert not [f for f in files if f.startswith(("solutions/", "tests/", ".github/", ".ci/", "bench/"))]
+    assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc")]
+    assert (bundle.out / "exercises" / "exercise_3.py").read_bytes() == \
+        (course3.exercises_dir / "exercise_3.py").read_bytes()
+    assert bundle.public_checks == 6 and bundle.hidden_checks == 2
+    shipped = tomllib.loads((bundle.out / "course.toml").read_text())
+    original = tomllib.loads((course3.root / "course.toml").read_text())
+    assert "mistakes" not in shipped["course"]
+    original["course"].pop("mistakes")
+    assert shipped == original
+    assert "grade exercise-3" in (bundle.out / "README.md").read_text()
+
+
+def test_hidden_checks_are_cut_out_and_the_rest_kept_byte_for_byte(bundle):
+    source = (ROOT / "grader" / "checks" / "test_exercise_3.py").read_text()
+    shipped = (bundle.out / "grader" / "checks" / "test_exercise_3.py").read_text()
+    assert "hidden" not in shipped
+    assert release.check_names(shipped) == [n for n in release.check_names(source)
+                                            if n not in release.hidden_check_names()]
+    cut = source.index("@pytest.mark.points(1)\n@pytest.mark.hidden")
+    assert shipped == source[:cut].rstrip("\n") + "\n"
+
+
+def test_the_bundle_leaks_nothing(bundle, course3):
+    """No line of solution code that the stubs lack, no hidden check's name, anywhere in the bundle."""
+    secret = release.secret_lines(course3)
+    assert "p -= lr * p.grad" in secret and "v.mul_(momentum).add_(p.grad)" in secret
+    hidden = release.hidden_check_names()
+    assert "test_sgd_float64_two_steps" in hidden
+    assert release.leaks(bundle.out, course3) == []
+    for path in bundle.out.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert not [name for name in hidden if name.encode() in data], path
+
+
+def test_the_leak_scan_finds_what_is_planted(bundle, course3, tmp_path):
+    copy = tmp_path / "bundle"
+    shutil.copytree(bundle.out, copy)
+    (copy / "solutions").mkdir()
+    shutil.copyfile(course3.solutions_dir / "exercise_3.py", copy / "solutions" / "exercise_3.py")
+    with (copy / "grader" / "compare.py").open("a") as f:
+        f.write("\n# p -= lr * v\n\n\ndef helper(v, momentum, p):\n    v.mul_(momentum).add_(p.grad)\n")
+    nb = json.loads((copy / "exercises" / "exercise_3.ipynb").read_text())
+    nb["cells"][3]["source"] = "# graded\ndef sgd_update(params, lr):\n    p -= lr * p.grad\n"
+    (copy / "exercises" / "exercise_3.ipynb").write_text(json.dumps(nb))
+    (copy / "README.md").write_text("see test_momentum_generator_with_frozen\n")
+    found = "\n".join(release.leaks(copy, course3))
+    assert "solutions/exercise_3.py: a solutions folder" in found
+    assert "grader/compare.py" in found and "v.mul_(momentum).add_(p.grad)" in found
+    assert "exercises/exercise_3.ipynb:cell 4 line 3: solution code `p -= lr * p.grad`" in found
+    assert "README.md: names the hidden check test_momentum_generator_with_frozen" in found
+
+
+def test_reference_data_holds_public_scenarios_only(bundle, course3):
+    stored = reference_data.decode((bundle.out / reference_data.RELATIVE_PATH).read_bytes())
+    exercise = course3.exercise("exercise-3")
+    solution = course3.solutions_dir / exercise.file
+    public, everything = (reference_data.Recorder(SolutionReferences(course3.solutions_dir)) for _ in range(2))
+    from grader.grading import grade_exercise
+
+    grade_exercise(course=course3, exercise=exercise, path=solution, public_only=True, references=public)
+    grade_exercise(course=course3, exercise=exercise, path=solution, references=everything)
+    hidden_only = set(everything.outcomes) - set(public.outcomes)
+    assert hidden_only, "exercise-3's hidden checks have scenarios of their own"
+    assert set(stored) == set(public.outcomes)
+    assert not hidden_only & set(stored)
+    assert {device for _, _, device in stored} == {"cpu"}
+
+
+def test_stored_references_say_what_is_missing(bundle):
+    from grader.probes import exercise_3 as probes
+
+    stored = reference_data.StoredReferences(bundle.out / reference_data.RELATIVE_PATH)
+    with pytest.raises(reference_data.MissingReference, match="recorded on cpu, not on cuda: grade with --device cpu"):
+        stored.outcome(probes.sgd_steps, {"seed": 3, "lr": 0.1}, "cuda")
+    with pytest.raises(reference_data.MissingReference, match="no outcome of exercise_3:sgd_steps"):
+        stored.outcome(probes.sgd_steps, {"seed": 9, "lr": 0.003, "steps": 2, "dtype": "float64"}, "cpu")
+
+
+def test_the_same_course_gives_the_same_bytes(bundle, course3, tmp_path):
+    again = release.release(course=course3, out=tmp_path / "again")
+    assert again.files == bundle.files
+    for name in bundle.files:
+        assert (again.out / name).read_bytes() == (bundle.out / name).read_bytes(), name
+
+
+def test_release_refuses_to_overwrite_or_to_write_into_the_course(tmp_path, monkeypatch):
+    root = make_course(tmp_path / "course")
+    monkeypatch.chdir(root)
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "notes.txt").write_text("mine")
+    result = CliRunner().invoke(cli, ["release", str(taken)])
+    assert result.exit_code == 1 and "exists and is not empty" in result.output
+    assert (taken / "notes.txt").read_text() == "mine"
+    result = CliRunner().invoke(cli, ["release", "exercises/release"])
+    assert result.exit_code == 1 and "inside the course's exercises/ folder" in result.output
+    result = CliRunner().invoke(cli, ["release", "."])
+    assert result.exit_code == 1 and "holds the course itself" in result.output
+
+
+def test_strip_hidden_handles_decorators_comments_and_attributes():
+    source = '''"""Checks."""
+
+import pytest
+
+
+@pytest.mark.points(1)
+def test_public(judge):
+    """kept"""
+
+
+# A comment about the hidden scenario goes with it.
+@pytest.mark.points(1)
+@pytest.mark.hidden
+def test_secret(judge):
+    """cut"""
+    judge.both(seed=99)
+
+
+test_secret.student_runs = 2
+
+
+@pytest.mark.points(1)
+def test_public_two(judge):
+    """kept too"""
+'''
+    text, removed = release.strip_hidden(source)
+    assert removed == ("test_secret",)
+    assert "secret" not in text and "seed=99" not in text and "hidden scenario" not in text
+    assert text == source.replace(source[source.index("# A comment"):source.index("@pytest.mark.points(1)\ndef "
+                                                                                  "test_public_two")], "")
+    with pytest.raises(release.ReleaseError, match="cannot cut out"):
+        release.strip_hidden("import pytest\npytestmark = pytest.mark.hidden\n")
+
+
+def test_every_exercise_of_the_course_can_be_released_without_leaks(tmp_path):
+    """All exercises written so far: the package and course files hold no solution line, no hidden name."""
+    course = load(make_course(tmp_path / "course", tuple(complete_exercises()), mistakes=True))
+    staging = tmp_path / "staging"
+    release._write_package(staging / "grader", course)
+    release._write_course(course, staging)
+    assert release.leaks(staging, course) == []
+
+
+# ---------------------------------------------------------------- installed in a fresh venv
+
+def _fresh_venv(folder: Path) -> Path:
+    """A venv whose only packages are this one's dependencies, linked, not downloaded (torch is 5 GB)."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder / "venv")], check=True)
+    python = folder / "venv" / "bin" / "python"
+    deps = folder / "deps"
+    deps.mkdir()
+    ours = ("__editable__", "optim_grader", "grader")
+    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
+        if not entry.name.startswith(ours) and entry.suffix != ".pth":
+            (deps / entry.name).symlink_to(entry)
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    Path(site, "course-dependencies.pth").write_text(f"{deps}\n")
+    return python
+
+
+def _env() -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(NO_COLOR="1", PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
+    return env
+
+
+def test_installed_release_grades_like_this_repository(bundle, course3, tmp_path, grade):
+    out = tmp_path / "release"
+    shutil.copytree(bundle.out, out)
+    python = _fresh_venv(tmp_path)
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--no-index", str(out)], check=True, env=_env(), cwd=tmp_path)
+    grade_command = python.parent / "grade"
+    where = subprocess.run([str(python), "-c", "import grader; print(grader.__file__)"], cwd=tmp_path,
+                           check=True, capture_output=True, text=True, env=_env()).stdout
+    assert where.startswith(str(tmp_path / "venv")), where  # the installed copy, not this repository
+    listing = subprocess.run([str(grade_command), "list"], cwd=out, capture_output=True, text=True, env=_env())
+    assert listing.returncode == 0 and "exercise-3" in listing.stdout, listing.stderr
+
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    for source in (course3.solutions_dir / "exercise_3.py",
+                   ROOT / "tests" / "mistakes" / "exercise_3" / "forgets_no_grad.py"):
+        shutil.copyfile(source, submissions / source.name)
+    cases = [None, *sorted(submissions.iterdir())]
+    for submission in cases:
+        args = [str(grade_command), "exercise-3", "--json"]
+        if submission is not None:
+            args += ["--submission", str(submission)]
+        ran = subprocess.run(args, cwd=out / "exercises", capture_output=True, text=True, env=_env(), timeout=300)
+        assert ran.returncode in (0, 1), ran.stderr
+        got = json.loads(ran.stdout)
+        here = grade("exercise-3", submission or ROOT / "exercises" / "exercise_3.py", public_only=True)
+        want = here.gradescope()
+        assert [(t["name"], t["score"], t["status"]) for t in got["tests"]] == \
+            [(t["name"], t["score"], t["status"]) for t in want["tests"]], submission
+        if submission is not None:  # the stub's feedback names its own path, which differs
+            assert [t["output"] for t in got["tests"]] == [t["output"] for t in want["tests"]], submission
+        assert got["score"] == want["score"]
+    assert json.loads(ran.stdout)["score"] < 8  # the last case is a mistake
