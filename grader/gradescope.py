@@ -163,10 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=Path(os.environ.get("AUTOGRADER_ROOT", "/autograder")))
     parser.add_argument("exercises", nargs="*")
     args = parser.parse_args(argv)
-    from grader import sandbox
+    from grader import course as courses, sandbox
 
-    sandbox.fork_zygote()  # this process has run no torch op yet: workers fork from it warm
     try:
+        courses.load(args.root / "source")  # a broken autograder says so before paying for torch
+        sandbox.fork_zygote()  # this process has run no torch op yet: workers fork from it warm
         results = grade_submission(root=args.root, exercises=tuple(args.exercises))
         code = 0
     except Exception as exc:  # noqa: BLE001 - Gradescope must get a results.json whatever happens

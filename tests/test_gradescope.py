@@ -1,0 +1,125 @@
+"""`grade gradescope`: the autograder zip, and its run_autograder against a folder laid out like /autograder."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from course_copy import ROOT, make_course
+from grader import gradescope
+from grader.cli import cli
+
+
+@pytest.fixture(scope="module")
+def autograder(tmp_path_factory):
+    """The zip for exercise-3 of this course, made through the CLI."""
+    out = tmp_path_factory.mktemp("gradescope") / "autograder.zip"
+    old = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        result = CliRunner().invoke(cli, ["gradescope", str(out), "--exercise", "exercise-3"])
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 0, result.output
+    assert "grades exercise-3 (10 points" in result.output
+    return out
+
+
+def test_the_zip_holds_the_scripts_and_the_whole_course(autograder):
+    with zipfile.ZipFile(autograder) as archive:
+        names = set(archive.namelist())
+        modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in archive.infolist()}
+        checks = archive.read("grader/checks/test_exercise_3.py").decode()
+    for needed in ("setup.sh", "run_autograder", "course.toml", "pyproject.toml", "solutions/exercise_3.py",
+                   "grader/cli.py", "grader/data/fakedata.grdr"):
+        assert needed in names, needed
+    assert modes["setup.sh"] == modes["run_autograder"] == 0o755
+    assert "@pytest.mark.hidden" in checks  # Gradescope grades with every check
+    assert not [n for n in names if "__pycache__" in n or n.startswith("tests/")]
+
+
+def test_the_zip_is_deterministic(autograder, tmp_path, course):
+    again = tmp_path / "again.zip"
+    gradescope.build(course=course, out=again, exercises=("exercise-3",))
+    assert again.read_bytes() == autograder.read_bytes()
+
+
+def test_setup_sh_is_valid_bash(autograder, tmp_path):
+    with zipfile.ZipFile(autograder) as archive:
+        archive.extract("setup.sh", tmp_path)
+    subprocess.run(["bash", "-n", str(tmp_path / "setup.sh")], check=True)
+
+
+def run_autograder(autograder: Path, root: Path, files: dict[str, Path]) -> dict:
+    """Lay ``root`` out like /autograder, put ``files`` in submission/, run run_autograder; results.json."""
+    source = root / "source"
+    with zipfile.ZipFile(autograder) as archive:
+        archive.extractall(source)
+    script = source / "run_autograder"
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    for name, path in files.items():
+        (root / "submission" / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, root / "submission" / name)
+    (root / "submission").mkdir(exist_ok=True)
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
+    ran = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=300)
+    assert ran.returncode == 0, ran.stderr
+    return json.loads((root / "results" / "results.json").read_text())
+
+
+def test_run_autograder_grades_a_mistake_with_hidden_checks_after_publishing(autograder, tmp_path):
+    mistake = ROOT / "tests" / "mistakes" / "exercise_3" / "gradient_ascent.py"
+    # Students upload folders too: the file is found wherever it is.
+    results = run_autograder(autograder, tmp_path, {"my work/exercise_3.py": mistake})
+    tests = results["tests"]
+    assert len(tests) == 8 and sum(t["max_score"] for t in tests) == 10
+    assert results["score"] == sum(t["score"] for t in tests) < 10
+    visibility = {t["name"]: t["visibility"] for t in tests}
+    assert list(visibility.values()).count("after_published") == 2
+    assert visibility["exercise-3: sgd_update in float64, two steps with a small learning rate"] == "after_published"
+    failed = [t for t in tests if t["status"] == "failed"]
+    assert failed and all(t["score"] == 0 for t in failed)
+    assert "gradient ascent" in failed[0]["output"]
+    assert "exercise-3 (A manual SGD step)" in results["output"] and "my work/exercise_3.py" in results["output"]
+
+
+def test_run_autograder_gives_a_solution_full_marks(autograder, tmp_path):
+    results = run_autograder(autograder, tmp_path, {"exercise_3.py": ROOT / "solutions" / "exercise_3.py"})
+    assert results["score"] == 10
+    assert all(t["status"] == "passed" for t in results["tests"])
+
+
+def test_nothing_submitted_scores_zero_and_says_so(tmp_path):
+    make_course(tmp_path / "source")
+    (tmp_path / "submission").mkdir()
+    results = gradescope.grade_submission(root=tmp_path, exercises=("exercise-3",))
+    assert results["score"] == 0 and len(results["tests"]) == 8
+    assert "no exercise_3.py or .ipynb found" in results["output"]
+
+
+def test_a_broken_autograder_still_writes_results(tmp_path):
+    (tmp_path / "source").mkdir()  # no course.toml: the autograder cannot grade
+    ran = subprocess.run([sys.executable, "-P", "-m", "grader.gradescope", "--root", str(tmp_path)],
+                         capture_output=True, text=True, timeout=120)
+    results = json.loads((tmp_path / "results" / "results.json").read_text())
+    assert ran.returncode == 1 and results["score"] == 0
+    assert "autograder itself failed" in results["output"] and "course.toml" in results["output"]
+
+
+def test_find_submission_prefers_the_shallowest_python_file(tmp_path, course):
+    exercise = course.exercise("exercise-3")
+    for name in ("deep/er/exercise_3.py", "deep/exercise_3.ipynb", "__MACOSX/exercise_3.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    assert gradescope.find_submission(tmp_path, exercise) == tmp_path / "deep" / "exercise_3.ipynb"
+    (tmp_path / "exercise_3.py").write_text("")
+    assert gradescope.find_submission(tmp_path, exercise) == tmp_path / "exercise_3.py"
