@@ -1,0 +1,24 @@
+# mistake: writes inputs.to(device) as if it moved inputs in place, the way model.to(device) does
+# fails: test_train_step_on_puts_model_and_data_on_the_device
+# feedback: Tensor.to returns a new tensor
+# feedback: inputs = inputs.to(device)
+import torch
+
+
+def pick_device():
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def to_device(batch, device):
+    raise NotImplementedError
+
+
+def train_step_on(model, loss_fn, optimizer, inputs, targets, device):
+    model.to(device)
+    inputs.to(device)
+    targets.to(device)
+    optimizer.zero_grad()
+    loss = loss_fn(model(inputs), targets)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
