@@ -259,12 +259,13 @@ def main() -> None:
     os._exit(0)
 
 
-def _preload() -> None:
-    """Import what every worker needs, so that each fork starts with it."""
+def _preload(stems=None) -> None:
+    """Import what workers need (for the exercises ``stems``; default all), so each fork starts with it."""
     import grader.worker  # noqa: F401
     from grader import probes
 
     probes.load_all()
+    probes.warm_up(probes.MODULES if stems is None else stems)
 
 
 if __name__ == "__main__":
