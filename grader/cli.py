@@ -137,6 +137,7 @@ def validate_command(exercises, junit_xml, device):
     course = courses.load()
     for exercise in exercises:
         course.exercise(exercise)  # an unknown id is a usage error before any grading starts
+    validate.warm_workers()
     _warm_start()
     found = validate.validate(course=course, exercises=exercises, device=grading.resolve_device(device))
     if junit_xml:
@@ -151,8 +152,9 @@ def validate_command(exercises, junit_xml, device):
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 def release_command(out, force):
     """Write the student release to the folder OUT: stubs, notebooks, public checks, reference data."""
-    from grader import course as courses, release
+    from grader import course as courses, release, validate
 
+    validate.warm_workers()
     _warm_start()
     click.echo(release.release(course=courses.load(), out=out, force=force).summary())
 
