@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import ast
-import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -41,8 +39,7 @@ def test_every_exercise_gets_a_valid_notebook(exercise_id):
     assert nb.nbformat == 4 and nb.metadata.kernelspec.name == "python3"
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith(f"# Exercise")
     graded = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith(MARKER)]
-    assert [c.id for c in graded] == [f"graded-{name}" for name in exercise.functions] or \
-        set(exercise.functions) <= {c.id.removeprefix("graded-") for c in graded}
+    assert set(exercise.functions) <= {c.id.removeprefix("graded-") for c in graded}
     for name in exercise.functions:
         assert any(f"def {name}(" in c.source for c in graded), name
         assert any(c.cell_type == "markdown" and f"`{name}(" in c.source for c in nb.cells), name
@@ -110,10 +107,10 @@ def test_check_grades_unsaved_edits_like_grade_grades_the_saved_file(tmp_path, m
 
 @pytest.fixture
 def kernel_env(tmp_path, monkeypatch):
-    """The kernel runs this interpreter (the venv's), writes nothing outside tmp_path, prints no colour."""
+    """The kernel (jupyter_client starts this interpreter for "python3") writes nothing outside
+    tmp_path and prints no colour."""
     pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
-    monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
     monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))

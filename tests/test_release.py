@@ -243,3 +243,43 @@ def test_installed_release_grades_like_this_repository(bundle, course3, tmp_path
             assert [t["output"] for t in got["tests"]] == [t["output"] for t in want["tests"]], submission
         assert got["score"] == want["score"]
     assert json.loads(ran.stdout)["score"] < 8  # the last case is a mistake
+
+    # The release's own notebook, in a Jupyter kernel of the fresh venv: its last cell grades through
+    # the installed grader (public checks, stored reference data).
+    pytest.importorskip("nbclient")
+    import nbformat
+    from nbclient import NotebookClient
+
+    from test_notebooks import filled
+
+    nb = filled(nbformat.read(str(out / "exercises" / "exercise_3.ipynb"), as_version=4), "exercise_3")
+    spec = tmp_path / "jupyter" / "kernels" / "release-venv"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({  # this venv's Python, never the one running the tests
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "release venv", "language": "python"}))
+    env = _env()
+    env.update(JUPYTER_PATH=str(tmp_path / "jupyter"), JUPYTER_PLATFORM_DIRS="1",
+               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), IPYTHONDIR=str(tmp_path / "ipython"))
+    client = NotebookClient(nb, timeout=180, kernel_name="release-venv",
+                            resources={"metadata": {"path": str(out / "exercises")}})
+    with _environ(env):
+        client.execute()
+    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.output_type == "stream")
+    assert "Score: 8/8  (all checks passed)" in text and "hidden" not in text, text
+
+
+class _environ:
+    """Temporarily replace os.environ (the kernel inherits it)."""
+
+    def __init__(self, env: dict):
+        self.env = env
+
+    def __enter__(self):
+        self.saved = dict(os.environ)
+        os.environ.clear()
+        os.environ.update(self.env)
+
+    def __exit__(self, *exc):
+        os.environ.clear()
+        os.environ.update(self.saved)
