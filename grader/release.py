@@ -55,7 +55,8 @@ class Release:
     """How many reference outcomes the data holds."""
 
     def summary(self) -> str:
-        return (f"wrote {self.out}: {len(self.files)} files, {len(self.exercises)} exercises "
+        exercises = f"{len(self.exercises)} exercise{'s' * (len(self.exercises) != 1)}"
+        return (f"wrote {self.out}: {len(self.files)} files, {exercises} "
                 f"({', '.join(self.exercises)}), {self.public_checks} public checks "
                 f"({self.hidden_checks} hidden ones held back), {self.reference_outcomes} reference outcomes")
 
