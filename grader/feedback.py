@@ -57,6 +57,10 @@ HINTS = [
     (r"One of the differentiated Tensors does not require grad",
      "torch.autograd.grad was asked for the gradient of a frozen parameter (requires_grad=False), "
      "which has none. Pass it only the parameters that require grad."),
+    (r"optimizer got an empty parameter list",
+     "The optimizer was given no parameters. `model.parameters()` is a generator: once something "
+     "has gone through it (another optimizer, list(), a loop), it is empty. Call "
+     "`model.parameters()` afresh for each optimizer you build."),
 ]
 
 
