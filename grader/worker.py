@@ -51,6 +51,11 @@ def _isolate(folder: str | None) -> None:
 
 
 def _run(request: dict):
+    import torch
+
+    # One thread: the judge (and, in a batch, other judges and workers) share the
+    # cores, and OpenMP threads spinning against each other can be 10x slower.
+    torch.set_num_threads(1)
     numerics.configure(request["device"])
     probe = probes.resolve(request["probe"])
     module = load_module(request["module"], request["chunks"])
