@@ -73,8 +73,11 @@ def release(*, course: Course, out: Path, force: bool = False) -> Release:
         outcomes = _record(course)
         reference_data.write(staging / reference_data.RELATIVE_PATH, outcomes)
         _refuse_leaks(staging, course)
-        if out.exists():
+        if out.is_dir():
             shutil.rmtree(out)
+        elif out.exists():
+            out.unlink()
+        staging.chmod(0o755)  # mkdtemp made it private; a release is for sharing
         staging.rename(out)
     finally:
         if staging.exists():

@@ -120,7 +120,9 @@ def test_stored_references_say_what_is_missing(bundle):
 
 
 def test_the_same_course_gives_the_same_bytes(bundle, course3, tmp_path):
-    again = release.release(course=course3, out=tmp_path / "again")
+    (tmp_path / "again").mkdir()
+    (tmp_path / "again" / "old-file.txt").write_text("from an earlier release")
+    again = release.release(course=course3, out=tmp_path / "again", force=True)  # --force replaces it
     assert again.files == bundle.files
     for name in bundle.files:
         assert (again.out / name).read_bytes() == (bundle.out / name).read_bytes(), name
@@ -176,13 +178,18 @@ def test_public_two(judge):
         release.strip_hidden("import pytest\npytestmark = pytest.mark.hidden\n")
 
 
-def test_every_exercise_of_the_course_can_be_released_without_leaks(tmp_path):
-    """All exercises written so far: the package and course files hold no solution line, no hidden name."""
-    course = load(make_course(tmp_path / "course", tuple(complete_exercises()), mistakes=True))
-    staging = tmp_path / "staging"
-    release._write_package(staging / "grader", course)
-    release._write_course(course, staging)
-    assert release.leaks(staging, course) == []
+def test_every_exercise_is_released_and_its_data_grades_the_solution(tmp_path):
+    """The whole course: no leak, and the stored data gives every public check what it asks for."""
+    from grader.grading import grade_exercise
+
+    course = load(make_course(tmp_path / "course", tuple(complete_exercises())))
+    made = release.release(course=course, out=tmp_path / "release")
+    assert release.leaks(made.out, course) == []
+    stored = reference_data.StoredReferences(made.out / reference_data.RELATIVE_PATH)
+    for exercise in course.exercises:
+        result = grade_exercise(course=course, exercise=exercise, path=course.solutions_dir / exercise.file,
+                                public_only=True, references=stored)
+        assert result.checks and result.passed, (exercise.id, [c.feedback for c in result.checks if not c.passed])
 
 
 # ---------------------------------------------------------------- installed in a fresh venv
