@@ -620,31 +620,37 @@ def _judge_process(address: str, settings: Settings, forked: bool) -> None:
 
 
 def _grade_student(job: dict, course, by_id, device, references, unsubmitted, neutral) -> dict:
+    """All of one student's exercises, in one pytest session (an exercise not handed in is the same
+    for everyone: graded once per judge)."""
     from grader import grading
 
     # Paths in feedback are shown relative to the student's own folder: "exercise_3.py, line 4".
     os.chdir(job["base"] or neutral)
     try:
+        items = [(by_id[item["id"]], Path(item["path"]) if item["path"] else None) for item in job["exercises"]]
+        todo = [(e, p) for e, p in items if p is not None or e.id not in unsubmitted]
+        started = time.monotonic()
+        try:
+            outcomes = grading.grade_exercises(course=course, items=todo, device=device, references=references)
+        except Exception as exc:  # noqa: BLE001 - a grader failure is this submission's error, not the batch's
+            outcomes = {e.id: exc for e, _ in todo}
+        took = time.monotonic() - started
         results = []
-        for item in job["exercises"]:
-            exercise = by_id[item["id"]]
-            path = Path(item["path"]) if item["path"] else None
-            started = time.monotonic()
-            try:
-                if path is None and exercise.id in unsubmitted:
-                    result, incidents = unsubmitted[exercise.id]  # the same for everyone
-                else:
-                    result, incidents = grading.run_checks(course=course, exercise=exercise, path=path,
-                                                           device=device, references=references)
-                    if path is None:
-                        unsubmitted[exercise.id] = (result, incidents)
-            except Exception as exc:  # noqa: BLE001 - a grader failure is this submission's error, not the batch's
-                text = " ".join(str(exc).split())[:600]
+        for exercise, path in items:
+            outcome = unsubmitted.get(exercise.id) if path is None else None
+            outcome = outcome or outcomes[exercise.id]
+            if isinstance(outcome, Exception):
+                text = " ".join(str(outcome).split())[:600]
                 results.append({"id": exercise.id, "status": ERROR, "retry": True, "file": None,
-                                "problem": None, "checks": [], "seconds": time.monotonic() - started,
-                                "reason": f"the grader failed on this exercise ({type(exc).__name__}: {text})"})
+                                "problem": None, "checks": [], "seconds": 0.0,
+                                "reason": f"the grader failed on this exercise ({type(outcome).__name__}: {text})"})
                 continue
-            results.append(_describe(exercise, result, incidents, path, time.monotonic() - started))
+            if path is None:
+                unsubmitted[exercise.id] = outcome
+            result, incidents = outcome
+            share = took * len(result.checks) / max(1, sum(len(o[0].checks) for o in outcomes.values()
+                                                             if not isinstance(o, Exception)))
+            results.append(_describe(exercise, result, incidents, path, share if exercise.id in outcomes else 0.0))
         return {"student": job["student"], "exercises": results}
     finally:
         os.chdir(neutral)

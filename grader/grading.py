@@ -58,18 +58,42 @@ def run_checks(*, course: Course, exercise: Exercise, path: Path | None, device:
     the student's code: its worker timed out, ran out of memory, crashed or exited (the
     ``grader.zygote`` statuses), or the check itself broke (``grader``). Batch grading calls
     such a submission an error."""
+    outcome = grade_exercises(course=course, items=[(exercise, path)], device=device,
+                              public_only=public_only, references=references)[exercise.id]
+    if isinstance(outcome, GraderError):
+        raise outcome
+    return outcome
+
+
+def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]], device: str = "cpu",
+                    public_only: bool = False, references=None,
+                    ) -> dict[str, tuple[ExerciseResult, dict[str, str]] | GraderError]:
+    """``run_checks`` for several exercises of one submission, in one pytest session.
+
+    The same check modules, plugin and contexts as grading each alone, so the
+    same verdicts; pytest's start-up (~50 ms) is paid once. An exercise whose
+    checks cannot run gets a ``GraderError`` in place of its results; if the
+    session as a whole fails, each exercise is graded alone to say which.
+    """
     from grader import numerics
 
     numerics.configure(device)  # the reference runs here: same maths settings as the workers
-    sub = submissions.load(exercise, path)
-    context = Context(course=course, exercise=exercise, submission=sub, device=device,
-                      references=references or default_references(course), sandbox=sandbox.current)
-    plugin = GraderPlugin(context, public_only=public_only)
-    check_file = CHECKS_DIR / exercise.check_module
-    if not check_file.is_file():
-        raise GraderError(f"no checks for {exercise.id}: {check_file} is missing")
+    references = references or default_references(course)
+    outcomes: dict[str, tuple[ExerciseResult, dict[str, str]] | GraderError] = {}
+    contexts, subs = {}, {}
+    for exercise, path in items:
+        check_file = CHECKS_DIR / exercise.check_module
+        if not check_file.is_file():
+            outcomes[exercise.id] = GraderError(f"no checks for {exercise.id}: {check_file} is missing")
+            continue
+        subs[exercise.id] = submissions.load(exercise, path)
+        contexts[exercise.check_module] = Context(course=course, exercise=exercise, submission=subs[exercise.id],
+                                                  device=device, references=references, sandbox=sandbox.current)
+    if not contexts:
+        return outcomes
+    plugin = GraderPlugin(contexts, public_only=public_only)
     args = [
-        str(check_file), "-p", "no:cacheprovider", "--noconftest",
+        *(str(CHECKS_DIR / name) for name in contexts), "-p", "no:cacheprovider", "--noconftest",
         "--rootdir", str(CHECKS_DIR), "-c", os.devnull, "--import-mode=importlib",
         "-q", "--no-header", "-o", "console_output_style=classic", "-p", "no:warnings",
         "--timeout-method=signal",
@@ -82,22 +106,35 @@ def run_checks(*, course: Course, exercise: Exercise, path: Path | None, device:
     # pytest writes its own report to stdout; ours is built from the plugin's results instead.
     with _no_plugin_autoload(), contextlib.redirect_stdout(log):
         import pytest
-
         import pytest_timeout
 
         # As an object, not "-p pytest_timeout": that scans every installed distribution each run.
         code = pytest.main(args, plugins=[plugin, pytest_timeout])
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED) \
-            or (code == pytest.ExitCode.NO_TESTS_COLLECTED and not public_only):
-        raise GraderError(f"the checks for {exercise.id} could not run (pytest exit {int(code)}):\n"
-                          + log.getvalue()[-4000:])
-    return ExerciseResult(
-        exercise=exercise.id,
-        title=exercise.title,
-        submission=submissions.display_path(path) if path else None,
-        checks=tuple(plugin.results),
-        problem=sub.problem,
-    ), dict(plugin.incidents)
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
+        if len(contexts) > 1:  # which exercise broke the session? each alone says
+            for exercise, path in items:
+                if exercise.id not in outcomes:
+                    outcomes.update(grade_exercises(course=course, items=[(exercise, path)], device=device,
+                                                    public_only=public_only, references=references))
+            return outcomes
+        exercise = next(iter(contexts.values())).exercise
+        outcomes[exercise.id] = GraderError(f"the checks for {exercise.id} could not run "
+                                            f"(pytest exit {int(code)}):\n" + log.getvalue()[-4000:])
+        return outcomes
+    for name, context in contexts.items():
+        exercise, sub = context.exercise, subs[context.exercise.id]
+        if not plugin.by_module[name] and not public_only:
+            outcomes[exercise.id] = GraderError(f"the checks for {exercise.id} could not run (none collected):\n"
+                                                + log.getvalue()[-4000:])
+            continue
+        outcomes[exercise.id] = (ExerciseResult(
+            exercise=exercise.id,
+            title=exercise.title,
+            submission=submissions.display_path(sub.path) if sub.path else None,
+            checks=tuple(plugin.by_module[name]),
+            problem=sub.problem,
+        ), dict(plugin.incidents[name]))
+    return outcomes
 
 
 @contextlib.contextmanager

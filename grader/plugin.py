@@ -20,28 +20,42 @@ TIMEOUT_MARGIN = 30.0  # pytest-timeout is the backstop; workers have their own,
 
 
 class GraderPlugin:
-    """Registered for one pytest run; ``results`` holds the verdicts afterwards."""
+    """Registered for one pytest run; ``results`` holds the verdicts afterwards.
 
-    def __init__(self, context: Context, public_only: bool = False):
-        self.context = context
+    One run may grade several exercises of one submission (batch grading does,
+    to pay pytest's start-up once): ``contexts`` maps each check module's file
+    name to its context, and every check gets the context of its own module.
+    """
+
+    def __init__(self, context: Context | dict[str, Context], public_only: bool = False):
+        self.contexts = context if isinstance(context, dict) else {context.exercise.check_module: context}
         self.public_only = public_only
-        self.results: list[CheckResult] = []
-        self.incidents: dict[str, str] = {}
-        """Check name → why its worker gave no outcome (``timeout``, ``memory``, ``crashed``…)."""
+        self.by_module: dict[str, list[CheckResult]] = {name: [] for name in self.contexts}
+        """Check module file name → its checks' verdicts, in the order they ran."""
+        self.incidents: dict[str, dict[str, str]] = {name: {} for name in self.contexts}
+        """Check module → {check name: why its worker gave no outcome (``timeout``, ``memory``…)}."""
         self._started: dict[str, float] = {}
+
+    @property
+    def results(self) -> list[CheckResult]:
+        """Every verdict, module by module."""
+        return [r for results in self.by_module.values() for r in results]
+
+    def _context(self, node) -> Context:
+        return self.contexts[node.path.name]
 
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "points(n): the points a check is worth (required)")
         config.addinivalue_line("markers", "hidden: a check students do not get in their release")
 
     @pytest.fixture
-    def judge(self) -> Judge:
+    def judge(self, request) -> Judge:
         """Runs probes on the student's code (in a worker) and on the reference."""
-        return Judge(self.context)
+        return Judge(self._context(request.node))
 
     @pytest.fixture
-    def device(self) -> str:
-        return self.context.device
+    def device(self, request) -> str:
+        return self._context(request.node).device
 
     def pytest_collection_modifyitems(self, session, config, items):
         kept, dropped = [], []
@@ -53,7 +67,8 @@ class GraderPlugin:
             doc = (getattr(item.obj, "__doc__", None) or item.name).strip().splitlines()[0]
             item.user_properties += [("points", float(marker.args[0])), ("hidden", hidden), ("title", doc)]
             runs = (getattr(item.obj, "student_runs", 1))
-            item.add_marker(pytest.mark.timeout(self.context.exercise.timeout * runs + TIMEOUT_MARGIN))
+            timeout = self._context(item).exercise.timeout
+            item.add_marker(pytest.mark.timeout(timeout * runs + TIMEOUT_MARGIN))
             (dropped if hidden and self.public_only else kept).append(item)
         if dropped:
             config.hook.pytest_deselected(items=dropped)
@@ -100,9 +115,10 @@ class GraderPlugin:
                 feedback_text = "skipped: " + str(report.longrepr[-1] if isinstance(report.longrepr, tuple) else "")
             else:
                 feedback_text = props.get("feedback", "" if passed else str(report.longrepr))
+            module = report.nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
             if not passed and props.get("incident"):
-                self.incidents[report.nodeid.rsplit("::", 1)[-1]] = props["incident"]
-            self.results.append(CheckResult(
+                self.incidents[module][report.nodeid.rsplit("::", 1)[-1]] = props["incident"]
+            self.by_module[module].append(CheckResult(
                 name=report.nodeid.rsplit("::", 1)[-1],
                 title=props.get("title", report.nodeid),
                 points=props.get("points", 0.0) if passed else 0.0,
