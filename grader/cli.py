@@ -70,7 +70,7 @@ def check_command(exercise, submission, public_only, device, as_json):
         raise click.ClickException(f"{message}: is this the course folder you were given?")
     _warm_start([spec.stem])
     result = grading.grade_exercise(course=course, exercise=spec, path=path,
-                                    device=grading.resolve_device(device), public_only=public_only)
+                                    device=grading.resolve_device(device, course), public_only=public_only)
     if as_json:
         click.echo(json.dumps(result.gradescope(), indent=2))
     else:
@@ -137,7 +137,6 @@ def validate_command(exercises, junit_xml, device):
     course = courses.load()
     for exercise in exercises:
         course.exercise(exercise)  # an unknown id is a usage error before any grading starts
-    validate.warm_workers()
     _warm_start()
     found = validate.validate(course=course, exercises=exercises, device=grading.resolve_device(device))
     if junit_xml:
@@ -152,9 +151,8 @@ def validate_command(exercises, junit_xml, device):
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 def release_command(out, force):
     """Write the student release to the folder OUT: stubs, notebooks, public checks, reference data."""
-    from grader import course as courses, release, validate
+    from grader import course as courses, release
 
-    validate.warm_workers()
     _warm_start()
     click.echo(release.release(course=courses.load(), out=out, force=force).summary())
 

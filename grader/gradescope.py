@@ -167,9 +167,6 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         courses.load(args.root / "source")  # a broken autograder says so before paying for torch
-        from grader.validate import warm_workers
-
-        warm_workers()
         sandbox.fork_zygote()  # this process has run no torch op yet: workers fork from it warm
         results = grade_submission(root=args.root, exercises=tuple(args.exercises))
         code = 0

@@ -22,8 +22,14 @@ class GraderError(click.ClickException):
     """The checks themselves could not run (a broken grader install, not a student's mistake)."""
 
 
-def resolve_device(device: str) -> str:
-    """``auto`` → ``cuda`` when a GPU is usable, else ``cpu``."""
+def resolve_device(device: str, course: Course | None = None) -> str:
+    """``auto`` → ``cuda`` when a GPU is usable, else ``cpu``.
+
+    A release grades against reference data recorded on the CPU, so there
+    ``auto`` means ``cpu``.
+    """
+    if device == "auto" and course is not None and not course.solutions_dir.is_dir():
+        return "cpu"
     if device == "auto":
         import torch
 

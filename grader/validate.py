@@ -109,16 +109,6 @@ def _summary(part: str, found: list[Finding]) -> str:
     return f"{total}, all as they should be" if not bad else f"{bad} of {total} off"
 
 
-def warm_workers() -> None:
-    """Import what torch.optim loads on its first use (``torch._dynamo``, ~2 s) before the fork server starts.
-
-    Validating a course forks hundreds of workers, and each would pay this
-    import at its first optimizer step. Imported here, in the still-pristine
-    process, every worker forked later has it. Imports only: no torch op runs.
-    """
-    import torch._dynamo  # noqa: F401
-
-
 # ---------------------------------------------------------------- the mistake corpus
 
 @dataclass(frozen=True)

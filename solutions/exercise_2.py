@@ -2,7 +2,7 @@
 
 
 def compute_gradients(model, loss_fn, inputs, targets):
-    """The gradient of the loss on this batch for every trainable parameter, keyed by name."""
+    """Return the gradient of the loss on this one batch for every trainable parameter."""
     model.zero_grad()  # backward adds to .grad: clear what earlier batches left there
     loss = loss_fn(model(inputs), targets)
     loss.backward()  # fills p.grad for every parameter that requires grad; changes no weight
