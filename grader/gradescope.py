@@ -67,6 +67,12 @@ set -u
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
 PYTHON="${{AUTOGRADER_PYTHON:-$ROOT/venv/bin/python}}"
 cd "$ROOT/source" || exit 1
+if [ "$(id -u)" = 0 ]; then
+    # Student code runs as nobody: it can read its own submission, not the solutions or hidden checks.
+    chmod -R go-rwx "$ROOT/source"
+    chmod -R a+rX "$ROOT/submission" 2>/dev/null
+    export GRADER_WORKER_USER="${{GRADER_WORKER_USER:-nobody}}"
+fi
 # -P: the installed grader, never a grader/ folder that happens to sit in the working directory.
 exec "$PYTHON" -P -m grader.gradescope --root "$ROOT"{exercises}
 """

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +70,8 @@ class Judge:
             "timeout": ctx.exercise.timeout,
             "memory_mb": ctx.course.memory_mb,
             "output_limit": ctx.course.output_limit,
+            # Where the grader runs as root (Gradescope), student code runs as this user instead.
+            "user": os.environ.get("GRADER_WORKER_USER") or None,
         }
         reply = ctx.sandbox().run(request)
         if reply.status != OK:

@@ -23,6 +23,7 @@ def run_job(request: dict, result_fd: int) -> None:
     """Run ``request`` and write the outcome to ``result_fd``; never returns."""
     filenames = {chunk["filename"] for chunk in request["chunks"]}
     try:
+        _drop_privileges(request.get("user"))
         _isolate(request.get("folder"))
         outcome = {"ok": _run(request)}
     except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
@@ -39,6 +40,21 @@ def run_job(request: dict, result_fd: int) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
+
+
+def _drop_privileges(user: str | None) -> None:
+    """Run the student's code as ``user`` (``GRADER_WORKER_USER``), so it cannot read the
+    grader's own files (solutions, hidden checks) where the grader runs as root."""
+    if not user:
+        return
+    import pwd
+
+    entry = pwd.getpwnam(user)
+    if os.getuid() != entry.pw_uid:
+        os.setgroups([])
+        os.setgid(entry.pw_gid)
+        os.setuid(entry.pw_uid)
+    os.environ["HOME"] = tempfile.gettempdir()
 
 
 def _isolate(folder: str | None) -> None:

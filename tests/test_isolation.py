@@ -189,3 +189,19 @@ def test_worker_never_unpickles(tmp_path):
         text = (ROOT / "grader" / f"{module}.py").read_text()
         assert "pickle" not in text.replace("unpickle", "").replace("without pickle", "")
     subprocess.run(["true"], check=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="dropping to another user needs root")
+def test_worker_user_cannot_read_the_graders_files(strict, tmp_path, monkeypatch):
+    secret = tmp_path / "secret"
+    secret.mkdir(mode=0o700)
+    (secret / "solution.py").write_text("the answer")
+    submission = tmp_path / "submission"
+    submission.mkdir(mode=0o755)
+    path = submit(submission, SOLUTION.replace(
+        "    with torch.no_grad():\n        for p in params:",
+        f"    print(open({str(secret / 'solution.py')!r}).read())\n    with torch.no_grad():\n        for p in params:", 1))
+    path.chmod(0o644)
+    monkeypatch.setenv("GRADER_WORKER_USER", "nobody")
+    text = feedback_of(strict(path))
+    assert "PermissionError" in text and "the answer" not in text
