@@ -342,6 +342,10 @@ class _Pool:
         self.judges: list[_Judge] = []
         self._tmp = tempfile.mkdtemp(prefix="grade-batch-")
         self.address = os.path.join(self._tmp, "judges")
+        # Judges' and workers' temporary folders (a worker makes one each), removed at the end.
+        # Open to all like /tmp: workers may run as another user (GRADER_WORKER_USER).
+        self.work = tempfile.mkdtemp(prefix="grade-batch-work-")
+        os.chmod(self.work, 0o1777)
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(self.address)
         self.listener.listen(64)
@@ -358,14 +362,14 @@ class _Pool:
             pid = os.fork()
             if pid == 0:
                 try:
-                    _judge_process(self.address, self.settings, forked=True)
+                    _judge_process(self.address, self.work, self.settings)
                 finally:
                     os._exit(70)
             judge = _Judge(pid, None, time.monotonic())
         else:
             env = dict(os.environ, PYTHONSAFEPATH="1")
             popen = subprocess.Popen(
-                [sys.executable, "-m", "grader.batch", self.address,
+                [sys.executable, "-m", "grader.batch", self.address, self.work,
                  json.dumps(dataclasses.asdict(self.settings))],
                 env=env, stdin=subprocess.DEVNULL)
             judge = _Judge(popen.pid, popen, time.monotonic())
@@ -407,6 +411,7 @@ class _Pool:
             self._bury(judge)
         self.listener.close()
         shutil.rmtree(self._tmp, ignore_errors=True)
+        shutil.rmtree(self.work, ignore_errors=True)
 
     # ------------------------------------------------------------ the work
 
@@ -582,14 +587,17 @@ def _collapse_heap() -> None:
 
 # ================================================================ a judge process
 
-def _judge_process(address: str, settings: Settings, forked: bool) -> None:
+def _judge_process(address: str, work: str, settings: Settings) -> None:
     """Body of a judge: fork a zygote, connect to main, grade students until main hangs up."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is main's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent()
     # Nothing of main's reaches the zygote or its workers: not the store, not other judges' sockets.
     os.closerange(3, os.sysconf("SC_OPEN_MAX") if os.sysconf("SC_OPEN_MAX") > 0 else 65536)
-    neutral = tempfile.mkdtemp(prefix="grade-judge-")
+    # This judge's temporary files, and its workers' (they make one folder each): main removes them.
+    tempfile.tempdir = neutral = os.path.join(work, f"judge-{os.getpid()}")
+    os.mkdir(neutral)
+    os.chmod(neutral, 0o1777)
     cwd = os.getcwd()
     sys.path[:] = [p for p in sys.path if p not in ("", ".", cwd)]
     os.chdir(neutral)
@@ -598,6 +606,10 @@ def _judge_process(address: str, settings: Settings, forked: bool) -> None:
 
     sandbox.fork_zygote()  # this process has run no torch op: the zygote starts pristine
     import torch
+
+    # Judges and workers share the cores; OpenMP threads spinning against each other only slow
+    # them down (workers compute on one thread too). The matrices here are far too small to gain.
+    torch.set_num_threads(1)
 
     course, chosen = settings.resolve()
     references = grading.default_references(course)
@@ -742,11 +754,11 @@ def _clip(text: str, n: int) -> str:
 
 
 def main() -> None:
-    """``python -m grader.batch ADDRESS SETTINGS``: a judge spawned as a fresh interpreter."""
-    address, raw = sys.argv[1], json.loads(sys.argv[2])
+    """``python -m grader.batch ADDRESS WORK SETTINGS``: a judge spawned as a fresh interpreter."""
+    address, work, raw = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
     raw["exercises"] = tuple(raw["exercises"])
     try:
-        _judge_process(address, Settings(**raw), forked=False)
+        _judge_process(address, work, Settings(**raw))
     finally:
         os._exit(0)
 

@@ -184,8 +184,8 @@ def _unpack(archive: Path, dest: Path, max_bytes: int, max_members: int) -> None
                 continue  # links are ignored, never followed or created
             if info.is_dir():
                 continue  # folders are made as files need them
-            if mode and not stat.S_ISREG(mode):
-                continue  # devices, fifos: nothing a submission needs
+            if stat.S_IFMT(mode) and not stat.S_ISREG(mode):
+                continue  # devices, fifos: nothing a submission needs (no type bits: a plain file)
             parts = PurePosixPath(name.replace("\\", "/")).parts
             if not parts or name.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
                 raise UnsafeZip(f"member {name!r} would land outside its folder (zip slip); nothing was unpacked")
