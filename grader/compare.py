@@ -155,3 +155,16 @@ def learning_rate_clue(k: float | None, lr: float) -> str | None:
     if abs(k - lr) < 1e-3 * abs(lr):
         return f"That is lr× too small: the learning rate ({lr}) was applied twice (lr²·grad)."
     return None
+
+
+def expect_optimizer_state(got: dict, want: dict, device: str, steps: int, fix: str) -> None:
+    """The optimizer's state (momentum buffers, Adam's averages) must match the reference's."""
+    for name, entries in want.items():
+        mine = got.get(name, {})
+        for key, value in entries.items():
+            if not hasattr(value, "shape"):
+                continue
+            if key not in mine or mismatched({key: mine[key]}, {key: value}, device, steps):
+                raise Feedback(f"The parameters are right, but the optimizer's {key!r} for {name!r} is not "
+                               "what those steps leave behind.",
+                               evidence({key: mine.get(key)}, {key: value}, [key], name), fix)

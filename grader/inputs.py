@@ -83,3 +83,21 @@ def named_tensors(model, what="param"):
         t = p if what == "param" else p.grad
         out[name] = None if t is None else t.detach().to("cpu").clone()
     return out
+
+
+def optimizer_state(model, optimizer) -> dict:
+    """The optimizer's per-parameter state (momentum_buffer, exp_avg, …) as ``{name: {key: value}}``."""
+    import torch
+
+    out = {}
+    for name, p in model.named_parameters():
+        entries = {}
+        for key, value in optimizer.state.get(p, {}).items():
+            if not isinstance(key, str) or key.startswith("$"):
+                continue
+            if isinstance(value, torch.Tensor):
+                entries[key] = value.detach().to("cpu").clone()
+            elif value is None or type(value) in (int, float):
+                entries[key] = value
+        out[name] = entries
+    return out

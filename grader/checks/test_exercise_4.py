@@ -9,9 +9,11 @@ import math
 
 import pytest
 
-from grader.compare import evidence, expect_type, mismatched, step_scale
+from grader.compare import evidence, expect_optimizer_state, expect_type, mismatched, step_scale
 from grader.feedback import Feedback
 from grader.probes import exercise_4 as probes
+
+STATE_FIX = "Only the optimizer should change its state: one optimizer.step() per batch."
 
 LOOP = ("Each batch, in this order: optimizer.zero_grad(), loss = loss_fn(model(inputs), targets), "
         "loss.backward(), optimizer.step().")
@@ -95,20 +97,6 @@ def expect_steps_taken(got: dict, expected: int, what: str, per: str) -> None:
                    f"Call optimizer.step() {per}.")
 
 
-def expect_state(got: dict, want: dict, device: str, steps: int) -> None:
-    """The optimizer's state (momentum buffers, Adam's averages) must match the reference's."""
-    for name, entries in want["state"].items():
-        mine = got["state"].get(name, {})
-        for key, value in entries.items():
-            if not hasattr(value, "shape"):
-                continue
-            if key not in mine or mismatched({key: mine[key]}, {key: value}, device, steps):
-                shown = evidence({key: mine.get(key)}, {key: value}, [key], f"{name}")
-                raise Feedback(f"The parameters are right, but the optimizer's {key!r} for {name!r} is not "
-                               "what those steps leave behind.", shown,
-                               "Only the optimizer should change its state: one optimizer.step() per batch.")
-
-
 def expect_epoch(judge, got: dict, want: dict, device: str, **params) -> None:
     """train_epoch must step once per batch, through the reference's parameters; name the mistake if not."""
     n = params["n_batches"]
@@ -128,7 +116,7 @@ def expect_epoch(judge, got: dict, want: dict, device: str, **params) -> None:
             where += ": it did not change the parameters at all"
         raise Feedback(f"{where}. Each step should use the gradients of its own batch, and nothing else.",
                        shown, LOOP)
-    expect_state(got, want, device, steps=n)
+    expect_optimizer_state(got["state"], want["state"], device, n, STATE_FIX)
 
 
 def expect_losses(got: dict, want: dict, device: str) -> None:
@@ -256,7 +244,7 @@ def expect_accumulated(judge, got: dict, want: dict, device: str, **params) -> N
     expect_steps_taken(got, 1, "accumulate_and_step", "exactly once, after the loop over the micro-batches")
     bad = mismatched(got["final"], want["final"], device)
     if not bad:
-        expect_state(got, want, device, steps=1)
+        expect_optimizer_state(got["state"], want["state"], device, 1, STATE_FIX)
         return
     shown = evidence(got["final"], want["final"], bad)
     plain_sgd = params.get("optimizer", "sgd") == "sgd" and not params.get("momentum") \

@@ -10,10 +10,12 @@ import math
 
 import pytest
 
-from grader.compare import changed, evidence, expect_type, mismatched
+from grader.compare import changed, evidence, expect_optimizer_state, expect_type, mismatched
 from grader.feedback import Feedback
 from grader.probes import exercise_5 as probes
 from grader.probes.exercise_5 import EXPLODED, PROGRESS
+
+STATE_FIX = "Leave the optimizer's state to the optimizer: one optimizer.step() per call."
 
 STEP = ("In train_step, in this order: optimizer.zero_grad(); outputs = model(inputs); "
         "loss = loss_fn(outputs, targets); loss.backward(); optimizer.step(); return loss.item().")
@@ -112,21 +114,7 @@ def expect_training(judge, got: dict, want: dict, device: str, **params) -> None
                  else f"the first {i} call{'s are' if i > 1 else ' is'} right, but call {i + 1} is off")
         raise Feedback(f"After train_step, the parameters are not where one {kind} step on the batch puts them: "
                        f"{where}.", shown, STEP)
-    expect_state(got, want, device, steps=calls)
-
-
-def expect_state(got: dict, want: dict, device: str, steps: int) -> None:
-    """The optimizer's state (momentum buffers, Adam's averages) must match the reference's."""
-    for name, entries in want["state"].items():
-        mine = got["state"].get(name, {})
-        for key, value in entries.items():
-            if not hasattr(value, "shape"):
-                continue
-            if key not in mine or mismatched({key: mine[key]}, {key: value}, device, steps):
-                raise Feedback(f"The parameters are right, but the optimizer's {key!r} for {name!r} is not "
-                               "what those steps leave behind.",
-                               evidence({key: mine.get(key)}, {key: value}, [key], name),
-                               "Leave the optimizer's state to the optimizer: one optimizer.step() per call.")
+    expect_optimizer_state(got["state"], want["state"], device, calls, STATE_FIX)
 
 
 def _near(got: float, want: float, rtol: float = 1e-4, atol: float = 1e-5) -> bool:

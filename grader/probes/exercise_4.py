@@ -54,24 +54,6 @@ def _watch(model, opt) -> dict:
     return log
 
 
-def _state(model, opt) -> dict:
-    """The optimizer's per-parameter state (momentum_buffer, exp_avg, …) as ``{name: {key: value}}``."""
-    import torch
-
-    out = {}
-    for name, p in model.named_parameters():
-        entries = {}
-        for key, value in opt.state.get(p, {}).items():
-            if not isinstance(key, str) or key.startswith("$"):
-                continue
-            if isinstance(value, torch.Tensor):
-                entries[key] = value.detach().to("cpu").clone()
-            elif value is None or type(value) in (int, float):
-                entries[key] = value
-        out[name] = entries
-    return out
-
-
 def _plain(value):
     """Floats of a float subclass (numpy.float64 from np.mean) as plain floats, in a list or alone."""
     if type(value) is list:
@@ -81,7 +63,7 @@ def _plain(value):
 
 def _record(model, opt, before, log, returned) -> dict:
     return {"before": before, "after": log["after"], "steps": log["steps"], "rows": log["rows"],
-            "final": inputs.named_tensors(model), "state": _state(model, opt),
+            "final": inputs.named_tensors(model), "state": inputs.optimizer_state(model, opt),
             "returned": describe(_plain(returned))}
 
 

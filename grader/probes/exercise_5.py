@@ -50,24 +50,6 @@ def _loss_and_data(loss: str, seed: int, steps: int, device: str):
     raise ValueError(f"unknown loss {loss!r}")
 
 
-def _state(model, opt) -> dict:
-    """The optimizer's per-parameter state (momentum_buffer, exp_avg, …) as ``{name: {key: value}}``."""
-    import torch
-
-    out = {}
-    for name, p in model.named_parameters():
-        entries = {}
-        for key, value in opt.state.get(p, {}).items():
-            if not isinstance(key, str) or key.startswith("$"):
-                continue
-            if isinstance(value, torch.Tensor):
-                entries[key] = value.detach().to("cpu").clone()
-            elif value is None or type(value) in (int, float):
-                entries[key] = value
-        out[name] = entries
-    return out
-
-
 def _measured_loss(model, loss_fn, x, y) -> float:
     import torch
 
@@ -97,7 +79,7 @@ def training_steps(train_step, *, device, seed, optimizer="sgd", lr=0.1, steps=1
         record["after"].append(inputs.named_tensors(model))
         record["grads_after"].append(inputs.named_tensors(model, "grad"))
         record["loss_after"].append(_measured_loss(model, loss_fn, x, y))
-    record["state"] = _state(model, opt)
+    record["state"] = inputs.optimizer_state(model, opt)
     return record
 
 
