@@ -64,15 +64,12 @@ class Sandbox:
 _current: Sandbox | None = None
 
 
-def fork_zygote(stems=None) -> Sandbox:
-    """Fork a zygote from this process: call only before any torch op has run here.
-
-    ``stems`` (``["exercise_4"]``) limits the warm-up imports to those exercises' needs.
-    """
+def fork_zygote() -> Sandbox:
+    """Fork a zygote from this process: call only before any torch op has run here."""
     global _current
     import torch  # noqa: F401
 
-    zygote._preload(stems)
+    zygote._preload()
     parent, child = socket.socketpair()
     pid = os.fork()
     if pid == 0:

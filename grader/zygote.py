@@ -259,13 +259,13 @@ def main() -> None:
     os._exit(0)
 
 
-def _preload(stems=None) -> None:
-    """Import what workers need (for the exercises ``stems``; default all), so each fork starts with it."""
+def _preload() -> None:
+    """Import what workers need, so that each fork starts with it (imports only: no torch op)."""
     import grader.worker  # noqa: F401
-    from grader import probes
+    from grader import lazy_dynamo, probes
 
     probes.load_all()
-    probes.warm_up(probes.MODULES if stems is None else stems)
+    lazy_dynamo.install()  # torch.optim's first step would otherwise import torch._dynamo in every worker
 
 
 if __name__ == "__main__":

@@ -52,18 +52,6 @@ def resolve(key: str) -> Probe:
     return found
 
 
-# Building or stepping a torch.optim optimizer imports torch._dynamo on first use,
-# which costs ~1.5 s. For exercises whose probes do that, it is imported once
-# before the fork server starts, so the judge and every worker share that import.
-OPTIMIZER_EXERCISES = ("exercise_4", "exercise_5", "exercise_6")
-
-
-def warm_up(stems=MODULES) -> None:
-    """Import what the probes of ``stems`` (default: all) need; runs no torch op."""
-    if any(stem in OPTIMIZER_EXERCISES for stem in stems):
-        import torch._dynamo  # noqa: F401
-
-
 def load_all() -> None:
     for name in MODULES:
         try:
