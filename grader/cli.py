@@ -68,7 +68,7 @@ def check_command(exercise, submission, public_only, device, as_json):
         if submission is not None:
             raise click.BadParameter(message, param_hint="--submission")
         raise click.ClickException(f"{message}: is this the course folder you were given?")
-    _warm_start()
+    _warm_start((spec.stem,))
     result = grading.grade_exercise(course=course, exercise=spec, path=path,
                                     device=grading.resolve_device(device, course), public_only=public_only)
     if as_json:
@@ -180,7 +180,7 @@ def _stdout_colour() -> bool:
 _PRISTINE = False  # True only in the ``grade`` process itself, before any torch op has run
 
 
-def _warm_start() -> None:
+def _warm_start(exercises: tuple[str, ...] | None = None) -> None:
     """Import torch once, then fork the worker server from this still-pristine process.
 
     Anywhere else (click's CliRunner inside a test session that has computed
@@ -190,7 +190,7 @@ def _warm_start() -> None:
     from grader import sandbox
 
     if _PRISTINE and sandbox._current is None:
-        sandbox.fork_zygote()
+        sandbox.fork_zygote(exercises)
     _PRISTINE = False
 
 

@@ -64,12 +64,16 @@ class Sandbox:
 _current: Sandbox | None = None
 
 
-def fork_zygote() -> Sandbox:
-    """Fork a zygote from this process: call only before any torch op has run here."""
+def fork_zygote(exercises: tuple[str, ...] | None = None) -> Sandbox:
+    """Fork a zygote from this process: call only before any torch op has run here.
+
+    ``exercises`` (stems such as ``("exercise_6",)``) narrows the warm-up imports to what
+    those exercises' probes need; by default, all of them.
+    """
     global _current
     import torch  # noqa: F401
 
-    zygote._preload()
+    zygote._preload(exercises)
     parent, child = socket.socketpair()
     pid = os.fork()
     if pid == 0:

@@ -259,12 +259,13 @@ def main() -> None:
     os._exit(0)
 
 
-def _preload() -> None:
-    """Import what workers need, so that each fork starts with it (imports only: no torch op)."""
+def _preload(exercises: tuple[str, ...] | None = None) -> None:
+    """Import what workers need for ``exercises`` (stems; default all), so each fork starts
+    with it (imports only: no torch op)."""
     import grader.worker  # noqa: F401
     from grader import lazy_dynamo, probes
 
-    probes.load_all()
+    probes.load_all(warm=exercises)
     lazy_dynamo.install()  # torch.optim's first step would otherwise import torch._dynamo in every worker
 
 

@@ -52,13 +52,19 @@ def resolve(key: str) -> Probe:
     return found
 
 
-def load_all() -> None:
+def load_all(warm: tuple[str, ...] | None = None) -> None:
+    """Import every probe module, and what the probes of the exercises ``warm`` (default:
+    all) list in ``WARM_IMPORTS``: modules torch loads lazily on a probe's first use."""
     for name in MODULES:
         try:
-            importlib.import_module(f"grader.probes.{name}")
+            module = importlib.import_module(f"grader.probes.{name}")
         except ModuleNotFoundError as exc:
             if exc.name != f"grader.probes.{name}":
                 raise
+            continue
+        if warm is None or name in warm:
+            for extra in getattr(module, "WARM_IMPORTS", ()):
+                importlib.import_module(extra)
 
 
 def type_name(value) -> str:

@@ -19,6 +19,10 @@ import contextlib
 from grader import inputs
 from grader.probes import describe, probe
 
+# Ops on the meta device import torch's symbolic-shape machinery (sympy, ~0.3 s) on first
+# use: imported once before the fork server starts, the judge and the workers share it.
+WARM_IMPORTS = ("torch.fx.experimental.symbolic_shapes",)
+
 SIZES = (784, 32, 10)  # MNIST-shaped inputs, a small Linear → ReLU → Linear
 BATCH = 16
 
