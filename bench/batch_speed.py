@@ -40,7 +40,7 @@ GRADE = str(Path(sys.executable).with_name("grade"))
 BROKEN = {  # what replaces an exercise's first function; one submission of each per class
     "hangs": "    while True:\n        pass\n",
     "exits": "    import os\n    os._exit(1)\n",
-    "eats_memory": "    hog = []\n    while True:\n        hog.append(b'x' * (64 << 20))\n",
+    "eats_memory": "    hog = []\n    while True:\n        hog.append(b'x' * (256 << 20))\n",
     "floods_output": "    while True:\n        print('loss', 0.25, 'still training...')\n",
     "segfaults": "    import ctypes\n    ctypes.string_at(0)\n",
 }
@@ -152,7 +152,8 @@ def main() -> None:
                         "that has a solution)")
     parser.add_argument("-j", "--jobs", type=int, help="passed to grade batch (default: its own, the CPU count)")
     parser.add_argument("--sample", type=int, default=24, help="(student, exercise) pairs timed in the naive loop")
-    parser.add_argument("--timeout", type=float, default=5.0, help="seconds per check, in both runs")
+    parser.add_argument("--timeout", type=float, default=3.0,
+                        help="seconds per check, in both runs (the slowest check needs ~0.3 s)")
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="build the class here and keep it (default: a temp folder)")
     args = parser.parse_args()

@@ -111,6 +111,8 @@ class BatchReport:
     """(student, exercise, reason) for every exercise stored with status ``error``."""
     seconds: float
     """Wall time of this run."""
+    cpu_seconds: float
+    """CPU time of this run: main, judges, zygotes and workers together."""
     summary: str
     """The text for the terminal."""
 
@@ -167,6 +169,8 @@ def _run(settings, course, chosen, submissions, out, scratch, store, jobs, regra
          progress, started) -> BatchReport:
     import torch
 
+    mine = os.times()
+    cpu_started = mine.user + mine.system
     students = intake.open_all(submissions, course.exercises, scratch)
     if not students:
         raise BatchError(f"{submissions} holds no student entries (folders, .zip, .py or .ipynb files)")
@@ -181,8 +185,9 @@ def _run(settings, course, chosen, submissions, out, scratch, store, jobs, regra
             student.id, e.id, student.content_hash, grader.__version__, fingerprints[e.id])]
         if wanted:
             todo.append((student, wanted))
+    graded_now = {s.id for s, _ in todo}
     stamp = dict(grader_version=grader.__version__, torch_version=torch.__version__, device=settings.device)
-    graded = 0
+    graded, cpu = 0, 0.0
     if todo:
         # The old grades.csv no longer describes the class; a new one comes when this run completes.
         (out / gradebook.GRADES_NAME).unlink(missing_ok=True)
@@ -194,21 +199,25 @@ def _run(settings, course, chosen, submissions, out, scratch, store, jobs, regra
         graded += len(unopened)
         runnable = [(s, w) for s, w in todo if not s.problem]
         if runnable:
-            pool = _Pool(settings, course, chosen, min(jobs, len(runnable)), fork_server)
+            pool = _Pool(settings, course, chosen, min(jobs, len(runnable)), fork_server, scratch)
             try:
                 graded += pool.grade(runnable, store, out, fingerprints, stamp, progress)
             finally:
                 pool.close()
+                cpu = pool.cpu_seconds
     for student in students:
-        _export_student(store, out, student.id, chosen)
+        if student.id not in graded_now:  # the ones graded in this run were written as they came
+            _export_student(store, out, student.id, chosen)
     rows = {s.id: store.student(s.id, ids) for s in students}
     gradebook.write_atomic(out / gradebook.GRADES_NAME,
                            gradebook.grades_csv(rows, [(e.id, float(e.points)) for e in chosen]), durable=True)
     errors = tuple((g.student, g.exercise, g.reason) for sid in sorted(rows) for g in rows[sid]
                    if g.status == ERROR)
     seconds = time.monotonic() - started
-    summary = _summary(rows, chosen, store, graded, len(students) - len(todo), errors, seconds, out)
-    return BatchReport(out, len(students), graded, len(students) - len(todo), errors, seconds, summary)
+    mine = os.times()
+    cpu += mine.user + mine.system - cpu_started
+    summary = _summary(rows, chosen, store, graded, len(students) - len(todo), errors, seconds, cpu, out)
+    return BatchReport(out, len(students), graded, len(students) - len(todo), errors, seconds, cpu, summary)
 
 
 def _export_student(store: Gradebook, out: Path, sid: str, chosen) -> None:
@@ -336,20 +345,22 @@ class _Judge:
 class _Pool:
     """N judges, kept at N: started, fed one student at a time, replaced when they die."""
 
-    def __init__(self, settings: Settings, course: Course, chosen, size: int, fork_server: bool):
+    def __init__(self, settings: Settings, course: Course, chosen, size: int, fork_server: bool, scratch: Path):
         self.settings, self.course, self.chosen = settings, course, chosen
         self.size, self.fork_server = size, fork_server
         self.judges: list[_Judge] = []
-        self._tmp = tempfile.mkdtemp(prefix="grade-batch-")
-        self.address = os.path.join(self._tmp, "judges")
-        # Judges' and workers' temporary folders (a worker makes one each), removed at the end.
-        # Open to all like /tmp: workers may run as another user (GRADER_WORKER_USER).
-        self.work = tempfile.mkdtemp(prefix="grade-batch-work-")
+        # Judges connect to an abstract socket (no file to leave behind); main checks who connects.
+        self.address = f"grade-batch-{os.getpid()}-{os.urandom(8).hex()}"
+        # Judges' and workers' temporary folders (a worker makes one each), in the scratch folder
+        # that every run empties. Open to all like /tmp: workers may run as another user.
+        self.work = str(scratch / "work")
+        os.mkdir(self.work)
         os.chmod(self.work, 0o1777)
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.listener.bind(self.address)
+        self.listener.bind("\0" + self.address)
         self.listener.listen(64)
         self.start_failures = 0
+        self.cpu_seconds = 0.0  # what the judges, zygotes and workers used, counted as each one ends
         if fork_server:
             _prepare_to_fork()
         for _ in range(size):
@@ -393,6 +404,7 @@ class _Pool:
 
     def _bury(self, judge: _Judge) -> str:
         """Stop ``judge`` for good (and what its zygote left running); why it ended, in words."""
+        self.cpu_seconds += _cpu_seconds(judge.pid, children=False) + _cpu_seconds(judge.zygote_pid)
         _kill_tree(judge.pid, judge.zygote_pid)
         if judge.popen is not None:
             code = judge.popen.wait()
@@ -410,7 +422,6 @@ class _Pool:
         for judge in list(self.judges):
             self._bury(judge)
         self.listener.close()
-        shutil.rmtree(self._tmp, ignore_errors=True)
         shutil.rmtree(self.work, ignore_errors=True)
 
     # ------------------------------------------------------------ the work
@@ -536,6 +547,18 @@ def _kill_tree(judge_pid: int, zygote_pid: int | None) -> None:
                 pass
 
 
+def _cpu_seconds(pid: int | None, children: bool = True) -> float:
+    """CPU time of ``pid`` (and of its children that it has reaped), from /proc; 0 if unknown."""
+    if not pid:
+        return 0.0
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return sum(int(x) for x in fields[11:15 if children else 13]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def _children(pid: int) -> list[int]:
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as f:
@@ -614,7 +637,7 @@ def _judge_process(address: str, work: str, settings: Settings) -> None:
     course, chosen = settings.resolve()
     references = grading.default_references(course)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.connect(address)
+    sock.connect("\0" + address)
     zygote.send_message(sock, {"ready": True, "zygote": sandbox._current.pid, "torch": torch.__version__})
     by_id = {e.id: e for e in chosen}
     unsubmitted: dict[str, tuple] = {}
@@ -698,9 +721,9 @@ def _die_with_parent() -> None:
 # ================================================================ the summary
 
 def _summary(rows: dict[str, list[Graded]], chosen, store, graded: int, skipped: int, errors,
-             seconds: float, out: Path) -> str:
+             seconds: float, cpu: float, out: Path) -> str:
     lines = [f"{len(rows)} students: {graded} graded in this run, {skipped} unchanged since the last one "
-             f"({seconds:.1f} s). Results in {out}"]
+             f"({seconds:.1f} s, {cpu:.0f} CPU-seconds). Results in {out}"]
     width = max(len(e.id) for e in chosen)
     lines.append("")
     for exercise in chosen:

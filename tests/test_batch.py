@@ -40,12 +40,22 @@ BROKEN = {  # sgd_momentum_update (3 checks, 4 points) goes wrong; sgd_update's 
 }
 
 
+KILLS_ITS_JUDGE = """
+def sgd_update(params, lr):
+    import os, signal
+    with open(f"/proc/{os.getppid()}/stat") as f:  # the zygote's parent: the judge
+        judge = int(f.read().rsplit(")", 1)[1].split()[1])
+    os.kill(judge, signal.SIGKILL)
+"""
+STUDENTS = 16
+
+
 def broken(body: str) -> str:
     return SOLUTION + f"\n\ndef sgd_momentum_update(params, velocities, lr, momentum):\n    {body}\n"
 
 
 def build_class(root: Path) -> Path:
-    """Fifteen students, every kind of entry and every kind of trouble."""
+    """Sixteen students, every kind of entry and every kind of trouble."""
     root.mkdir()
     (root / "alice").mkdir()
     (root / "alice" / "exercise_3.py").write_text(SOLUTION)
@@ -73,6 +83,8 @@ def build_class(root: Path) -> Path:
     with zipfile.ZipFile(root / "oz.zip", "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("exercise_3.py", SOLUTION)
         zf.writestr("weights.bin", b"\0" * (65 << 20))  # a few KB zipped, 65 MB unzipped
+    (root / "zed").mkdir()
+    (root / "zed" / "exercise_3.py").write_text(KILLS_ITS_JUDGE)
     return root
 
 
@@ -109,12 +121,12 @@ def test_grades_csv_has_a_row_per_student_sorted_with_exercise_total_and_maximum
     assert table[0] == ["student", "exercise-3", "total", "maximum"]
     names = [row[0] for row in table[1:]]
     assert names == sorted(names) == ["alice", "bob", "carol", "dave", "erin", "frank", "gina", "hank", "ivan",
-                                      "judy", "kim", "leo", "mia", "ned", "oz"]
+                                      "judy", "kim", "leo", "mia", "ned", "oz", "zed"]
     score = {row[0]: float(row[1]) for row in table[1:]}
     assert all(row[2] == row[1] and row[3] == "10" for row in table[1:])
     assert score["alice"] == score["carol"] == score["erin"] == 10  # folder, zip of a folder, notebook
     assert 0 < score["bob"] < 10 and score["dave"] < 10
-    assert score["frank"] == score["gina"] == score["mia"] == score["ned"] == score["oz"] == 0
+    assert score["frank"] == score["gina"] == score["mia"] == score["ned"] == score["oz"] == score["zed"] == 0
     for name in BROKEN:  # sgd_update's checks pass; the momentum checks got no verdict
         assert score[name] == 6, name
 
@@ -131,13 +143,17 @@ def test_broken_submissions_are_errors_with_a_reason_and_the_batch_goes_on(grade
         assert words in status[name][1], (name, status[name][1])
         assert name in summary and words in summary
     assert status["gina"] == ("missing", "not submitted")
+    # Student code that kills its judge: that student is an error, a new judge takes over, and a
+    # rerun tries again (the grader failed, not just the code).
+    assert status["zed"][0] == "error" and "died (signal SIGKILL)" in status["zed"][1]
+    assert rows(out, "SELECT retry FROM submissions WHERE student = 'zed'") == [(1,)]
     assert status["mia"][0] == "graded"  # a syntax error is the student's to fix: feedback, not an error
     assert {s for s, (st, _) in status.items() if st == "graded"} == {"alice", "bob", "carol", "dave", "erin",
                                                                       "frank", "mia"}
     incidents = dict(rows(out, "SELECT name, incident FROM checks WHERE student = 'ivan' AND status = 'error'"))
     assert set(incidents.values()) == {"timeout"} and len(incidents) == 3
     assert not list(out.parent.rglob("ned_was_here.py"))
-    assert "15 students: 15 graded in this run" in summary
+    assert f"{STUDENTS} students: {STUDENTS} graded in this run" in summary
     assert "exercise-3  mean" in summary and "Checks failed most often" in summary
 
 
@@ -222,8 +238,8 @@ def test_kill_9_in_mid_run_keeps_the_store_whole_and_a_rerun_gives_the_same_grad
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert rows(out, "PRAGMA integrity_check") == [("ok",)]
-    kept = rows(out, "SELECT student FROM submissions")
-    assert 3 <= len(kept) < 15
+    kept = {s for s, in rows(out, "SELECT student FROM submissions")}
+    assert 3 <= len(kept) < STUDENTS
     assert not (out / "grades.csv").exists()  # absent until a run completes, never half written
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
     for folder in out.iterdir():
@@ -233,7 +249,8 @@ def test_kill_9_in_mid_run_keeps_the_store_whole_and_a_rerun_gives_the_same_grad
 
     rerun = batch(class_, out)
     assert rerun.returncode == 0, rerun.stderr
-    assert f"{15 - len(kept)} graded in this run, {len(kept)} unchanged" in rerun.stdout
+    again = STUDENTS - len(kept) + ("zed" in kept)  # zed's grading failed: tried again
+    assert f"{again} graded in this run, {STUDENTS - again} unchanged" in rerun.stdout
     assert (out / "grades.csv").read_bytes() == (reference / "grades.csv").read_bytes()
 
 
