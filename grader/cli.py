@@ -40,10 +40,17 @@ def cli():
 
     Run it from anywhere inside the course folder. Exit status: 0 when every
     check passed, 1 when some failed, 2 on a usage error.
+
+    \b
+    For instructors:
+      grade batch SUBMISSIONS --out RESULTS   grade a whole class
+      grade validate                          prove the course right (course CI)
+      grade release OUT                       write what students get
+      grade gradescope OUT.zip                build a Gradescope autograder
     """
 
 
-@cli.command("check")
+@cli.command("check", short_help="Grade one exercise (what `grade exercise-3` runs).")
 @click.argument("exercise")
 @click.option("--submission", type=click.Path(exists=True, path_type=Path),
               help="A .py or .ipynb file, or a folder holding exercise_N files "
@@ -81,7 +88,7 @@ def check_command(exercise, submission, public_only, device, as_json):
     sys.exit(0 if result.passed else 1)
 
 
-@cli.command("list")
+@cli.command("list", short_help="List the exercises with their titles and points.")
 def list_command():
     """List the exercises with their titles and points."""
     from grader import course as courses
@@ -94,7 +101,7 @@ def list_command():
     click.echo(f"  {'total'.ljust(width)}  {course.max_points:>3g} points")
 
 
-@cli.command("batch")
+@cli.command("batch", short_help="Grade a whole class into a crash-safe gradebook.")
 @click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for gradebook.sqlite, grades.csv and one folder per student.")
@@ -120,7 +127,7 @@ def batch_command(submissions, out, jobs, regrade, exercises, timeout, memory, d
     click.echo(report.summary)
 
 
-@cli.command("validate")
+@cli.command("validate", short_help="Prove the course right (for course CI).")
 @click.argument("exercises", nargs=-1)
 @click.option("--junit-xml", type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="Also write the findings as JUnit XML to this file, for CI systems.")
@@ -146,7 +153,7 @@ def validate_command(exercises, junit_xml, device):
     sys.exit(0 if found.ok else 1)
 
 
-@cli.command("release")
+@cli.command("release", short_help="Write the student release of the course.")
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 def release_command(out, force):
@@ -157,7 +164,7 @@ def release_command(out, force):
     click.echo(release.release(course=courses.load(), out=out, force=force).summary())
 
 
-@cli.command("gradescope")
+@cli.command("gradescope", short_help="Build a Gradescope autograder zip.")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--exercise", "exercises", multiple=True,
               help="Grade only this exercise (repeatable; default: all of them).")
