@@ -208,6 +208,7 @@ def _run(settings, course, chosen, submissions, out, scratch, store, jobs, regra
     for student in students:
         if student.id not in graded_now:  # the ones graded in this run were written as they came
             _export_student(store, out, student.id, chosen)
+
     rows = {s.id: store.student(s.id, ids) for s in students}
     gradebook.write_atomic(out / gradebook.GRADES_NAME,
                            gradebook.grades_csv(rows, [(e.id, float(e.points)) for e in chosen]), durable=True)
@@ -216,13 +217,15 @@ def _run(settings, course, chosen, submissions, out, scratch, store, jobs, regra
     seconds = time.monotonic() - started
     mine = os.times()
     cpu += mine.user + mine.system - cpu_started
-    summary = _summary(rows, chosen, store, graded, len(students) - len(todo), errors, seconds, cpu, out)
+    summary = gradebook.summary(rows, [(e.id, float(e.points)) for e in chosen], graded=graded,
+                                skipped=len(students) - len(todo), errors=errors, seconds=seconds, cpu=cpu,
+                                out=out)
     return BatchReport(out, len(students), graded, len(students) - len(todo), errors, seconds, cpu, summary)
 
 
 def _export_student(store: Gradebook, out: Path, sid: str, chosen) -> None:
     rows = store.student(sid, [e.id for e in chosen])
-    if not rows:
+    if not rows or sid in gradebook.RESERVED_NAMES:  # a student called "grades.csv" gets no folder
         return
     listing = [(e.id, e.title, float(e.points)) for e in chosen]
     folder = out / sid
@@ -716,64 +719,6 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-
-
-# ================================================================ the summary
-
-def _summary(rows: dict[str, list[Graded]], chosen, store, graded: int, skipped: int, errors,
-             seconds: float, cpu: float, out: Path) -> str:
-    lines = [f"{len(rows)} students: {graded} graded in this run, {skipped} unchanged since the last one "
-             f"({seconds:.1f} s, {cpu:.0f} CPU-seconds). Results in {out}"]
-    width = max(len(e.id) for e in chosen)
-    lines.append("")
-    for exercise in chosen:
-        scores = [g.score for sid in rows for g in rows[sid] if g.exercise == exercise.id]
-        if not scores:
-            continue
-        mean = sum(scores) / len(scores)
-        lines.append(f"  {exercise.id.ljust(width)}  mean {mean:5.2f}/{exercise.points:g}  "
-                     f"{_histogram(scores, exercise.points)}")
-    failed: dict[tuple[str, str], int] = {}
-    for sid in rows:
-        for g in rows[sid]:
-            if g.status == MISSING:
-                continue
-            for c in g.checks:
-                if c.status != "passed":
-                    failed[(g.exercise, c.title)] = failed.get((g.exercise, c.title), 0) + 1
-    if failed:
-        lines += ["", "Checks failed most often:"]
-        for (eid, title), count in sorted(failed.items(), key=lambda kv: (-kv[1], kv[0]))[:8]:
-            lines.append(f"  {count:4d}  {eid}: {title}")
-    missing = sum(1 for sid in rows for g in rows[sid] if g.status == MISSING)
-    if missing:
-        lines += ["", f"Not submitted: {missing} exercise files in all (0 points each)."]
-    if errors:
-        lines += ["", f"Errors ({len(errors)}): these scored what their checks gave, see their feedback.md"]
-        for student, eid, reason in errors[:20]:
-            lines.append(f"  {student} {eid}: {_clip(reason, 150)}")
-        if len(errors) > 20:
-            lines.append(f"  … and {len(errors) - 20} more (the gradebook's submissions table has them all)")
-    return "\n".join(lines)
-
-
-def _histogram(scores: list[float], points: float) -> str:
-    """Counts per score band: ``0–1: 3 · 2–3: 0 · …`` with bands of about a fifth of the points."""
-    step = max(1, round(points / 5))
-    bands = []
-    low = 0
-    while low <= points:
-        high = min(points, low + step - 1) if low + step <= points else points
-        count = sum(1 for s in scores if low <= s <= high + (0.999 if high < points else 0))
-        label = f"{low:g}" if high == low else f"{low:g}–{high:g}"
-        bands.append(f"{label}: {count}")
-        low = high + 1
-    return " · ".join(bands)
-
-
-def _clip(text: str, n: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def main() -> None:

@@ -333,3 +333,56 @@ def _fenced(text: str) -> str:
 
 def _indent(text: str) -> str:
     return "\n".join("    " + line if line else "" for line in text.splitlines())
+
+
+# ---------------------------------------------------------------- the terminal summary
+
+def summary(rows: dict[str, list[Graded]], exercises: list[tuple[str, float]], *, graded: int, skipped: int,
+            errors, seconds: float, cpu: float, out: Path) -> str:
+    """Students graded, mean and distribution per exercise, the checks failed most, the errors and why."""
+    lines = [f"{len(rows)} students: {graded} graded in this run, {skipped} unchanged since the last one "
+             f"({seconds:.1f} s, {cpu:.0f} CPU-seconds). Results in {out}", ""]
+    width = max(len(eid) for eid, _ in exercises)
+    for eid, points in exercises:
+        scores = [g.score for sid in rows for g in rows[sid] if g.exercise == eid]
+        if scores:
+            lines.append(f"  {eid.ljust(width)}  mean {sum(scores) / len(scores):5.2f}/{points:g}  "
+                         f"{_histogram(scores, points)}")
+    failed: dict[tuple[str, str], int] = {}
+    for sid in rows:
+        for g in rows[sid]:
+            if g.status != MISSING:
+                for c in g.checks:
+                    if c.status != "passed":
+                        failed[(g.exercise, c.title)] = failed.get((g.exercise, c.title), 0) + 1
+    if failed:
+        lines += ["", "Checks failed most often (students):"]
+        for (eid, title), count in sorted(failed.items(), key=lambda kv: (-kv[1], kv[0]))[:8]:
+            lines.append(f"  {count:4d}  {eid}: {title}")
+    missing = sum(1 for sid in rows for g in rows[sid] if g.status == MISSING)
+    if missing:
+        lines += ["", f"Not submitted: {missing} exercise file{'s' if missing != 1 else ''} (0 points each)."]
+    if errors:
+        lines += ["", f"Errors ({len(errors)}): scored what their checks gave; each student's feedback.md says more"]
+        for student, eid, reason in errors[:20]:
+            lines.append(f"  {student} {eid}: {_clip(reason, 150)}")
+        if len(errors) > 20:
+            lines.append(f"  … and {len(errors) - 20} more (all in the gradebook's submissions table)")
+    return "\n".join(lines)
+
+
+def _histogram(scores: list[float], points: float) -> str:
+    """How many students scored in each band of about a fifth of the points: ``0–1: 3 · 2–3: 0 · … · 10: 41``."""
+    step = max(1, round(points / 5))
+    bands, low = [], 0
+    while low <= points:
+        high = low + step - 1 if low + step <= points else points
+        count = sum(1 for s in scores if low <= s < high + 1 or (high == points and s >= low))
+        bands.append(f"{low:g}{'' if high == low else f'–{high:g}'}: {count}")
+        low = high + 1
+    return " · ".join(bands)
+
+
+def _clip(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
