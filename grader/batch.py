@@ -171,7 +171,7 @@ def _run(settings, course, chosen, submissions, out, scratch, store, jobs, regra
 
     mine = os.times()
     cpu_started = mine.user + mine.system
-    students = intake.open_all(submissions, course.exercises, scratch)
+    students = intake.open_all(submissions, course.exercises, scratch, skip=(out,))
     if not students:
         raise BatchError(f"{submissions} holds no student entries (folders, .zip, .py or .ipynb files)")
     fingerprints = {e.id: _fingerprint(course, e, settings.device) for e in chosen}

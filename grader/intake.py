@@ -64,11 +64,15 @@ class UnsafeZip(Exception):
     """A zip that must not be unpacked, with the reason."""
 
 
-def find_entries(submissions: Path) -> list[Path]:
-    """The entries in ``submissions``, sorted by name; hidden files and other file types are skipped."""
+def find_entries(submissions: Path, skip: tuple[Path, ...] = ()) -> list[Path]:
+    """The entries in ``submissions``, sorted by name; hidden files, other file types and ``skip``
+    (the batch's own output folder, if it lies inside) are left out."""
     entries = []
+    skip = tuple(Path(p).resolve() for p in skip)
     for path in sorted(Path(submissions).iterdir(), key=lambda p: p.name):
         if path.name.startswith(".") or path.name in SKIPPED_NAMES or path.is_symlink():
+            continue
+        if path.resolve() in skip:
             continue
         if path.is_dir() or path.suffix.lower() in (".zip", *SUFFIXES):
             entries.append(path)
@@ -79,10 +83,11 @@ def student_id(entry: Path) -> str:
     return entry.name if entry.is_dir() else entry.stem
 
 
-def open_all(submissions: Path, exercises: tuple[Exercise, ...], scratch: Path) -> list[Student]:
+def open_all(submissions: Path, exercises: tuple[Exercise, ...], scratch: Path,
+             skip: tuple[Path, ...] = ()) -> list[Student]:
     """Every student in ``submissions``, sorted by id; zips are unpacked under ``scratch``."""
     by_id: dict[str, list[Path]] = {}
-    for entry in find_entries(submissions):
+    for entry in find_entries(submissions, skip):
         by_id.setdefault(student_id(entry), []).append(entry)
     students = []
     for sid in sorted(by_id):

@@ -148,3 +148,11 @@ def test_too_many_members_is_refused(tmp_path):
     archive = make_zip(tmp_path / "many.zip", {f"f{i}.py": "" for i in range(30)})
     with pytest.raises(intake.UnsafeZip, match="holds 30 files"):
         intake.unpack(archive, tmp_path / "out", max_members=20)
+
+
+def test_the_batchs_own_output_folder_is_not_a_student(tmp_path, exercises):
+    class_ = tmp_path / "class"
+    write(class_ / "alice" / "exercise_3.py")
+    (class_ / "results" / "alice").mkdir(parents=True)  # grade batch class --out class/results
+    students = intake.open_all(class_, exercises, tmp_path / "scratch", skip=(class_ / "results",))
+    assert [s.id for s in students] == ["alice"]
