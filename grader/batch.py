@@ -11,9 +11,9 @@ The main process finds each student's files (``grader.intake``), skips what
 the store already holds for the same code and the same grader, and hands
 students to ``-j N`` judge processes, one at a time. A judge is forked from
 the still-pristine main process (or spawned fresh when main is not pristine),
-forks its own zygote first thing, then grades each student's exercises with
-``grading.run_checks`` — the very checks and plugin of ``grade exercise-N`` —
-keeping its reference outcomes across students. It sends each student's
+forks its own zygote first thing, then grades each student's exercises in one
+pytest session (``grading.grade_exercises``: the very checks and plugin of
+``grade exercise-N``), keeping its reference outcomes across students. It sends each student's
 results back as JSON (never pickle) on a socket it opens *after* forking the
 zygote, so no worker (student code) ever holds a channel to main; main checks
 the peer's pid. Main writes each student in one transaction and then that
@@ -339,7 +339,6 @@ class _Judge:
     born: float
     sock: socket.socket | None = None
     zygote_pid: int | None = None
-    torch: str = ""
     job: tuple | None = None
     deadline: float = 0.0
     reaped: int | None = None
@@ -397,12 +396,16 @@ class _Pool:
         if judge is None:  # not one of ours (student code may find the address): refuse
             conn.close()
             return
-        conn.settimeout(None)
-        message = zygote.recv_message(conn)
+        conn.settimeout(JUDGE_START_LIMIT)  # a judge says it is ready as soon as it connects
+        try:
+            message = zygote.recv_message(conn)
+        except (OSError, ValueError):
+            message = None
         if message is None or not message[0].get("ready"):
             conn.close()
             return
-        judge.sock, judge.zygote_pid, judge.torch = conn, message[0].get("zygote"), str(message[0].get("torch"))
+        conn.settimeout(None)
+        judge.sock, judge.zygote_pid = conn, message[0].get("zygote")
         self.start_failures = 0
 
     def _bury(self, judge: _Judge) -> str:
@@ -617,7 +620,10 @@ def _judge_process(address: str, work: str, settings: Settings) -> None:
     """Body of a judge: fork a zygote, connect to main, grade students until main hangs up."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is main's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    parent = os.getppid()
     _die_with_parent()
+    if os.getppid() != parent:  # main died before we asked to die with it
+        os._exit(0)
     # Nothing of main's reaches the zygote or its workers: not the store, not other judges' sockets.
     os.closerange(3, os.sysconf("SC_OPEN_MAX") if os.sysconf("SC_OPEN_MAX") > 0 else 65536)
     # This judge's temporary files, and its workers' (they make one folder each): main removes them.
