@@ -100,7 +100,10 @@ def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]]
     plugin = GraderPlugin(contexts, public_only=public_only)
     args = [
         *(str(CHECKS_DIR / name) for name in contexts), "-p", "no:cacheprovider", "--noconftest",
-        "--rootdir", str(CHECKS_DIR), "-c", os.devnull, "--import-mode=importlib",
+        "--rootdir", str(CHECKS_DIR), "-c", os.devnull,
+        # pytest collects every folder from the confcutdir down to a check module: without this
+        # it starts at /, listing each parent folder (slow where one holds thousands of entries).
+        "--confcutdir", str(CHECKS_DIR), "--import-mode=importlib",
         "-q", "--no-header", "-o", "console_output_style=classic", "-p", "no:warnings",
         "--timeout-method=signal",
         # These two run gc.collect() at the end of a session: ~0.1 s each with torch loaded.

@@ -10,7 +10,6 @@ from __future__ import annotations
 import linecache
 import os
 import sys
-import tempfile
 import traceback
 import types
 
@@ -23,8 +22,8 @@ def run_job(request: dict, result_fd: int) -> None:
     """Run ``request`` and write the outcome to ``result_fd``; never returns."""
     filenames = {chunk["filename"] for chunk in request["chunks"]}
     try:
-        _drop_privileges(request.get("user"))
-        _isolate(request.get("folder"))
+        _drop_privileges(request.get("user"), request["scratch"])
+        _isolate(request.get("folder"), request["scratch"])
         outcome = {"ok": _run(request)}
     except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
         outcome = {"error": describe_error(exc, filenames, request)}
@@ -42,7 +41,7 @@ def run_job(request: dict, result_fd: int) -> None:
     os._exit(0)
 
 
-def _drop_privileges(user: str | None) -> None:
+def _drop_privileges(user: str | None, scratch: str) -> None:
     """Run the student's code as ``user`` (``GRADER_WORKER_USER``), so it cannot read the
     grader's own files (solutions, hidden checks) where the grader runs as root."""
     if not user:
@@ -50,20 +49,22 @@ def _drop_privileges(user: str | None) -> None:
     import pwd
 
     entry = pwd.getpwnam(user)
+    os.chown(scratch, entry.pw_uid, entry.pw_gid)
     if os.getuid() != entry.pw_uid:
         os.setgroups([])
         os.setgid(entry.pw_gid)
         os.setuid(entry.pw_uid)
-    os.environ["HOME"] = tempfile.gettempdir()
+    os.environ["HOME"] = scratch
 
 
-def _isolate(folder: str | None) -> None:
-    """No cwd or script folder on sys.path; the submission's folder last, never first."""
+def _isolate(folder: str | None, scratch: str) -> None:
+    """No cwd or script folder on sys.path; the submission's folder last, never first; the
+    scratch folder (which the zygote removes afterwards) as the working directory."""
     cwd = os.getcwd()
     sys.path[:] = [p for p in sys.path if p not in ("", ".", cwd)]
     if folder:
         sys.path.append(folder)
-    os.chdir(tempfile.mkdtemp(prefix="grader-worker-"))
+    os.chdir(scratch)
 
 
 def _run(request: dict):

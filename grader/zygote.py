@@ -20,10 +20,12 @@ from __future__ import annotations
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import struct
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 
@@ -107,6 +109,9 @@ def supervise(request: dict, sock: socket.socket | None = None) -> WorkerReply:
     """Fork a worker for ``request``, watch it, and report what became of it."""
     result_r, result_w = os.pipe()
     output_r, output_w = os.pipe()
+    # The worker's working folder; removed with whatever the student's code left in it.
+    scratch = tempfile.mkdtemp(prefix="grader-worker-")
+    request = dict(request, scratch=scratch)
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:  # the worker
@@ -132,7 +137,10 @@ def supervise(request: dict, sock: socket.socket | None = None) -> WorkerReply:
         pass  # the worker already did it, or is already gone
     os.close(result_w)
     os.close(output_w)
-    return _watch(pid, result_r, output_r, request, started)
+    try:
+        return _watch(pid, result_r, output_r, request, started)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _watch(pid, result_r, output_r, request, started) -> WorkerReply:
