@@ -148,6 +148,7 @@ def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool 
     jobs = max(1, jobs or os.cpu_count() or 1)
 
     out.mkdir(parents=True, exist_ok=True)
+    lock = _lock(out)
     scratch = out / ".scratch"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir()
@@ -163,6 +164,20 @@ def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool 
     finally:
         store.close()
         shutil.rmtree(scratch, ignore_errors=True)
+        lock.close()
+
+
+def _lock(out: Path):
+    """One batch at a time per RESULTS folder (the lock goes when the process does, kill -9 included)."""
+    import fcntl
+
+    handle = open(out / ".lock", "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise BatchError(f"another grade batch is writing to {out}; wait for it, or use another --out") from None
+    return handle
 
 
 def _run(settings, course, chosen, submissions, out, scratch, store, jobs, regrade, fork_server,

@@ -24,7 +24,7 @@ from grader.results import CheckResult, ExerciseResult, gradescope_test
 SCHEMA_VERSION = "1"
 STORE_NAME = "gradebook.sqlite"
 GRADES_NAME = "grades.csv"
-RESERVED_NAMES = (STORE_NAME, GRADES_NAME, ".scratch")
+RESERVED_NAMES = (STORE_NAME, GRADES_NAME, ".scratch", ".lock")
 
 # What became of one exercise of one student.
 GRADED, MISSING, ERROR = "graded", "missing", "error"

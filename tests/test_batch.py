@@ -315,3 +315,17 @@ def test_bad_arguments_are_usage_errors(tmp_path, monkeypatch):
     assert result.exit_code == 2 and "exercise-9 is not in course.toml" in result.output
     result = CliRunner().invoke(cli, ["batch", str(tmp_path / "class"), "--out", str(tmp_path / "out")])
     assert result.exit_code == 1 and "holds no student entries" in result.output
+
+
+def test_one_batch_at_a_time_per_results_folder(tmp_path, monkeypatch):
+    import fcntl
+
+    from grader.cli import cli
+
+    monkeypatch.chdir(ROOT)
+    (tmp_path / "class" / "alice").mkdir(parents=True)
+    (tmp_path / "out").mkdir()
+    with open(tmp_path / "out" / ".lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as a running batch holds it
+        result = CliRunner().invoke(cli, ["batch", str(tmp_path / "class"), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "another grade batch is writing to" in result.output
