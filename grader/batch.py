@@ -688,12 +688,10 @@ def _grade_student(job: dict, course, by_id, device, references, unsubmitted, ne
     try:
         items = [(by_id[item["id"]], Path(item["path"]) if item["path"] else None) for item in job["exercises"]]
         todo = [(e, p) for e, p in items if p is not None or e.id not in unsubmitted]
-        started = time.monotonic()
         try:
             outcomes = grading.grade_exercises(course=course, items=todo, device=device, references=references)
         except Exception as exc:  # noqa: BLE001 - a grader failure is this submission's error, not the batch's
             outcomes = {e.id: exc for e, _ in todo}
-        took = time.monotonic() - started
         results = []
         for exercise, path in items:
             outcome = unsubmitted.get(exercise.id) if path is None else None
@@ -707,9 +705,8 @@ def _grade_student(job: dict, course, by_id, device, references, unsubmitted, ne
             if path is None:
                 unsubmitted[exercise.id] = outcome
             result, incidents = outcome
-            share = took * len(result.checks) / max(1, sum(len(o[0].checks) for o in outcomes.values()
-                                                             if not isinstance(o, Exception)))
-            results.append(_describe(exercise, result, incidents, path, share if exercise.id in outcomes else 0.0))
+            seconds = sum(c.seconds for c in result.checks) if exercise.id in outcomes else 0.0
+            results.append(_describe(exercise, result, incidents, path, seconds))
         return {"student": job["student"], "exercises": results}
     finally:
         os.chdir(neutral)
