@@ -151,7 +151,7 @@ def main() -> None:
     parser.add_argument("--exercise", action="append", help="exercise id (repeatable; default: every exercise "
                         "that has a solution)")
     parser.add_argument("-j", "--jobs", type=int, help="passed to grade batch (default: its own, the CPU count)")
-    parser.add_argument("--sample", type=int, default=24, help="(student, exercise) pairs timed in the naive loop")
+    parser.add_argument("--sample", type=int, default=36, help="(student, exercise) pairs timed in the naive loop")
     parser.add_argument("--timeout", type=float, default=3.0,
                         help="seconds per check, in both runs (the slowest check needs ~0.3 s)")
     parser.add_argument("--seed", type=int, default=3)
@@ -195,8 +195,12 @@ def main() -> None:
     naive_sample_s = time.perf_counter() - start
     naive_s = naive_sample_s * len(pairs) / len(sample)
 
+    cpu = re.search(r"([0-9.]+) CPU-seconds", done.stdout)
     print()
     print(f"batch wall time:        {batch_s:8.1f} s   ({len(pairs)} exercise submissions)")
+    if cpu:
+        print(f"batch CPU time:         {float(cpu.group(1)):8.0f} s   (main, judges, zygotes and workers; "
+              f"on {os.cpu_count()} otherwise idle CPUs at least {float(cpu.group(1)) / os.cpu_count():.0f} s)")
     print(f"naive loop (estimated): {naive_s:8.1f} s   ({naive_sample_s:.1f} s for {len(sample)} pairs, "
           f"× {len(pairs) / len(sample):.1f})")
     print(f"speed-up:               {naive_s / batch_s:8.1f}×")
