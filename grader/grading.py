@@ -119,7 +119,11 @@ def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]]
         import pytest_timeout
 
         # As an object, not "-p pytest_timeout": that scans every installed distribution each run.
-        code = pytest.main(args, plugins=[plugin, pytest_timeout])
+        try:
+            code = pytest.main(args, plugins=[plugin, pytest_timeout])
+        finally:
+            # The submission's worker lives across its checks (grader.zygote); it ends with them.
+            sandbox.end_session()
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
         if len(contexts) > 1:  # which exercise broke the session? each alone says
             for exercise, path in items:

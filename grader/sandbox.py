@@ -43,6 +43,19 @@ class Sandbox:
         fields = {k: header[k] for k in WorkerReply.__dataclass_fields__ if k != "payload"}
         return WorkerReply(payload=payload, **fields)
 
+    def end_session(self) -> None:
+        """End the worker that serves the current submission's jobs (and what it left running)."""
+        if not self.alive:
+            return
+        try:
+            self._sock.settimeout(REPLY_MARGIN)
+            zygote.send_message(self._sock, {"end": True})
+            message = zygote.recv_message(self._sock)
+        except (OSError, ValueError):
+            message = None
+        if message is None:
+            self.close()
+
     def close(self) -> None:
         if not self.alive:
             return
@@ -107,6 +120,12 @@ def current() -> Sandbox:
     if _current is None or not _current.alive:
         spawn_zygote()
     return _current
+
+
+def end_session() -> None:
+    """End the running zygote's worker for the last submission, if there is one."""
+    if _current is not None:
+        _current.end_session()
 
 
 def _set(sandbox: Sandbox) -> None:

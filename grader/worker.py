@@ -1,4 +1,4 @@
-"""What runs inside a worker: load the submission, run one probe, send plain data back.
+"""What runs inside a worker: load the submission, run its probes, send plain data back.
 
 This module runs in the forked worker only. The student's code runs here, so
 nothing here is trusted by the judge: the result goes back as ``grader.wire``
@@ -7,38 +7,156 @@ bytes, and the judge checks them.
 
 from __future__ import annotations
 
+import json
 import linecache
 import os
+import shutil
+import signal
+import struct
 import sys
 import traceback
 import types
 
 from grader import numerics, probes, wire
+from grader.zygote import FRAME
 
 TRACEBACK_FRAMES = 8
 
 
-def run_job(request: dict, result_fd: int) -> None:
-    """Run ``request`` and write the outcome to ``result_fd``; never returns."""
+def serve_jobs(request: dict, request_fd: int, result_fd: int) -> None:
+    """Run ``request``, then each later job the zygote sends on ``request_fd`` (a 4-byte length
+    and ``{"probe", "params"}`` as JSON: the same submission, other inputs), writing each
+    outcome to ``result_fd``; exit when the zygote closes the pipe. Never returns."""
     filenames = {chunk["filename"] for chunk in request["chunks"]}
     try:
         _drop_privileges(request.get("user"), request["scratch"])
+        _die_with_zygote(request.get("zygote"))
         _isolate(request.get("folder"), request["scratch"])
-        outcome = {"ok": _run(request)}
-    except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
-        outcome = {"error": describe_error(exc, filenames, request)}
+        fresh = _Fresh(request)
+    except BaseException as exc:  # noqa: BLE001 - reported as this job's error
+        _send(result_fd, {"error": describe_error(exc, filenames, request)})
+        os._exit(0)
+    job = request
+    while job is not None:
+        try:
+            fresh.reset()
+            outcome = {"ok": _run(dict(request, **job))}
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
+            outcome = {"error": describe_error(exc, filenames, request)}
+        _send(result_fd, outcome)
+        job = _next_job(request_fd)
+    os._exit(0)
+
+
+def _send(result_fd: int, outcome: dict) -> None:
+    """One result: the zygote's frame marker, its length, then ``grader.wire`` bytes."""
     try:
         data = wire.encode(outcome)
     except Exception as exc:  # noqa: BLE001 - a value the probe could not send
         data = wire.encode({"error": {"kind": "unsendable", "type": type(exc).__name__,
                                       "message": str(exc), "traceback": ""}})
-    view = memoryview(data)
+    # What this job printed goes out before its result, so the zygote counts it as this job's.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - the student's code may have replaced or closed it
+            pass
+    view = memoryview(FRAME + struct.pack("<Q", len(data)) + data)
     while view:
         view = view[os.write(result_fd, view):]
-    os.close(result_fd)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+
+
+def _next_job(request_fd: int) -> dict | None:
+    head = _read_exact(request_fd, 4)
+    if head is None:
+        return None
+    body = _read_exact(request_fd, struct.unpack("<I", head)[0])
+    return None if body is None else json.loads(body)
+
+
+def _read_exact(fd: int, n: int) -> bytes | None:
+    data = b""
+    while len(data) < n:
+        chunk = os.read(fd, n - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+class _Fresh:
+    """Puts back, before each job, what the previous job's student code may have changed, so a
+    job sees what it would in a newly forked worker: the module is executed anew, modules the
+    submission imported from its folder are imported anew, and torch's and Python's global
+    settings, random states, the environment, ``sys.path`` and the working folder are as they
+    were when the worker started."""
+
+    def __init__(self, request: dict):
+        import random
+
+        import torch
+
+        # One thread: the judge (and, in a batch, other judges and workers) share the
+        # cores, and OpenMP threads spinning against each other can be 10x slower.
+        torch.set_num_threads(1)
+        numerics.configure(request["device"])
+        self.folder = os.path.realpath(request["folder"]) + os.sep if request.get("folder") else None
+        self.scratch = request["scratch"]
+        self.seed = torch.initial_seed()
+        self.random = random.getstate()
+        self.environ = dict(os.environ)
+        self.path = list(sys.path)
+        self.modules = set(sys.modules)
+        self.dtype = torch.get_default_dtype()
+        self.first = True
+
+    def reset(self) -> None:
+        if self.first:  # nothing has run yet
+            self.first = False
+            return
+        import random
+
+        import torch
+
+        for name in [n for n in sys.modules if n not in self.modules]:
+            if self._students(sys.modules.get(name)):
+                del sys.modules[name]
+        sys.path[:] = self.path
+        if os.environ != self.environ:
+            os.environ.clear()
+            os.environ.update(self.environ)
+        for entry in os.listdir(self.scratch):
+            target = os.path.join(self.scratch, entry)
+            if os.path.isdir(target) and not os.path.islink(target):
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                os.unlink(target)
+        os.chdir(self.scratch)
+        random.setstate(self.random)
+        torch.manual_seed(self.seed)
+        torch.set_default_dtype(self.dtype)
+        torch.set_grad_enabled(True)
+        torch.autograd.set_detect_anomaly(False)
+        torch.set_default_device(None)
+        torch.set_num_threads(1)
+
+    def _students(self, module) -> bool:
+        """A module imported from the submission's folder (the student's own helpers)."""
+        file = getattr(module, "__file__", None)
+        return module is None or (self.folder is not None and isinstance(file, str)
+                                  and os.path.realpath(file).startswith(self.folder))
+
+
+def _die_with_zygote(zygote: int | None) -> None:
+    """A worker ends when its zygote does, even mid-job (after a privilege drop, which clears this)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if zygote and os.getppid() != zygote:  # it died before we asked
+        os._exit(0)
 
 
 def _drop_privileges(user: str | None, scratch: str) -> None:
@@ -68,12 +186,6 @@ def _isolate(folder: str | None, scratch: str) -> None:
 
 
 def _run(request: dict):
-    import torch
-
-    # One thread: the judge (and, in a batch, other judges and workers) share the
-    # cores, and OpenMP threads spinning against each other can be 10x slower.
-    torch.set_num_threads(1)
-    numerics.configure(request["device"])
     probe = probes.resolve(request["probe"])
     module = load_module(request["module"], request["chunks"])
     function = getattr(module, probe.calls, None)

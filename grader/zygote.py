@@ -1,4 +1,4 @@
-"""The fork server: a warm process that forks one worker per job and watches it.
+"""The fork server: a warm process that forks a worker per submission and watches it.
 
 Shape of a grading run::
 
@@ -6,10 +6,13 @@ Shape of a grading run::
 
 The zygote has imported torch but never run a torch op (OpenMP thread pools and
 CUDA do not survive ``fork``), so each worker starts in milliseconds with torch
-ready. The zygote puts each worker in its own process group, reads its output
-and its result through pipes, and kills the whole group when it runs too long,
-uses too much memory or prints too much. It never decodes what a worker sends:
-it passes the bytes on to the judge, which decodes them with ``grader.wire``.
+ready. A worker runs one submission's jobs (probe calls) one after another,
+putting back before each what the last one changed (``grader.worker``); the
+first job that fails in any way ends it, and the next job gets a fresh fork.
+The zygote puts each worker in its own process group, reads its output and its
+results through pipes, and kills the whole group when a job runs too long, uses
+too much memory or prints too much. It never decodes what a worker sends: it
+passes the bytes on to the judge, which decodes them with ``grader.wire``.
 
 Messages on the socket are a 4-byte length, a JSON header, and (for replies)
 ``header["payload"]`` bytes of payload.
@@ -92,137 +95,252 @@ def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
 
 # ---------------------------------------------------------------- server side
 
+IDLE_END = 5.0  # seconds without a job after which a session's worker is ended anyway
+FRAME = b"GRDRFRM1"         # starts each result a worker sends; then its length, 8 bytes
+FRAME_HEAD = len(FRAME) + 8
+REQUEST_LIMIT = 32 << 10    # a later job larger than this (never, in practice) gets a new worker
+
+
 def serve(sock: socket.socket) -> None:
-    """Answer job requests until the judge hangs up."""
+    """Answer job requests until the judge hangs up.
+
+    Jobs for the same submission (same code, module, device, user) go to the
+    same worker, one after another: a *session*. Forking a process the size of
+    torch costs more than most probes, and a worker resets what a call may
+    have changed before the next one (see ``grader.worker``). A worker that
+    fails in any way (time, memory, output, exit, crash, garbled result) is
+    killed with its process group, and the next job gets a fresh one. A judge
+    ends a session with ``{"end": true}`` when it is done with a submission.
+    """
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the judge's to handle
-    while True:
-        message = recv_message(sock)
-        if message is None:
-            return
-        request, _ = message
-        reply = supervise(request, sock)
-        send_message(sock, {k: v for k, v in reply.__dict__.items() if k != "payload"}, reply.payload)
-
-
-def supervise(request: dict, sock: socket.socket | None = None) -> WorkerReply:
-    """Fork a worker for ``request``, watch it, and report what became of it."""
-    result_r, result_w = os.pipe()
-    output_r, output_w = os.pipe()
-    # The worker's working folder; removed with whatever the student's code left in it.
-    scratch = tempfile.mkdtemp(prefix="grader-worker-")
-    request = dict(request, scratch=scratch)
-    started = time.monotonic()
-    pid = os.fork()
-    if pid == 0:  # the worker
-        try:
-            os.setpgid(0, 0)
-            os.close(result_r)
-            os.close(output_r)
-            if sock is not None:
-                sock.close()
-            devnull = os.open(os.devnull, os.O_RDONLY)
-            os.dup2(devnull, 0)
-            os.dup2(output_w, 1)
-            os.dup2(output_w, 2)
-            os.close(output_w)
-            from grader.worker import run_job
-
-            run_job(request, result_w)
-        finally:
-            os._exit(70)
+    session: Session | None = None
     try:
-        os.setpgid(pid, pid)
-    except OSError:
-        pass  # the worker already did it, or is already gone
-    os.close(result_w)
-    os.close(output_w)
-    try:
-        return _watch(pid, result_r, output_r, request, started)
+        while True:
+            if session is not None and not select.select([sock], [], [], IDLE_END)[0]:
+                session = session.end()
+                continue
+            message = recv_message(sock)
+            if message is None:
+                return
+            request, _ = message
+            if request.get("end"):
+                session = session.end() if session else None
+                send_message(sock, {"ended": True})
+                continue
+            session, reply = supervise(request, session, sock)
+            send_message(sock, {k: v for k, v in reply.__dict__.items() if k != "payload"}, reply.payload)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        if session is not None:
+            session.end()
 
 
-def _watch(pid, result_r, output_r, request, started) -> WorkerReply:
-    deadline = started + float(request.get("timeout", 30))
-    memory_limit = float(request.get("memory_mb", 2048))
-    output_limit = int(request.get("output_limit", 1 << 20))
-    result, output, printed = bytearray(), bytearray(), 0
-    open_fds = {result_r, output_r}
-    status, peak = OK, 0.0
-    next_poll = 0.0
-    exit_status = None
-    while open_fds:
-        now = time.monotonic()
-        if result_r not in open_fds and exit_status is None:
-            # The worker is done with its result; a grandchild it left behind may
-            # still hold the output pipe open, so stop waiting once it has exited.
-            done, raw = os.waitpid(pid, os.WNOHANG)
-            if done:
-                exit_status = raw
+def supervise(request: dict, session: Session | None = None,
+              sock: socket.socket | None = None) -> tuple[Session | None, WorkerReply]:
+    """Run ``request`` in ``session``'s worker if it is the same submission's, else in a fresh
+    one; watch it and report what became of it. Returns the session to use next (None once
+    its worker is gone) and the reply."""
+    key = session_key(request)
+    small = {"probe": request["probe"], "params": request["params"]}
+    encoded = json.dumps(small).encode()
+    if session is not None and (session.key != key or len(encoded) > REQUEST_LIMIT
+                                or not session.send(encoded)):
+        session = session.end()
+    started = time.monotonic()
+    if session is None:
+        session = Session.start(request, key, sock)
+    reply, keep = session.watch(request, started)
+    if not keep:
+        session = session.end()
+    return session, reply
+
+
+def session_key(request: dict) -> str:
+    """What makes two jobs the same submission's: everything but the probe and its inputs."""
+    fields = {k: request.get(k) for k in ("chunks", "folder", "module", "device", "user")}
+    return json.dumps(fields, sort_keys=True)
+
+
+class Session:
+    """One worker and its pipes: jobs in, results and printed output out."""
+
+    def __init__(self, key: str, pid: int, requests: int, results: int, output: int, scratch: str):
+        self.key, self.pid, self.scratch = key, pid, scratch
+        self.requests, self.results, self.output = requests, results, output
+        self.pending = bytearray()  # result bytes read past the last complete result
+        self.output_open = True
+
+    @classmethod
+    def start(cls, request: dict, key: str, sock: socket.socket | None) -> Session:
+        request_r, request_w = os.pipe()
+        result_r, result_w = os.pipe()
+        output_r, output_w = os.pipe()
+        # The worker's working folder; removed with whatever the student's code left in it.
+        scratch = tempfile.mkdtemp(prefix="grader-worker-")
+        request = dict(request, scratch=scratch, zygote=os.getpid())
+        pid = os.fork()
+        if pid == 0:  # the worker
+            try:
+                os.setpgid(0, 0)
+                for fd in (request_w, result_r, output_r):
+                    os.close(fd)
+                if sock is not None:
+                    sock.close()
+                devnull = os.open(os.devnull, os.O_RDONLY)
+                os.dup2(devnull, 0)
+                os.dup2(output_w, 1)
+                os.dup2(output_w, 2)
+                os.close(output_w)
+                from grader.worker import serve_jobs
+
+                serve_jobs(request, request_r, result_w)
+            finally:
+                os._exit(70)
+        try:
+            os.setpgid(pid, pid)
+        except OSError:
+            pass  # the worker already did it, or is already gone
+        for fd in (request_r, result_w, output_w):
+            os.close(fd)
+        os.set_blocking(request_w, False)  # a worker that stops reading must not block the zygote
+        return cls(key, pid, request_w, result_r, output_r, scratch)
+
+    def send(self, encoded: bytes) -> bool:
+        """Hand the worker its next job; False if it cannot take it (the session is over)."""
+        data = struct.pack("<I", len(encoded)) + encoded
+        try:
+            if os.waitpid(self.pid, os.WNOHANG)[0]:
+                return False  # it ended between jobs (its code may have left a thread behind)
+            return os.write(self.requests, data) == len(data)
+        except OSError:
+            return False
+
+    def end(self) -> None:
+        """Kill the worker and whatever it started, and remove its scratch folder."""
+        _kill_group(self.pid)
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass  # already reaped
+        _kill_group(self.pid)  # anything it forked after the first kill
+        for fd in (self.requests, self.results, self.output):
+            os.close(fd)
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        return None
+
+    def watch(self, request: dict, started: float) -> tuple[WorkerReply, bool]:
+        """Wait for the current job's result under its limits. Returns the reply, and whether
+        the worker may take another job."""
+        deadline = started + float(request.get("timeout", 30))
+        memory_limit = float(request.get("memory_mb", 2048))
+        output_limit = int(request.get("output_limit", 1 << 20))
+        result, output, printed = self.pending, bytearray(), 0
+        self.pending = bytearray()
+        status, peak, next_poll = OK, 0.0, 0.0
+        exit_status, payload, garbled = None, None, False
+        while payload is None:
+            payload, garbled = _frame(result)
+            if payload is not None:
                 break
-        if now >= deadline:
-            status = TIMEOUT
-            break
-        if now >= next_poll:
-            rss = _rss_mb(pid)
-            peak = max(peak, rss)
-            if rss > memory_limit:
-                status = MEMORY
+            if garbled:  # bytes that are not a result: the judge will say it could not read them
+                payload = bytes(result)
                 break
-            next_poll = now + POLL
-        ready, _, _ = select.select(list(open_fds), [], [], min(POLL, deadline - now))
-        for fd in ready:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                open_fds.discard(fd)
-            elif fd == result_r:
-                result += chunk
-            else:
-                printed += len(chunk)
-                if len(output) < OUTPUT_KEPT:
-                    output += chunk[: OUTPUT_KEPT - len(output)]
-        if printed > output_limit:
-            status = OUTPUT
-            break
-        if len(result) > RESULT_LIMIT:
-            status = OUTPUT
-            break
-    if status != OK:
-        _kill_group(pid)
-    if exit_status is None:
-        returncode, sig = _reap(pid, deadline if status == OK else time.monotonic() + 5)
-    else:
-        returncode, sig = _decode_status(exit_status)
-    _kill_group(pid)  # whatever the student's code left running in the group
-    for fd in (result_r, output_r):
-        os.close(fd)
-    if status == OK and (sig is not None or returncode != 0 or not result):
-        status = CRASHED if sig is not None else EXITED
-        if sig == signal.SIGKILL and returncode is None and time.monotonic() >= deadline:
-            status = TIMEOUT
-    return WorkerReply(
-        status=status,
-        payload=bytes(result) if status == OK else b"",
-        output=output.decode("utf-8", "replace"),
-        output_bytes=printed,
-        returncode=returncode,
-        signal=sig,
-        seconds=time.monotonic() - started,
-        peak_mb=round(peak, 1),
-    )
+            now = time.monotonic()
+            if now >= deadline:
+                status = TIMEOUT
+                break
+            if now >= next_poll:
+                done, raw = os.waitpid(self.pid, os.WNOHANG)
+                if done:  # gone; but a result it sent just before is still a result
+                    exit_status = raw
+                    while select.select([self.results], [], [], 0)[0] and _read_into(self.results, result, None):
+                        pass
+                    payload, garbled = _frame(result)
+                    if garbled:
+                        payload = bytes(result)
+                    break
+                rss = _rss_mb(self.pid)
+                peak = max(peak, rss)
+                if rss > memory_limit:
+                    status = MEMORY
+                    break
+                next_poll = now + POLL
+            watched = [self.results, self.output] if self.output_open else [self.results]
+            ready, _, _ = select.select(watched, [], [], min(POLL, deadline - now))
+            if self.output in ready:
+                got = _read_into(self.output, output)
+                printed += got
+                self.output_open = got > 0  # the student's code may close stdout and stderr
+            if self.results in ready and not _read_into(self.results, result, limit=None):
+                # The worker closed its result pipe: it is gone, or about to be.
+                exit_status = _reap(self.pid, time.monotonic() + 1.0)
+                break
+            if printed > output_limit or len(result) > RESULT_LIMIT + FRAME_HEAD:
+                status = OUTPUT
+                break
+        if status == OK and payload is not None:
+            # What the worker printed before it sent its result is in the pipe by now.
+            while self.output_open and select.select([self.output], [], [], 0)[0]:
+                got = _read_into(self.output, output)
+                printed += got
+                self.output_open = got > 0
+            size = len(FRAME) + 8 + len(payload)
+            self.pending = result[size:] if not garbled else bytearray()
+        seconds = time.monotonic() - started
+        if payload is not None and status == OK:
+            keep = exit_status is None and not garbled and not self.pending
+            return WorkerReply(OK, payload, _text(output), printed, None, None, seconds, round(peak, 1)), keep
+        # The worker failed: whatever became of it, it takes no more jobs.
+        if status != OK:
+            _kill_group(self.pid)
+        if exit_status is None:
+            returncode, sig = _decode_status(_reap(self.pid, time.monotonic() + 5))  # killed: soon
+        else:
+            returncode, sig = _decode_status(exit_status)
+        if status == OK:
+            status = CRASHED if sig is not None else EXITED
+            if sig == signal.SIGKILL and returncode is None and time.monotonic() >= deadline:
+                status = TIMEOUT
+        return WorkerReply(status, b"", _text(output), printed, returncode, sig, seconds, round(peak, 1)), False
 
 
-def _reap(pid: int, deadline: float) -> tuple[int | None, int | None]:
-    """Wait for ``pid`` until ``deadline``, then kill it; (exit code, signal)."""
+def _frame(data: bytearray) -> tuple[bytes | None, bool]:
+    """(the complete result at the start of ``data`` or None, whether ``data`` is garbled)."""
+    if len(data) < FRAME_HEAD:
+        return None, not FRAME.startswith(bytes(data[: len(FRAME)]))
+    if data[: len(FRAME)] != FRAME:
+        return None, True
+    size = struct.unpack("<Q", data[len(FRAME):FRAME_HEAD])[0]
+    if size > RESULT_LIMIT:
+        return None, False  # a flood: the length check in ``watch`` stops it
+    if len(data) < FRAME_HEAD + size:
+        return None, False
+    return bytes(data[FRAME_HEAD:FRAME_HEAD + size]), False
+
+
+def _read_into(fd: int, buffer: bytearray, limit: int | None = OUTPUT_KEPT) -> int:
+    """Read what ``fd`` has into ``buffer`` (only its first ``limit`` bytes kept); bytes read."""
+    chunk = os.read(fd, 1 << 20)
+    if limit is None:
+        buffer += chunk
+    elif len(buffer) < limit:
+        buffer += chunk[: limit - len(buffer)]
+    return len(chunk)
+
+
+def _text(output: bytearray) -> str:
+    return output.decode("utf-8", "replace")
+
+
+def _reap(pid: int, deadline: float) -> int:
+    """Wait for ``pid`` until ``deadline``, then kill it; its raw wait status."""
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
-            return _decode_status(status)
+            return status
         if time.monotonic() >= deadline:
             _kill_group(pid)
-            _, status = os.waitpid(pid, 0)
-            return None, signal.SIGKILL
+            return os.waitpid(pid, 0)[1]
         time.sleep(0.002)
 
 

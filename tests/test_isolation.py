@@ -205,3 +205,85 @@ def test_worker_user_cannot_read_the_graders_files(strict, tmp_path, monkeypatch
     monkeypatch.setenv("GRADER_WORKER_USER", "nobody")
     text = feedback_of(strict(path))
     assert "PermissionError" in text and "the answer" not in text
+
+
+# A submission's checks share one worker (forking torch costs more than most probes); each job
+# must still see what a freshly forked worker would. This one leaves a mess after every job and
+# fails any job that finds one.
+LEAVES_A_MESS = '''
+import os, random, sys, torch
+import helper
+
+_first = True
+
+
+def sgd_update(params, lr):
+    global _first
+    if _first:
+        _first = False
+        left = [what for what, found in [
+            ("a file in the working folder", os.path.exists("left-behind")),
+            ("an environment variable", "LEFT_BEHIND" in os.environ),
+            ("an entry on sys.path", "left-behind" in sys.path),
+            ("a global of the student's own module", helper.count != 0),
+            ("grad mode off", not torch.is_grad_enabled()),
+        ] if found]
+        if left:
+            raise RuntimeError("left over from an earlier job: " + ", ".join(left))
+        with open(LOG, "a") as log:  # the global random states, as each job finds them
+            log.write(f"{os.getpid()} {torch.rand(1).item()!r} {random.random()!r}\\n")
+        open("left-behind", "w").close()
+        os.environ["LEFT_BEHIND"] = "1"
+        sys.path.append("left-behind")
+        helper.count += 1
+        torch.manual_seed(1234)
+        random.seed(1234)
+    with torch.no_grad():
+        for p in params:
+            if p.grad is not None:
+                p -= lr * p.grad
+'''
+
+
+def test_jobs_sharing_a_worker_start_from_a_clean_slate(strict, tmp_path):
+    (tmp_path / "helper.py").write_text("count = 0\n")
+    log = tmp_path / "jobs.log"
+    source = SOLUTION.replace("def sgd_update(params, lr):", "def _reference_sgd_update(params, lr):")
+    path = submit(tmp_path, LEAVES_A_MESS.replace("LOG", repr(str(log))) + source)
+    result = strict(path)
+    assert [c.feedback for c in result.checks if not c.passed] == []
+    jobs = [line.split() for line in log.read_text().splitlines()]
+    assert len(jobs) >= 4
+    assert len({pid for pid, _, _ in jobs}) < len(jobs), "the jobs did not share a worker"
+    assert len({torch_draw for _, torch_draw, _ in jobs}) == 1  # as a fresh fork of the zygote has it
+    for pid in {pid for pid, _, _ in jobs}:  # Python reseeds `random` in each forked child
+        assert len({py_draw for p, _, py_draw in jobs if p == pid}) == 1
+
+
+def test_a_worker_dies_with_its_zygote(tmp_path):
+    from grader import sandbox
+    import threading
+
+    marker = tmp_path / "worker.pid"
+    path = submit(tmp_path, "import os, time\n" + SOLUTION.replace(
+        "    with torch.no_grad():\n        for p in params:",
+        f"    open({str(marker)!r}, 'w').write(str(os.getpid()))\n    time.sleep(300)\n"
+        "    with torch.no_grad():\n        for p in params:", 1))
+    box = sandbox.spawn_zygote()
+    request = {"chunks": [{"filename": str(path), "source": path.read_text()}], "folder": str(tmp_path),
+               "module": "exercise_3", "probe": "exercise_3:sgd_steps", "params": {"seed": 1, "lr": 0.1},
+               "device": "cpu", "timeout": 300, "memory_mb": 2048, "output_limit": 1 << 20, "user": None}
+    replies = []
+    job = threading.Thread(target=lambda: replies.append(box.run(request)), daemon=True)
+    job.start()
+    deadline = time.monotonic() + 60
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    worker = int(marker.read_text())
+    os.kill(box.pid, 9)
+    job.join(30)
+    assert replies and replies[0].status == "lost"
+    deadline = time.monotonic() + 10
+    while _running(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(worker)
