@@ -83,7 +83,6 @@ def fork_zygote(exercises: tuple[str, ...] | None = None) -> Sandbox:
     ``exercises`` (stems such as ``("exercise_6",)``) narrows the warm-up imports to what
     those exercises' probes need; by default, all of them.
     """
-    global _current
     import torch  # noqa: F401
 
     zygote._preload(exercises)

@@ -7,6 +7,7 @@ bytes, and the judge checks them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import linecache
 import os
@@ -101,7 +102,7 @@ class _Fresh:
         torch.set_num_threads(1)
         numerics.configure(request["device"])
         self.folder = os.path.realpath(request["folder"]) + os.sep if request.get("folder") else None
-        self.scratch = request["scratch"]
+        self.scratch, self.device = request["scratch"], request["device"]
         self.seed = torch.initial_seed()
         self.random = random.getstate()
         self.environ = dict(os.environ)
@@ -118,9 +119,8 @@ class _Fresh:
 
         import torch
 
-        for name in [n for n in sys.modules if n not in self.modules]:
-            if self._students(sys.modules.get(name)):
-                del sys.modules[name]
+        for name in [n for n in sys.modules if n not in self.modules and self._students(n)]:
+            del sys.modules[name]
         sys.path[:] = self.path
         if os.environ != self.environ:
             os.environ.clear()
@@ -130,7 +130,8 @@ class _Fresh:
             if os.path.isdir(target) and not os.path.islink(target):
                 shutil.rmtree(target, ignore_errors=True)
             else:
-                os.unlink(target)
+                with contextlib.suppress(OSError):
+                    os.unlink(target)
         os.chdir(self.scratch)
         random.setstate(self.random)
         torch.manual_seed(self.seed)
@@ -139,12 +140,20 @@ class _Fresh:
         torch.autograd.set_detect_anomaly(False)
         torch.set_default_device(None)
         torch.set_num_threads(1)
+        numerics.configure(self.device)
 
-    def _students(self, module) -> bool:
-        """A module imported from the submission's folder (the student's own helpers)."""
+    def _students(self, name: str) -> bool:
+        """A module the submission imported from its own folder (a helper of the student's), not a
+        part of a package already loaded (torch's lazily imported submodules stay) nor an
+        installed package (a virtual environment may live in that folder)."""
+        module = sys.modules.get(name)
+        if module is None:
+            return True
         file = getattr(module, "__file__", None)
-        return module is None or (self.folder is not None and isinstance(file, str)
-                                  and os.path.realpath(file).startswith(self.folder))
+        if self.folder is None or not isinstance(file, str) or name.partition(".")[0] in self.modules:
+            return False
+        real = os.path.realpath(file)
+        return real.startswith(self.folder) and "site-packages" not in real and "dist-packages" not in real
 
 
 def _die_with_zygote(zygote: int | None) -> None:
