@@ -40,11 +40,14 @@ def serve_jobs(request: dict, request_fd: int, result_fd: int) -> None:
     job = request
     while job is not None:
         try:
-            fresh.reset()
             outcome = {"ok": _run(dict(request, **job))}
         except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
             outcome = {"error": describe_error(exc, filenames, request)}
         _send(result_fd, outcome)
+        try:
+            fresh.reset()
+        except BaseException:  # noqa: BLE001 - never seen; then the next job gets a fresh worker
+            os._exit(0)
         job = _next_job(request_fd)
     os._exit(0)
 
@@ -86,8 +89,8 @@ def _read_exact(fd: int, n: int) -> bytes | None:
 
 
 class _Fresh:
-    """Puts back, before each job, what the previous job's student code may have changed, so a
-    job sees what it would in a newly forked worker: the module is executed anew, modules the
+    """Puts back, after each job, what the student's code may have changed, so the next job
+    sees what it would in a newly forked worker: the module is executed anew, modules the
     submission imported from its folder are imported anew, and torch's and Python's global
     settings, random states, the environment, ``sys.path`` and the working folder are as they
     were when the worker started."""
@@ -109,12 +112,8 @@ class _Fresh:
         self.path = list(sys.path)
         self.modules = set(sys.modules)
         self.dtype = torch.get_default_dtype()
-        self.first = True
 
     def reset(self) -> None:
-        if self.first:  # nothing has run yet
-            self.first = False
-            return
         import random
 
         import torch
@@ -125,6 +124,7 @@ class _Fresh:
         if os.environ != self.environ:
             os.environ.clear()
             os.environ.update(self.environ)
+        os.makedirs(self.scratch, exist_ok=True)  # the student's code may have removed it
         for entry in os.listdir(self.scratch):
             target = os.path.join(self.scratch, entry)
             if os.path.isdir(target) and not os.path.islink(target):

@@ -242,9 +242,6 @@ class Session:
             payload, garbled = _frame(result)
             if payload is not None:
                 break
-            if garbled:  # bytes that are not a result: the judge will say it could not read them
-                payload = bytes(result)
-                break
             now = time.monotonic()
             if now >= deadline:
                 status = TIMEOUT
@@ -256,8 +253,6 @@ class Session:
                     while select.select([self.results], [], [], 0)[0] and _read_into(self.results, result, None):
                         pass
                     payload, garbled = _frame(result)
-                    if garbled:
-                        payload = bytes(result)
                     break
                 rss = _rss_mb(self.pid)
                 peak = max(peak, rss)
@@ -305,16 +300,16 @@ class Session:
 
 
 def _frame(data: bytearray) -> tuple[bytes | None, bool]:
-    """(the complete result at the start of ``data`` or None, whether ``data`` is garbled)."""
+    """(the result at the start of ``data``, or None while it is incomplete; whether ``data`` is
+    garbled: then the "result" is those bytes, which the judge will say it could not read)."""
+    head = bytes(data[: len(FRAME)])
+    if head != FRAME[: len(head)]:
+        return bytes(data), True
     if len(data) < FRAME_HEAD:
-        return None, not FRAME.startswith(bytes(data[: len(FRAME)]))
-    if data[: len(FRAME)] != FRAME:
-        return None, True
-    size = struct.unpack("<Q", data[len(FRAME):FRAME_HEAD])[0]
-    if size > RESULT_LIMIT:
-        return None, False  # a flood: the length check in ``watch`` stops it
-    if len(data) < FRAME_HEAD + size:
         return None, False
+    size = struct.unpack("<Q", data[len(FRAME):FRAME_HEAD])[0]
+    if size > RESULT_LIMIT or len(data) < FRAME_HEAD + size:
+        return None, False  # incomplete, or a flood that the length check in ``watch`` stops
     return bytes(data[FRAME_HEAD:FRAME_HEAD + size]), False
 
 

@@ -34,5 +34,15 @@ def grade(course):
     return run
 
 
+def load_solution(stem: str):
+    """The reference solution ``solutions/<stem>.py`` as a module, to call its functions directly."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"solution_{stem}", ROOT / "solutions" / f"{stem}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def files(folder: Path):
     return sorted(folder.glob("exercise_*/*.py")) + sorted(folder.glob("exercise_*/*.ipynb"))

@@ -3,11 +3,11 @@ the one big-batch step, and every known-wrong version the checks simulate really
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 
 import pytest
 
-from conftest import ROOT
+from conftest import load_solution
 from grader import inputs
 from grader.compare import mismatched
 from grader.probes import exercise_4 as probes
@@ -30,10 +30,7 @@ def checks(request):
 
 @pytest.fixture(scope="module")
 def solution():
-    spec = importlib.util.spec_from_file_location("solution_exercise_4", ROOT / "solutions" / "exercise_4.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_solution("exercise_4")
 
 
 def _one_big_batch(model, loss_fn, opt, micro_batches):

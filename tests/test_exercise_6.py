@@ -7,13 +7,12 @@ exactly as they found it. The CUDA tests grade every solution on the GPU.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 
 import pytest
 import torch
 
-from conftest import ROOT
+from conftest import ROOT, load_solution
 from grader.probes import exercise_6 as probes
 
 EXERCISES = [f"exercise-{n}" for n in range(1, 7)]
@@ -22,10 +21,7 @@ needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a C
 
 @pytest.fixture(scope="module")
 def solution():
-    spec = importlib.util.spec_from_file_location("solution_exercise_6", ROOT / "solutions" / "exercise_6.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_solution("exercise_6")
 
 
 def _torch_state():

@@ -29,6 +29,14 @@ def strict(course):
     return run
 
 
+UPDATE = "    with torch.no_grad():\n        for p in params:"  # where sgd_update's step begins
+
+
+def sgd_update_that(does: str, imports: str = "") -> str:
+    """The reference exercise 3, with ``does`` (indented lines) run in sgd_update before its step."""
+    return imports + SOLUTION.replace(UPDATE, does + UPDATE, 1)
+
+
 def submit(tmp_path, body: str, name: str = "exercise_3.py"):
     path = tmp_path / name
     path.write_text(textwrap.dedent(body))
@@ -40,8 +48,7 @@ def feedback_of(result, check="test_sgd_step_matches_torch") -> str:
 
 
 def test_endless_loop_is_stopped_and_named(strict, tmp_path):
-    path = submit(tmp_path, SOLUTION.replace("    with torch.no_grad():\n        for p in params:",
-                                             "    while True:\n        pass\n    for p in params:", 1))
+    path = submit(tmp_path, sgd_update_that("    while True:\n        pass\n"))
     start = time.monotonic()
     result = strict(path)
     assert "still running after 1 s" in feedback_of(result)
@@ -57,33 +64,27 @@ def test_endless_loop_is_stopped_and_named(strict, tmp_path):
     ("os.kill(os.getpid(), signal.SIGKILL)", "crashed (SIGKILL)"),
 ])
 def test_exits_and_crashes_fail_that_check_only(strict, tmp_path, call, expected):
-    path = submit(tmp_path, "import os, sys, ctypes, signal\n" + SOLUTION.replace(
-        "    with torch.no_grad():\n        for p in params:", f"    {call}\n    with torch.no_grad():\n        for p in params:", 1))
+    path = submit(tmp_path, sgd_update_that(f"    {call}\n", imports="import os, sys, ctypes, signal\n"))
     result = strict(path)
     assert expected in feedback_of(result)
     assert next(c for c in result.checks if c.name == "test_momentum_carries_velocity").passed
 
 
 def test_memory_blow_up_is_stopped(strict, tmp_path):
-    path = submit(tmp_path, SOLUTION.replace(
-        "    with torch.no_grad():\n        for p in params:",
-        "    hog = [torch.ones(50_000_000) for _ in range(40)]\n    with torch.no_grad():\n        for p in params:", 1))
+    path = submit(tmp_path, sgd_update_that("    hog = [torch.ones(50_000_000) for _ in range(40)]\n"))
     assert "more than 600 MB" in feedback_of(strict(path))
 
 
 def test_output_flood_is_stopped(strict, tmp_path):
-    path = submit(tmp_path, SOLUTION.replace(
-        "    with torch.no_grad():\n        for p in params:",
-        "    while True:\n        print('x' * 1000)\n    with torch.no_grad():\n        for p in params:", 1))
+    path = submit(tmp_path, sgd_update_that("    while True:\n        print('x' * 1000)\n"))
     assert "printed more than 64 KiB" in feedback_of(strict(path))
 
 
 def test_leftover_child_process_is_killed_and_not_waited_for(strict, tmp_path):
     marker = tmp_path / "child.pid"
-    path = submit(tmp_path, "import subprocess\n" + SOLUTION.replace(
-        "    with torch.no_grad():\n        for p in params:",
-        f"    child = subprocess.Popen(['sleep', '300'])\n    open({str(marker)!r}, 'w').write(str(child.pid))\n"
-        "    with torch.no_grad():\n        for p in params:", 1))
+    path = submit(tmp_path, sgd_update_that(
+        f"    child = subprocess.Popen(['sleep', '300'])\n    open({str(marker)!r}, 'w').write(str(child.pid))\n",
+        imports="import subprocess\n"))
     start = time.monotonic()
     result = strict(path)
     assert time.monotonic() - start < 30
@@ -103,10 +104,9 @@ def _running(pid: int) -> bool:
 
 
 def test_forged_bytes_on_every_descriptor_are_refused(strict, tmp_path):
-    path = submit(tmp_path, "import os\n" + SOLUTION.replace(
-        "    with torch.no_grad():\n        for p in params:",
+    path = submit(tmp_path, sgd_update_that(
         "    for fd in range(3, 64):\n        try:\n            os.write(fd, b'GRDR1\\n' + b'\\xff' * 64)\n"
-        "        except OSError:\n            pass\n    with torch.no_grad():\n        for p in params:", 1))
+        "        except OSError:\n            pass\n", imports="import os\n"))
     result = strict(path)
     assert not next(c for c in result.checks if c.name == "test_sgd_step_matches_torch").passed
     assert "could not be read" in feedback_of(result)
@@ -198,9 +198,7 @@ def test_worker_user_cannot_read_the_graders_files(strict, tmp_path, monkeypatch
     (secret / "solution.py").write_text("the answer")
     submission = tmp_path / "submission"
     submission.mkdir(mode=0o755)
-    path = submit(submission, SOLUTION.replace(
-        "    with torch.no_grad():\n        for p in params:",
-        f"    print(open({str(secret / 'solution.py')!r}).read())\n    with torch.no_grad():\n        for p in params:", 1))
+    path = submit(submission, sgd_update_that(f"    print(open({str(secret / 'solution.py')!r}).read())\n"))
     path.chmod(0o644)
     monkeypatch.setenv("GRADER_WORKER_USER", "nobody")
     text = feedback_of(strict(path))
@@ -261,14 +259,13 @@ def test_jobs_sharing_a_worker_start_from_a_clean_slate(strict, tmp_path):
 
 
 def test_a_worker_dies_with_its_zygote(tmp_path):
-    from grader import sandbox
     import threading
 
+    from grader import sandbox
+
     marker = tmp_path / "worker.pid"
-    path = submit(tmp_path, "import os, time\n" + SOLUTION.replace(
-        "    with torch.no_grad():\n        for p in params:",
-        f"    open({str(marker)!r}, 'w').write(str(os.getpid()))\n    time.sleep(300)\n"
-        "    with torch.no_grad():\n        for p in params:", 1))
+    path = submit(tmp_path, sgd_update_that(
+        f"    open({str(marker)!r}, 'w').write(str(os.getpid()))\n    time.sleep(300)\n", imports="import os, time\n"))
     box = sandbox.spawn_zygote()
     request = {"chunks": [{"filename": str(path), "source": path.read_text()}], "folder": str(tmp_path),
                "module": "exercise_3", "probe": "exercise_3:sgd_steps", "params": {"seed": 1, "lr": 0.1},
@@ -287,3 +284,11 @@ def test_a_worker_dies_with_its_zygote(tmp_path):
     while _running(worker) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _running(worker)
+
+
+def test_a_check_that_removes_its_working_folder_does_not_sink_the_next(strict, tmp_path):
+    path = submit(tmp_path, sgd_update_that("    shutil.rmtree(os.getcwd(), ignore_errors=True)\n",
+                                            imports="import os, shutil\n"))
+    result = strict(path)
+    # Only a check that calls sgd_update twice in one job fails: its second call has no working folder.
+    assert [c.name for c in result.checks if not c.passed] == ["test_sgd_float64_two_steps"]
