@@ -108,7 +108,7 @@ def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool 
     chosen = tuple(course.exercise(e) for e in exercises) if exercises else course.exercises
     chosen = tuple(e for e in course.exercises if e in chosen)  # course order, no repeats
     settings = Settings(str(course.root), tuple(e.id for e in chosen), timeout, memory,
-                        _resolve_device(device))
+                        _resolve_device(device, course))
     course, chosen = settings.resolve()
     jobs = max(1, jobs or os.cpu_count() or 1)
 
@@ -147,8 +147,6 @@ def _lock(out: Path):
 
 def _run(settings, course, chosen, submissions, out, scratch, store, jobs, regrade, fork_server,
          progress, started) -> BatchReport:
-    import torch
-
     mine = os.times()
     cpu_started = mine.user + mine.system
     students = intake.open_all(submissions, course.exercises, scratch, skip=(out,))
@@ -166,9 +164,11 @@ def _run(settings, course, chosen, submissions, out, scratch, store, jobs, regra
         if wanted:
             todo.append((student, wanted))
     graded_now = {s.id for s, _ in todo}
-    stamp = dict(grader_version=grader.__version__, torch_version=torch.__version__, device=settings.device)
     graded, cpu = 0, 0.0
     if todo:
+        import torch  # only now: a rerun with nothing to grade does not need it (~1 s)
+
+        stamp = dict(grader_version=grader.__version__, torch_version=torch.__version__, device=settings.device)
         # The old grades.csv no longer describes the class; a new one comes when this run completes.
         (out / gradebook.GRADES_NAME).unlink(missing_ok=True)
         unopened = [(s, w) for s, w in todo if s.problem]
@@ -237,7 +237,7 @@ def _rows_from_reply(student, wanted, reply: dict, fingerprints, stamp) -> list[
             max_score=sum(c.max_points for c in checks) if checks else float(exercise.points),
             file=item["file"] and str(item["file"]), problem=item["problem"] and str(item["problem"]),
             content_hash=student.content_hash, fingerprint=fingerprints[exercise.id], graded_at=_now(),
-            seconds=float(item["seconds"]), checks=checks, **dict(stamp, torch_version=str(reply["torch"]))))
+            seconds=float(item["seconds"]), checks=checks, **stamp))
     missing = set(by_id) - {r.exercise for r in rows}
     if missing:
         raise ValueError(f"the judge's reply lacks {sorted(missing)}")
@@ -273,27 +273,34 @@ def _fingerprint(course: Course, exercise: Exercise, device: str) -> str:
     return digest.hexdigest()
 
 
-def _resolve_device(device: str) -> str:
-    """``auto``/``cuda`` checked in a throwaway child: CUDA must never start in this process."""
+def _resolve_device(device: str, course: Course) -> str:
+    """``grading.resolve_device``, asked in a throwaway child: CUDA must never start in this
+    process (judges fork from it). Torch is imported here first, so the child pays nothing."""
     if device == "cpu":
         return "cpu"
+    import torch  # noqa: F401
+
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
             os.close(read)
-            import torch
+            from grader import grading
 
-            os.write(write, b"1" if torch.cuda.is_available() else b"0")
+            try:
+                answer = grading.resolve_device(device, course)
+            except click.UsageError as exc:
+                answer = "!" + exc.message
+            os.write(write, answer.encode())
         finally:
             os._exit(0)
     os.close(write)
     with os.fdopen(read, "rb") as f:
-        available = f.read() == b"1"
+        answer = f.read().decode()
     os.waitpid(pid, 0)
-    if device == "cuda" and not available:
-        raise click.BadParameter("no CUDA GPU is available here; use --device cpu or auto", param_hint="--device")
-    return "cuda" if available else "cpu"
+    if answer.startswith("!") or not answer:
+        raise click.BadParameter(answer[1:] or "the device could not be checked", param_hint="--device")
+    return answer
 
 
 class _interrupts_raise:
@@ -343,19 +350,24 @@ class _Pool:
         self.listener.listen(64)
         self.start_failures = 0
         self.cpu_seconds = 0.0  # what the judges, zygotes and workers used, counted as each one ends
-        if fork_server:
-            batch_judge.prepare_to_fork()
-        for _ in range(size):
-            self._start()
+        try:
+            if fork_server:
+                batch_judge.prepare_to_fork(tuple(e.stem for e in chosen))
+            for _ in range(size):
+                self._start()
+        except BaseException:  # the judges already started must not outlive a failed start
+            self.close()
+            raise
 
     # ------------------------------------------------------------ life and death
 
     def _start(self) -> None:
         if self.fork_server:
+            main = os.getpid()
             pid = os.fork()
             if pid == 0:
                 try:
-                    batch_judge.judge_process(self.address, self.work, self.settings)
+                    batch_judge.judge_process(self.address, self.work, self.settings, main)
                 finally:
                     os._exit(70)
             judge = _Judge(pid, None, time.monotonic())
@@ -422,25 +434,32 @@ class _Pool:
             bar.is_hidden = True
         with bar:
             while queue or any(j.job for j in self.judges):
-                for judge in self.judges:
+                finished = []
+                for judge in list(self.judges):
                     if judge.sock is not None and judge.job is None and queue:
-                        self._send(judge, queue.pop(0))
-                for sid in self._wait(store, out, fingerprints, stamp):
+                        if not self._send(judge, queue.pop(0)):  # it died since its last reply
+                            finished += self._lost(judge, store, out, fingerprints, stamp, self._bury(judge))
+                for sid in finished + self._wait(store, out, fingerprints, stamp):
                     done += 1
                     bar.update(1, sid)
         return done
 
-    def _send(self, judge: _Judge, job) -> None:
+    def _send(self, judge: _Judge, job) -> bool:
+        """Hand ``judge`` a student; False if it is gone (the student is its job all the same)."""
         student, wanted = job
         judge.job = job
         limit = sum(_check_count(e) * (e.timeout * 3 + CHECK_MARGIN) for e in wanted) + CHECK_MARGIN
         judge.deadline = time.monotonic() + limit
-        zygote.send_message(judge.sock, {
-            "student": student.id,
-            "base": str(student.base) if student.base else None,
-            "exercises": [{"id": e.id, "path": (str(p) if (p := student.path_for(e.id)) else None)}
-                          for e in wanted],
-        })
+        try:
+            zygote.send_message(judge.sock, {
+                "student": student.id,
+                "base": str(student.base) if student.base else None,
+                "exercises": [{"id": e.id, "path": (str(p) if (p := student.path_for(e.id)) else None)}
+                              for e in wanted],
+            })
+        except OSError:
+            return False
+        return True
 
     def _wait(self, store, out, fingerprints, stamp) -> list[str]:
         """Wait a little for judges to answer, connect or die; handle what happened. Returns students stored."""

@@ -59,7 +59,7 @@ class Settings:
         return course, chosen
 
 
-def prepare_to_fork() -> None:
+def prepare_to_fork(exercises: tuple[str, ...] | None = None) -> None:
     """Make this process cheap to fork, many times over: everything imported, then frozen.
 
     Every worker is a fork of a fork of this process, and with torch loaded a
@@ -74,7 +74,7 @@ def prepare_to_fork() -> None:
 
     from grader import grading  # noqa: F401
 
-    zygote._preload()
+    zygote._preload(exercises)
     gc.collect()
     gc.freeze()
     _collapse_heap()
@@ -100,14 +100,11 @@ def _collapse_heap() -> None:
             libc.madvise(low, high - low, 25)  # MADV_COLLAPSE: fails harmlessly on older kernels
 
 
-def judge_process(address: str, work: str, settings: Settings) -> None:
+def judge_process(address: str, work: str, settings: Settings, parent: int) -> None:
     """Body of a judge: fork a zygote, connect to main, grade students until main hangs up."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is main's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    parent = os.getppid()
-    _die_with_parent()
-    if os.getppid() != parent:  # main died before we asked to die with it
-        os._exit(0)
+    zygote.die_with_parent(parent)
     # Nothing of main's reaches the zygote or its workers: not the store, not other judges' sockets.
     os.closerange(3, os.sysconf("SC_OPEN_MAX") if os.sysconf("SC_OPEN_MAX") > 0 else 65536)
     # This judge's temporary files, and its workers' (they make one folder each): main removes them.
@@ -120,25 +117,25 @@ def judge_process(address: str, work: str, settings: Settings) -> None:
 
     from grader import grading, sandbox
 
-    sandbox.fork_zygote()  # this process has run no torch op: the zygote starts pristine
+    course, chosen = settings.resolve()
+    # This process has run no torch op: the zygote starts pristine.
+    server = sandbox.fork_zygote(tuple(e.stem for e in chosen))
     import torch
 
     # Judges and workers share the cores; OpenMP threads spinning against each other only slow
     # them down (workers compute on one thread too). The matrices here are far too small to gain.
     torch.set_num_threads(1)
 
-    course, chosen = settings.resolve()
     references = grading.default_references(course)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect("\0" + address)
-    zygote.send_message(sock, {"ready": True, "zygote": sandbox._current.pid, "torch": torch.__version__})
+    zygote.send_message(sock, {"ready": True, "zygote": server.pid})
     by_id = {e.id: e for e in chosen}
     unsubmitted: dict[str, tuple] = {}
     first = True
     while (message := zygote.recv_message(sock)) is not None:
         job = message[0]
         reply = _grade_student(job, course, by_id, settings.device, references, unsubmitted, neutral)
-        reply["torch"] = torch.__version__
         zygote.send_message(sock, reply)
         if first:  # pytest and the references are loaded now: keep the collector off them
             gc.collect()
@@ -201,19 +198,12 @@ def _describe(exercise: Exercise, result, incidents: dict, path, seconds: float)
             "file": result.submission, "problem": result.problem, "checks": checks, "seconds": seconds}
 
 
-def _die_with_parent() -> None:
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 def main() -> None:
     """``python -m grader.batch_judge ADDRESS WORK SETTINGS``: a judge spawned as a fresh interpreter."""
     address, work, raw = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
     raw["exercises"] = tuple(raw["exercises"])
     try:
-        judge_process(address, work, Settings(**raw))
+        judge_process(address, work, Settings(**raw), os.getppid())
     finally:
         os._exit(0)
 

@@ -12,14 +12,13 @@ import json
 import linecache
 import os
 import shutil
-import signal
 import struct
 import sys
 import traceback
 import types
 
 from grader import numerics, probes, wire
-from grader.zygote import FRAME
+from grader.zygote import FRAME, die_with_parent
 
 TRACEBACK_FRAMES = 8
 
@@ -31,7 +30,7 @@ def serve_jobs(request: dict, request_fd: int, result_fd: int) -> None:
     filenames = {chunk["filename"] for chunk in request["chunks"]}
     try:
         _drop_privileges(request.get("user"), request["scratch"])
-        _die_with_zygote(request.get("zygote"))
+        die_with_parent(request.get("zygote"))  # after the drop, which would clear it
         _isolate(request.get("folder"), request["scratch"])
         fresh = _Fresh(request)
     except BaseException as exc:  # noqa: BLE001 - reported as this job's error
@@ -154,18 +153,6 @@ class _Fresh:
             return False
         real = os.path.realpath(file)
         return real.startswith(self.folder) and "site-packages" not in real and "dist-packages" not in real
-
-
-def _die_with_zygote(zygote: int | None) -> None:
-    """A worker ends when its zygote does, even mid-job (after a privilege drop, which clears this)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if zygote and os.getppid() != zygote:  # it died before we asked
-        os._exit(0)
 
 
 def _drop_privileges(user: str | None, scratch: str) -> None:

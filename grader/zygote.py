@@ -73,13 +73,18 @@ def send_message(sock: socket.socket, header: dict, payload: bytes = b"") -> Non
 
 
 def recv_message(sock: socket.socket) -> tuple[dict, bytes] | None:
-    """One message, or None at end of stream."""
+    """One message, or None at end of stream, a stream cut short or a message that is not one
+    (a peer killed mid-message is the same as one that hung up)."""
     size = _recv_exact(sock, 4)
-    if size is None:
+    raw = _recv_exact(sock, struct.unpack("<I", size)[0]) if size is not None else None
+    try:
+        header = json.loads(raw) if raw is not None else None
+    except ValueError:
         return None
-    header = json.loads(_recv_exact(sock, struct.unpack("<I", size)[0]) or b"null")
-    payload = _recv_exact(sock, header.get("payload", 0)) if header.get("payload") else b""
-    return header, payload or b""
+    if not isinstance(header, dict) or not isinstance(header.get("payload", 0), int):
+        return None
+    payload = _recv_exact(sock, header["payload"]) if header.get("payload") else b""
+    return None if payload is None else (header, payload)
 
 
 def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
@@ -112,7 +117,7 @@ def serve(sock: socket.socket) -> None:
     killed with its process group, and the next job gets a fresh one. A judge
     ends a session with ``{"end": true}`` when it is done with a submission.
     """
-    _die_with_parent()
+    die_with_parent()  # the socket closing ends it too; this also covers a judge stuck elsewhere
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the judge's to handle
     session: Session | None = None
     try:
@@ -360,14 +365,18 @@ def _rss_mb(pid: int) -> float:
         return 0.0
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to end the zygote if the judge dies (kill -9 included)."""
+def die_with_parent(parent: int | None = None) -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (``kill -9`` included); if
+    ``parent`` (its pid, read before forking) is already gone, exit now. A change of user
+    clears the request: make it after one. Elsewhere than Linux, a no-op."""
     try:
         import ctypes
 
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
-        pass  # not Linux: the zygote still ends when the socket closes
+        return
+    if parent is not None and os.getppid() != parent:
+        os._exit(0)
 
 
 def main() -> None:
