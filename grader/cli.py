@@ -83,8 +83,8 @@ def check_command(exercise, submission, public_only, device, as_json):
     else:
         from grader import report
 
-        click.echo(report.render(result, colour=report.use_colour(sys.stdout.isatty())),
-                   color=report.use_colour(sys.stdout.isatty()))
+        colour = _stdout_colour()
+        click.echo(report.render(result, colour=colour), color=colour)
     sys.exit(0 if result.passed else 1)
 
 
@@ -160,8 +160,10 @@ def release_command(out, force):
     """Write the student release to the folder OUT: stubs, notebooks, public checks, reference data."""
     from grader import course as courses, release
 
+    course = courses.load()
+    release.check_destination(course, out, force)  # before paying for torch
     _warm_start()
-    click.echo(release.release(course=courses.load(), out=out, force=force).summary())
+    click.echo(release.release(course=course, out=out, force=force).summary())
 
 
 @cli.command("gradescope", short_help="Build a Gradescope autograder zip.")

@@ -54,21 +54,6 @@ def gap(got, want) -> str:
             f"(yours {got.reshape(-1)[flat].item():.6g}, expected {want.reshape(-1)[flat].item():.6g})")
 
 
-def expect_close(got, want, what: str, fix: str, *, device: str = "cpu", steps: int = 1) -> None:
-    """Tensor ``got`` must match ``want`` in shape, dtype and values."""
-    if got.shape != want.shape:
-        raise Feedback(f"{what} has shape {tuple(got.shape)}; expected {tuple(want.shape)}.", None, fix)
-    if got.dtype != want.dtype:
-        raise Feedback(f"{what} has dtype {got.dtype}; expected {want.dtype}.", None, fix)
-    if not close(got, want, device, steps):
-        raise Feedback(f"{what} is not what it should be.", gap(got, want), fix)
-
-
-def expect_number(got: float, want: float, what: str, fix: str, *, rtol=1e-4, atol=1e-6) -> None:
-    if not (math.isfinite(got) and abs(got - want) <= atol + rtol * abs(want)):
-        raise Feedback(f"{what} is {got:.6g}; expected {want:.6g}.", None, fix)
-
-
 def step_scale(before: dict, got: dict, want: dict) -> float | None:
     """How many times the expected update the student's update is, if it is a multiple at all.
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import click
 
+from grader import release
 from grader.course import COURSE_FILE, Course
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same course gives the same bytes
@@ -84,27 +85,19 @@ class GradescopeError(click.ClickException):
 
 def build(*, course: Course, out: Path, exercises: tuple[str, ...] = ()) -> str:
     """Write the autograder zip for ``course`` (or the ``exercises`` named) to ``out``; a summary line."""
-    import grader
-
     chosen = [course.exercise(e) for e in exercises] if exercises else list(course.exercises)
     missing = [str(course.solutions_dir / e.file) for e in chosen if not (course.solutions_dir / e.file).is_file()]
     if missing:
         raise GradescopeError("the autograder grades against the solutions; missing: " + ", ".join(missing))
-    files: dict[str, tuple[bytes, int]] = {}
-    package = Path(grader.__file__).resolve().parent
-    for path in sorted(package.rglob("*")):
-        relative = path.relative_to(package)
-        if path.is_file() and "__pycache__" not in relative.parts and path.suffix in (".py", ".grdr") \
-                and relative.parts != ("data", "reference.grdr"):
-            files[f"grader/{relative.as_posix()}"] = (path.read_bytes(), 0o644)
+    files: dict[str, tuple[bytes, int]] = {
+        f"grader/{relative.as_posix()}": (path.read_bytes(), 0o644) for path, relative in release.package_files()}
     files[COURSE_FILE] = ((course.root / COURSE_FILE).read_bytes(), 0o644)
     for exercise in course.exercises:
         for folder in ("exercises", "solutions"):
             path = course.root / folder / exercise.file
             if path.is_file():
                 files[f"{folder}/{exercise.file}"] = (path.read_bytes(), 0o644)
-    pyproject = next((p for p in (course.root / "pyproject.toml", package.parent / "pyproject.toml")
-                      if p.is_file()), None)
+    pyproject = release.find_pyproject(course)
     if pyproject is None:
         raise GradescopeError(f"no pyproject.toml in {course.root}: setup.sh installs the grader from it")
     files["pyproject.toml"] = (pyproject.read_bytes(), 0o644)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import copy
 import os
 import tempfile
 from pathlib import Path
@@ -44,10 +43,7 @@ def grade(exercise_id: str, *, notebook=None, device: str | None = None, history
     course = courses.load(_root(saved))
     exercise = course.exercise(exercise_id)
     saved = saved or find_saved(course, exercise)
-    if device is None:
-        # Release data is recorded on the CPU; with solutions/ the reference can run anywhere.
-        device = "auto" if course.solutions_dir.is_dir() else "cpu"
-    device = grading.resolve_device(device)
+    device = grading.resolve_device(device or "auto", course)
     nb = merged(saved, ipython_history() if history is None else history)
     if nb is None:
         return grading.grade_exercise(course=course, exercise=exercise, path=saved, device=device)
@@ -117,7 +113,7 @@ def merged(saved: Path | None, history: list[str]):
         latest.pop(names, None)  # keep the order of the latest runs
         latest[names] = source
     if saved is not None:
-        nb = copy.deepcopy(nbformat.read(str(saved), as_version=4))
+        nb = nbformat.read(str(saved), as_version=4)
     else:
         nb = v4.new_notebook()
     for cell in nb.cells:

@@ -36,11 +36,6 @@ class GraderPlugin:
         """Check module → {check name: why its worker gave no outcome (``timeout``, ``memory``…)}."""
         self._started: dict[str, float] = {}
 
-    @property
-    def results(self) -> list[CheckResult]:
-        """Every verdict, module by module."""
-        return [r for results in self.by_module.values() for r in results]
-
     def _context(self, node) -> Context:
         return self.contexts[node.path.name]
 
@@ -101,7 +96,7 @@ class GraderPlugin:
             return excinfo.value.text
         message = str(excinfo.value)
         if self._timed_out(excinfo):
-            return (f"This check took longer than its time limit and was stopped. "
+            return ("This check took longer than its time limit and was stopped. "
                     "Look for a loop that never ends.")
         return ("The grader itself failed on this check; this is not your code's fault. "
                 f"Tell your instructor: {excinfo.typename}: {message}\n"

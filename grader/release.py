@@ -64,7 +64,7 @@ class Release:
 def release(*, course: Course, out: Path, force: bool = False) -> Release:
     """Write the student release of ``course`` to the folder ``out``."""
     out = Path(out).resolve()
-    _check_destination(course, out, force)
+    check_destination(course, out, force)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
         hidden, public = _write_package(staging / "grader", course)
@@ -92,7 +92,9 @@ def _refuse_leaks(folder: Path, course: Course) -> None:
         raise ReleaseError("the release would give students what they must not have:\n  " + "\n  ".join(found))
 
 
-def _check_destination(course: Course, out: Path, force: bool) -> None:
+def check_destination(course: Course, out: Path, force: bool) -> None:
+    """Refuse an OUT that holds the course or a private part of it, or that has files (unless ``force``)."""
+    out = Path(out).resolve()
     root = course.root.resolve()
     if out == root or out in root.parents:
         raise ReleaseError(f"{out} holds the course itself: choose a new folder for the release")
@@ -106,16 +108,30 @@ def _check_destination(course: Course, out: Path, force: bool) -> None:
 
 # ---------------------------------------------------------------- the grader package
 
+def package_files() -> list[tuple[Path, Path]]:
+    """(file, path inside the package) for each file of the grader package a course ships, in a
+    fixed order; without reference data, which is made anew from the solutions."""
+    recorded = reference_data.RELATIVE_PATH.relative_to("grader")
+    found = []
+    for path in sorted(PACKAGE.rglob("*")):
+        relative = path.relative_to(PACKAGE)
+        if path.is_file() and "__pycache__" not in relative.parts and path.suffix in SHIPPED_SUFFIXES \
+                and relative != recorded:
+            found.append((path, relative))
+    return found
+
+
+def find_pyproject(course: Course) -> Path | None:
+    """The pyproject.toml that installs ``grade``: the course's own, else the grader's."""
+    return next((p for p in (course.root / "pyproject.toml", PACKAGE.parent / "pyproject.toml") if p.is_file()),
+                None)
+
+
 def _write_package(target: Path, course: Course) -> tuple[int, int]:
     """Copy the grader package with the course's checks, hidden ones cut out; (hidden, public) counts."""
     hidden = public = 0
     wanted_checks = {e.check_module for e in course.exercises}
-    for path in sorted(PACKAGE.rglob("*")):
-        relative = path.relative_to(PACKAGE)
-        if not path.is_file() or "__pycache__" in relative.parts or path.suffix not in SHIPPED_SUFFIXES:
-            continue
-        if relative == reference_data.RELATIVE_PATH.relative_to("grader"):
-            continue  # written fresh from the solutions below
+    for path, relative in package_files():
         data = path.read_bytes()
         if relative.parts[0] == "checks" and path.name.startswith("test_"):
             if path.name not in wanted_checks:
@@ -149,8 +165,12 @@ def strip_hidden(source: str, filename: str = "<checks>") -> tuple[str, tuple[st
                 while end < len(lines) and not lines[end].strip():
                     end += 1
                 spans.append((start, end))
-                names.extend(n.name for n in ast.walk(node)
-                              if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)))
+                # The check's own name (and a hidden class's test methods): its helpers inside may
+                # share names with public code, and go with it anyway.
+                names.append(node.name)
+                if isinstance(node, ast.ClassDef):
+                    names.extend(n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                                 and n.name.startswith("test"))
             elif isinstance(node, ast.ClassDef):
                 visit(node.body)
 
@@ -167,8 +187,8 @@ def strip_hidden(source: str, filename: str = "<checks>") -> tuple[str, tuple[st
         del lines[start:end]
     text = "".join(lines).rstrip("\n") + "\n"
     # Anything still marked hidden is written in a way this function does not understand: refuse.
-    left = [n.name for n in ast.walk(ast.parse(text)) if isinstance(n, (ast.FunctionDef, ast.ClassDef))
-            and _is_hidden(n)]
+    left = [n.name for n in ast.walk(ast.parse(text))
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and _is_hidden(n)]
     mentioned = [n for n in names if re.search(rf"\b{re.escape(n)}\b", text)]
     if left or mentioned or re.search(r"\bmark\s*\.\s*hidden\b|\bpytestmark\b", text):
         raise ReleaseError(f"{filename}: a hidden check is marked in a way the release cannot cut out "
@@ -214,8 +234,7 @@ def _write_course(course: Course, target: Path) -> None:
             notebooks.write(stub, exercise, exercises / f"{exercise.stem}.ipynb")
         except notebooks.StubError as exc:
             raise ReleaseError(f"{exercise.id}: {exc}") from None
-    pyproject = next((p for p in (course.root / "pyproject.toml", PACKAGE.parent / "pyproject.toml")
-                      if p.is_file()), None)
+    pyproject = find_pyproject(course)
     if pyproject is None:
         raise ReleaseError(f"no pyproject.toml in {course.root}: the release needs one to install `grade`")
     shutil.copyfile(pyproject, target / "pyproject.toml")

@@ -171,11 +171,14 @@ def _notebook_code(text: str) -> str:
 
 def validate(*, course: Course, exercises: tuple[str, ...] = (), device: str = "cpu") -> Validation:
     """Verify every promise of ``course`` (or of the ``exercises`` named) and say what holds."""
+    from grader.judge import SolutionReferences
+
     chosen = [course.exercise(e) for e in exercises] if exercises else list(course.exercises)
+    references = SolutionReferences(course.solutions_dir)  # computed once for every file graded
     findings: list[Finding] = []
     for exercise in chosen:
         findings += contract(course, exercise)
-        findings += _graded(course, exercise, device)
+        findings += _graded(course, exercise, device, references)
     findings += _reference_data(course, chosen)
     return Validation(course.title, tuple(findings))
 
@@ -237,11 +240,11 @@ def _first_line(doc: str | None) -> str:
     return (doc or "").strip().splitlines()[0].strip() if (doc or "").strip() else ""
 
 
-def _graded(course: Course, exercise: Exercise, device: str) -> list[Finding]:
+def _graded(course: Course, exercise: Exercise, device: str, references) -> list[Finding]:
     from grader.grading import GraderError, grade_exercise
 
     def grade(path):
-        return grade_exercise(course=course, exercise=exercise, path=path, device=device)
+        return grade_exercise(course=course, exercise=exercise, path=path, device=device, references=references)
 
     solution_path = course.solutions_dir / exercise.file
     if not solution_path.is_file():

@@ -290,3 +290,15 @@ class _environ:
     def __exit__(self, *exc):
         os.environ.clear()
         os.environ.update(self.saved)
+
+
+def test_strip_hidden_names_the_check_not_the_helpers_inside_it():
+    source = (
+        "import pytest\n\n\n"
+        "def helper(step):\n    return step\n\n\n"
+        "@pytest.mark.hidden\n"
+        "def test_secret(judge):\n    def step(x):\n        return x\n    helper(step)\n"
+    )
+    text, removed = release.strip_hidden(source)
+    assert removed == ("test_secret",)
+    assert "def helper(step)" in text and "test_secret" not in text
