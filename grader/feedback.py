@@ -71,6 +71,10 @@ def hint_for(message: str) -> str | None:
     return None
 
 
+MEMORY_FIX = ("Don't keep every batch's loss tensor or graph alive (store `loss.item()`, a number), "
+              "and don't build huge tensors.")
+
+
 def worker_problem(reply: WorkerReply, function: str, timeout: float, memory_mb: int,
                    output_limit: int) -> Feedback:
     """Feedback for a worker that did not send back a result."""
@@ -84,9 +88,7 @@ def worker_problem(reply: WorkerReply, function: str, timeout: float, memory_mb:
     if reply.status == MEMORY:
         return Feedback(
             f"`{function}` used more than {memory_mb} MB of memory and was stopped "
-            f"(at least {reply.peak_mb:.0f} MB seen).", printed,
-            "Don't keep every batch's loss tensor or graph alive (store `loss.item()`, a number), "
-            "and don't build huge tensors.")
+            f"(at least {reply.peak_mb:.0f} MB seen).", printed, MEMORY_FIX)
     if reply.status == OUTPUT:
         return Feedback(
             f"`{function}` printed more than {output_limit // 1024} KiB and was stopped.",
@@ -107,11 +109,21 @@ def worker_problem(reply: WorkerReply, function: str, timeout: float, memory_mb:
                     printed, "Don't write to file descriptors your code did not open.")
 
 
-def student_error(error: dict, function: str, filename: str) -> Feedback:
+def student_error(error: dict, function: str, filename: str, memory_mb: int = 0) -> Feedback:
     """Feedback for an error the worker reported (an exception, a missing function, an exit)."""
     kind, message = error.get("kind"), str(error.get("message", ""))
     trace = error.get("traceback", "")
     where = f"Traceback (your code only):\n{_indent(trace)}" if trace else None
+    if kind == "jail":
+        return Feedback(
+            "The grader could not set up the isolated process your code runs in; this is not your "
+            f"code's fault ({message}).", None,
+            "Nothing in your code; run `grade doctor` to see what this machine allows, and tell your "
+            "instructor if it keeps happening.")
+    if kind == "memory":
+        return Feedback(
+            f"`{function}` tried to use more than the {memory_mb} MB of memory it may use, and the "
+            f"allocation was refused: {message[:300]}", where, MEMORY_FIX)
     if kind == "missing":
         found = error.get("found")
         what = (f"{filename} defines `{function}`, but as a {found}, not a function." if found

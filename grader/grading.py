@@ -51,6 +51,16 @@ def default_references(course: Course):
     return StoredReferences.for_course(course)
 
 
+def hidden_paths(course: Course) -> tuple[str, ...]:
+    """What no worker may see, even inside a folder it is shown: the solutions, the checks, the
+    course's own tests and mistake corpus, and stored reference outcomes."""
+    from grader.reference_data import RELATIVE_PATH
+
+    package = Path(__file__).parent
+    return tuple(str(p) for p in (course.solutions_dir, course.root / "tests", CHECKS_DIR,
+                                  package / "data" / RELATIVE_PATH.name, course.root / RELATIVE_PATH))
+
+
 def grade_exercise(*, course: Course, exercise: Exercise, path: Path | None, device: str = "cpu",
                    public_only: bool = False, references=None) -> ExerciseResult:
     """Grade the file at ``path`` (None: nothing submitted) against ``exercise``'s checks."""
@@ -72,7 +82,8 @@ def run_checks(*, course: Course, exercise: Exercise, path: Path | None, device:
 
 
 def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]], device: str = "cpu",
-                    public_only: bool = False, references=None,
+                    public_only: bool = False, references=None, own: tuple[str, ...] | None = None,
+                    hidden: tuple[str, ...] = (),
                     ) -> dict[str, tuple[ExerciseResult, dict[str, str]] | GraderError]:
     """``run_checks`` for several exercises of one submission, in one pytest session.
 
@@ -85,6 +96,7 @@ def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]]
 
     numerics.configure(device)  # the reference runs here: same maths settings as the workers
     references = references or default_references(course)
+    hidden = (*hidden_paths(course), *hidden)
     outcomes: dict[str, tuple[ExerciseResult, dict[str, str]] | GraderError] = {}
     contexts, subs = {}, {}
     for exercise, path in items:
@@ -94,7 +106,8 @@ def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]]
             continue
         subs[exercise.id] = submissions.load(exercise, path)
         contexts[exercise.check_module] = Context(course=course, exercise=exercise, submission=subs[exercise.id],
-                                                  device=device, references=references, sandbox=sandbox.current)
+                                                  device=device, references=references, sandbox=sandbox.current,
+                                                  own=own, hidden=hidden)
     if not contexts:
         return outcomes
     plugin = GraderPlugin(contexts, public_only=public_only)
@@ -129,7 +142,8 @@ def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]]
             for exercise, path in items:
                 if exercise.id not in outcomes:
                     outcomes.update(grade_exercises(course=course, items=[(exercise, path)], device=device,
-                                                    public_only=public_only, references=references))
+                                                    public_only=public_only, references=references,
+                                                    own=own, hidden=hidden))
             return outcomes
         exercise = next(iter(contexts.values())).exercise
         outcomes[exercise.id] = GraderError(f"the checks for {exercise.id} could not run "
@@ -147,6 +161,7 @@ def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]]
             submission=submissions.display_path(sub.path) if sub.path else None,
             checks=tuple(plugin.by_module[name]),
             problem=sub.problem,
+            isolation=context.state.get("isolation", ""),
         ), dict(plugin.incidents[name]))
     return outcomes
 

@@ -310,6 +310,25 @@ def enter(plan: Plan, limits: Limits, own: tuple[str, ...] = (), hidden: tuple[s
     os.environ.update(HOME="/tmp", TMPDIR="/tmp", USER="student", LOGNAME="student")
 
 
+def trial(plan: Plan) -> str | None:
+    """Fork one jailed worker that does nothing: None if it got in, else what failed."""
+    read, write = os.pipe()
+    pid = fork_worker()
+    if pid == 0:
+        try:
+            os.close(read)
+            enter(plan, Limits(memory_mb=256, cpu_seconds=10))
+        except BaseException as exc:  # noqa: BLE001 - reported to the server
+            os.write(write, str(exc).encode()[:2000])
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as f:
+        problem = f.read().decode(errors="replace")
+    os.waitpid(pid, 0)
+    return problem or None
+
+
 def _write(path: str, text: str) -> None:
     try:
         with open(path, "w") as f:
@@ -345,11 +364,11 @@ def _build_root(plan: Plan, limits: Limits, own: tuple[str, ...], hidden: tuple[
         _bind(old + "/sys", "/sys", readonly=True)
     os.makedirs("/proc", exist_ok=True)
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    _copy_own(old, own, hidden, plan.uid)
     os.makedirs("/tmp", exist_ok=True)
     owner = plan.uid if plan.uid is not None else os.geteuid()
     _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
            f"size={limits.scratch_mb}m,mode=0700,uid={owner},gid={owner}")
+    _copy_own(old, own, hidden, plan.uid)  # after /tmp: the student's files may live under it
     _check(_c().umount2(old.encode(), MNT_DETACH), "detaching the host's root")
     os.rmdir(old)
     _mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
@@ -399,13 +418,14 @@ def _copy_own(old: str, own: tuple[str, ...], hidden: tuple[str, ...], uid: int 
     """A read-only copy of the student's own files at their usual paths, hidden parts left out.
 
     A copy, not a bind: the worker's uid may not be allowed to read the originals, a link
-    in them must not lead anywhere, and no worker can change what another one sees.
+    in them must not lead anywhere, and no worker can change what another one sees. Hidden
+    paths inside them are left out; so are dot-folders (a virtual environment) and caches.
     """
     hidden_real = tuple(os.path.realpath(h) for h in hidden)
     budget = [OWN_FILES, OWN_BYTES]
-    for path in own:
+    for path in own:  # named by the grader: shown even inside a hidden folder (a batch's unzipped copy)
         source = old + path
-        if not os.path.lexists(source) or any(_inside(path, h) for h in hidden_real):
+        if not os.path.lexists(source):
             continue
         if os.path.isdir(source) and not os.path.islink(source):
             if not os.path.isdir(path):

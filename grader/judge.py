@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Protocol
 
@@ -21,7 +20,7 @@ from grader.course import Course, Exercise
 from grader.feedback import Feedback
 from grader.probes import Probe
 from grader.submission import Submission
-from grader.zygote import OK
+from grader.zygote import MEMORY, OK, TIMEOUT
 
 
 class References(Protocol):
@@ -46,6 +45,14 @@ class Context:
     """The reference outcomes."""
     sandbox: Callable
     """Returns the ``grader.sandbox.Sandbox`` to run student code in."""
+    own: tuple[str, ...] | None = None
+    """The student's own files, shown (copied, read-only) in the worker's jail; None: the
+    submission's folder."""
+    hidden: tuple[str, ...] = ()
+    """Paths the worker must never see, even inside a folder it is shown (solutions, checks…)."""
+    state: dict = field(default_factory=dict, compare=False)
+    """What the checks of this submission learnt so far: ``isolation`` (what its workers ran
+    under) and ``timed_out`` (functions that ran past their limit: later checks skip them)."""
 
 
 class Judge:
@@ -60,6 +67,15 @@ class Judge:
         sub = ctx.submission
         if sub.problem:
             raise Feedback(sub.problem)
+        timed_out = ctx.state.setdefault("timed_out", set())
+        if probe.calls in timed_out:
+            # One endless loop costs the student one time limit, not one per check.
+            problem = Feedback(
+                f"`{probe.calls}` ran past its time limit of {ctx.exercise.timeout:g} s in an earlier check, "
+                "so this check did not run it again.", None,
+                "Look for a loop that never ends (a `while` whose condition never changes).")
+            problem.incident = TIMEOUT
+            raise problem
         request = {
             "chunks": [{"filename": c.filename, "source": c.source} for c in sub.chunks],
             "folder": sub.folder,
@@ -70,10 +86,14 @@ class Judge:
             "timeout": ctx.exercise.timeout,
             "memory_mb": ctx.course.memory_mb,
             "output_limit": ctx.course.output_limit,
-            # Where the grader runs as root (Gradescope), student code runs as this user instead.
-            "user": os.environ.get("GRADER_WORKER_USER") or None,
+            "own": list(ctx.own if ctx.own is not None else ([sub.folder] if sub.folder else [])),
+            "hidden": list(ctx.hidden),
         }
         reply = ctx.sandbox().run(request)
+        if reply.isolation:
+            ctx.state["isolation"] = reply.isolation
+        if reply.status == TIMEOUT:
+            timed_out.add(probe.calls)
         if reply.status != OK:
             problem = feedback.worker_problem(reply, probe.calls, ctx.exercise.timeout,
                                               ctx.course.memory_mb, ctx.course.output_limit)
@@ -89,7 +109,10 @@ class Judge:
                            "Don't write to file descriptors your code did not open.")
         if "error" in outcome:
             error = outcome["error"] if isinstance(outcome["error"], dict) else {}
-            problem = feedback.student_error(error, probe.calls, sub.path.name if sub.path else "?")
+            problem = feedback.student_error(error, probe.calls, sub.path.name if sub.path else "?",
+                                             memory_mb=ctx.course.memory_mb)
+            if error.get("kind") in ("jail", "memory"):
+                problem.incident = "jail" if error.get("kind") == "jail" else MEMORY
             if reply.output.strip() and error.get("kind") not in ("not_implemented", "missing"):
                 problem = Feedback(problem.what, "\n".join(filter(None, [
                     problem.evidence, feedback.printed_output(reply.output)])), problem.fix)

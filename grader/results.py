@@ -41,6 +41,9 @@ class ExerciseResult:
     """The checks, in the order they ran."""
     problem: str | None = None
     """Why the submission could not run at all (shown once, above the checks)."""
+    isolation: str = ""
+    """What the student's code ran under: ``jail``, or ``unjailed: <why>`` (``grader.jail``); ''
+    when none of it ran."""
 
     @property
     def score(self) -> float:
@@ -56,11 +59,14 @@ class ExerciseResult:
 
     def gradescope(self) -> dict:
         """This result in Gradescope's results.json shape."""
-        return {
+        result = {
             "score": self.score,
             "max_score": self.max_score,
             "tests": [gradescope_test(self.exercise, c) for c in self.checks],
         }
+        if self.isolation:
+            result["extra_data"] = {"isolation": self.isolation}
+        return result
 
 
 def gradescope_test(exercise: str, check: CheckResult) -> dict:

@@ -17,20 +17,20 @@ import sys
 import traceback
 import types
 
-from grader import numerics, probes, wire
+from grader import jail, numerics, probes, wire
 from grader.zygote import FRAME, die_with_parent
 
 TRACEBACK_FRAMES = 8
 
 
-def serve_jobs(request: dict, request_fd: int, result_fd: int) -> None:
-    """Run ``request``, then each later job the zygote sends on ``request_fd`` (a 4-byte length
-    and ``{"probe", "params"}`` as JSON: the same submission, other inputs), writing each
-    outcome to ``result_fd``; exit when the zygote closes the pipe. Never returns."""
+def serve_jobs(request: dict, request_fd: int, result_fd: int, plan=None) -> None:
+    """Enter the jail (``plan``; None: limits only), run ``request``, then each later job the
+    zygote sends on ``request_fd`` (a 4-byte length and ``{"probe", "params"}`` as JSON: the
+    same submission, other inputs), writing each outcome to ``result_fd``; exit when the zygote
+    closes the pipe. Never returns."""
     filenames = {chunk["filename"] for chunk in request["chunks"]}
     try:
-        _drop_privileges(request.get("user"), request["scratch"])
-        die_with_parent(request.get("zygote"))  # after the drop, which would clear it
+        _confine(request, plan)
         _isolate(request.get("folder"), request["scratch"])
         fresh = _Fresh(request)
     except BaseException as exc:  # noqa: BLE001 - reported as this job's error
@@ -126,6 +126,8 @@ class _Fresh:
         os.makedirs(self.scratch, exist_ok=True)  # the student's code may have removed it
         for entry in os.listdir(self.scratch):
             target = os.path.join(self.scratch, entry)
+            if os.path.ismount(target) or _holds_mount(target):
+                continue  # the student's own files, copied into the jail under /tmp
             if os.path.isdir(target) and not os.path.islink(target):
                 shutil.rmtree(target, ignore_errors=True)
             else:
@@ -155,20 +157,34 @@ class _Fresh:
         return real.startswith(self.folder) and "site-packages" not in real and "dist-packages" not in real
 
 
-def _drop_privileges(user: str | None, scratch: str) -> None:
-    """Run the student's code as ``user`` (``GRADER_WORKER_USER``), so it cannot read the
-    grader's own files (solutions, hidden checks) where the grader runs as root."""
-    if not user:
-        return
-    import pwd
+def _holds_mount(path: str) -> bool:
+    """Whether a mount point (the jail's copy of the student's files) lies under ``path``."""
+    prefix = path.rstrip("/") + "/"
+    try:
+        with open("/proc/self/mounts") as f:
+            return any(line.split()[1].startswith(prefix) for line in f)
+    except (OSError, IndexError):
+        return False
 
-    entry = pwd.getpwnam(user)
-    os.chown(scratch, entry.pw_uid, entry.pw_gid)
-    if os.getuid() != entry.pw_uid:
-        os.setgroups([])
-        os.setgid(entry.pw_gid)
-        os.setuid(entry.pw_uid)
-    os.environ["HOME"] = scratch
+
+def _confine(request: dict, plan) -> None:
+    """The jail (``grader.jail``) with this submission's own files and limits; where the
+    machine allows no jail, the same limits and ``no_new_privs`` at least."""
+    timeout = float(request.get("timeout", 30))
+    device = request.get("device", "cpu")
+    limits = jail.Limits(
+        # CUDA reserves far more address space than it ever uses: no address-space limit there.
+        memory_mb=int(request.get("memory_mb", 2048)) if device == "cpu" else 0,
+        cpu_seconds=int(timeout * jail.CPU_BUDGET) + 60)
+    if plan is not None:
+        jail.enter(plan, limits, own=tuple(request.get("own") or ()), hidden=tuple(request.get("hidden") or ()))
+        return
+    die_with_parent(request.get("zygote"))
+    try:
+        jail.set_limits(limits)
+        jail.prctl(jail.PR_SET_NO_NEW_PRIVS, 1)
+    except (OSError, ValueError, jail.JailError):
+        pass  # not Linux: the zygote's own time, memory and output limits still hold
 
 
 def _isolate(folder: str | None, scratch: str) -> None:
@@ -218,10 +234,16 @@ def load_module(name: str, chunks: list[dict]) -> types.ModuleType:
     return module
 
 
+def _out_of_memory(message: str) -> bool:
+    return "can't allocate memory" in message or "not enough memory" in message
+
+
 def describe_error(exc: BaseException, filenames: set[str], request: dict) -> dict:
     """Plain data about an exception, its traceback trimmed to the student's frames."""
     if isinstance(exc, MissingFunction):
         return {"kind": "missing", "type": "", "message": exc.name, "found": exc.found or "", "traceback": ""}
+    if isinstance(exc, jail.JailError):  # the grader's fault (or the machine's), never the student's
+        return {"kind": "jail", "type": "", "message": str(exc)[:2000], "traceback": ""}
     frames = traceback.extract_tb(exc.__traceback__)
     own = [f for f in frames if f.filename in filenames][-TRACEBACK_FRAMES:]
     if isinstance(exc, SyntaxError) and exc.filename in filenames:
@@ -232,6 +254,8 @@ def describe_error(exc: BaseException, filenames: set[str], request: dict) -> di
         kind = "import"
     elif isinstance(exc, NotImplementedError) and own:
         kind = "not_implemented"
+    elif isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError) and _out_of_memory(str(exc))):
+        kind = "memory"  # the jail's hard memory limit (address space) refused an allocation
     else:
         kind = "exception"
     lines = traceback.format_list(own)

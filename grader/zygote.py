@@ -62,6 +62,8 @@ class WorkerReply:
     """Wall time from fork to end."""
     peak_mb: float
     """The largest resident memory seen, in MB."""
+    isolation: str = ""
+    """``jail``, or ``unjailed: <why>`` (``grader.jail``): what the student's code ran under."""
 
 
 # ---------------------------------------------------------------- framing
@@ -119,6 +121,7 @@ def serve(sock: socket.socket) -> None:
     """
     die_with_parent()  # the socket closing ends it too; this also covers a judge stuck elsewhere
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the judge's to handle
+    setup_isolation()
     session: Session | None = None
     try:
         while True:
@@ -138,6 +141,39 @@ def serve(sock: socket.socket) -> None:
     finally:
         if session is not None:
             session.end()
+
+
+# ---------------------------------------------------------------- isolation
+
+UNSET = "unjailed: the fork server has not set up isolation"
+isolation = UNSET
+_plans: dict = {}
+
+
+def setup_isolation() -> None:
+    """Become a fork server of jailed workers, if this machine allows it (``grader.jail``); else
+    workers run with resource limits only, and every reply says so. Call while single-threaded."""
+    global isolation
+    from grader import jail
+
+    if isolation != UNSET:
+        return
+    try:
+        jail.prepare_server()
+        problem = jail.trial(plan_for({}))
+    except jail.JailError as exc:
+        problem = str(exc)
+    isolation = "jail" if problem is None else f"unjailed: {problem}"
+
+
+def plan_for(request: dict):
+    """The jail plan for a request's hidden paths and device (made once, then reused)."""
+    from grader import jail
+
+    key = (tuple(request.get("hidden") or ()), request.get("device", "cpu"))
+    if key not in _plans:
+        _plans[key] = jail.make_plan(hidden=key[0], device=key[1])
+    return _plans[key]
 
 
 def supervise(request: dict, session: Session | None = None,
@@ -162,14 +198,14 @@ def supervise(request: dict, session: Session | None = None,
 
 def session_key(request: dict) -> str:
     """What makes two jobs the same submission's: everything but the probe and its inputs."""
-    fields = {k: request.get(k) for k in ("chunks", "folder", "module", "device", "user")}
+    fields = {k: request.get(k) for k in ("chunks", "folder", "module", "device", "own", "hidden")}
     return json.dumps(fields, sort_keys=True)
 
 
 class Session:
     """One worker and its pipes: jobs in, results and printed output out."""
 
-    def __init__(self, key: str, pid: int, requests: int, results: int, output: int, scratch: str):
+    def __init__(self, key: str, pid: int, requests: int, results: int, output: int, scratch: str | None):
         self.key, self.pid, self.scratch = key, pid, scratch
         self.requests, self.results, self.output = requests, results, output
         self.pending = bytearray()  # result bytes read past the last complete result
@@ -177,13 +213,19 @@ class Session:
 
     @classmethod
     def start(cls, request: dict, key: str, sock: socket.socket | None) -> Session:
+        from grader import jail
+
+        plan = plan_for(request) if isolation == "jail" else None
         request_r, request_w = os.pipe()
         result_r, result_w = os.pipe()
         output_r, output_w = os.pipe()
-        # The worker's working folder; removed with whatever the student's code left in it.
-        scratch = tempfile.mkdtemp(prefix="grader-worker-")
-        request = dict(request, scratch=scratch, zygote=os.getpid())
-        pid = os.fork()
+        if plan is not None:  # the worker's working folder is the jail's own /tmp: nothing to clean here
+            scratch = None
+            request = dict(request, scratch="/tmp", zygote=None)
+        else:  # the worker's working folder; removed with whatever the student's code left in it
+            scratch = tempfile.mkdtemp(prefix="grader-worker-")
+            request = dict(request, scratch=scratch, zygote=os.getpid())
+        pid = jail.fork_worker() if plan is not None else os.fork()
         if pid == 0:  # the worker
             try:
                 os.setpgid(0, 0)
@@ -198,7 +240,7 @@ class Session:
                 os.close(output_w)
                 from grader.worker import serve_jobs
 
-                serve_jobs(request, request_r, result_w)
+                serve_jobs(request, request_r, result_w, plan)
             finally:
                 os._exit(70)
         try:
@@ -230,7 +272,8 @@ class Session:
         _kill_group(self.pid)  # anything it forked after the first kill
         for fd in (self.requests, self.results, self.output):
             os.close(fd)
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
         return None
 
     def watch(self, request: dict, started: float) -> tuple[WorkerReply, bool]:
@@ -289,7 +332,8 @@ class Session:
         seconds = time.monotonic() - started
         if payload is not None and status == OK:
             keep = exit_status is None and not garbled and not self.pending
-            return WorkerReply(OK, payload, _text(output), printed, None, None, seconds, round(peak, 1)), keep
+            return WorkerReply(OK, payload, _text(output), printed, None, None, seconds, round(peak, 1),
+                               isolation), keep
         # The worker failed: whatever became of it, it takes no more jobs.
         if status != OK:
             _kill_group(self.pid)
@@ -301,7 +345,8 @@ class Session:
             status = CRASHED if sig is not None else EXITED
             if sig == signal.SIGKILL and returncode is None and time.monotonic() >= deadline:
                 status = TIMEOUT
-        return WorkerReply(status, b"", _text(output), printed, returncode, sig, seconds, round(peak, 1)), False
+        return WorkerReply(status, b"", _text(output), printed, returncode, sig, seconds, round(peak, 1),
+                           isolation), False
 
 
 def _frame(data: bytearray) -> tuple[bytes | None, bool]:
@@ -382,6 +427,7 @@ def die_with_parent(parent: int | None = None) -> None:
 def main() -> None:
     """``python -m grader.zygote FD``: serve on an inherited socket (the spawn path)."""
     sock = socket.socket(fileno=int(sys.argv[1]))
+    setup_isolation()  # while this process is single-threaded (torch starts a thread)
     import torch  # noqa: F401  (warm: every worker forked from here has it)
 
     _preload()
