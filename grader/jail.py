@@ -178,7 +178,9 @@ def make_plan(hidden: tuple[str, ...] = (), device: str = "cpu") -> Plan:
     for module in list(sys.modules.values()):
         # Packages imported from elsewhere (an editable install): their top folder. Plain
         # top-level modules outside site-packages (a test's conftest) are never shown.
-        name, file = getattr(module, "__name__", ""), getattr(module, "__file__", None)
+        # Read from the module's dict: getattr on a lazy stand-in (grader.lazy_dynamo) would import it.
+        attrs = getattr(module, "__dict__", None) or {}
+        name, file = attrs.get("__name__", ""), attrs.get("__file__")
         if not isinstance(file, str) or not os.path.isabs(file) or not isinstance(name, str):
             continue
         depth = name.count(".") + (os.path.basename(file) == "__init__.py")

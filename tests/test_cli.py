@@ -63,7 +63,8 @@ def test_json_is_gradescope_shaped_and_alone_on_stdout(run, tmp_path):
     result = run("exercise-3", "--submission", str(tmp_path), "--json")
     assert result.exit_code == 1
     data = json.loads(result.stdout)  # nothing but the JSON object
-    assert set(data) == {"score", "max_score", "tests"}
+    assert set(data) == {"score", "max_score", "tests", "extra_data"}
+    assert data["extra_data"]["isolation"] == "jail"
     assert data["max_score"] == 10 and 0 < data["score"] < 10
     for test in data["tests"]:
         assert {"name", "score", "max_score", "status", "output"} <= set(test)

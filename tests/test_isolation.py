@@ -61,7 +61,6 @@ def test_endless_loop_is_stopped_and_named(strict, tmp_path):
     ("os._exit(0)", "ended (exit code 0) before your function returned"),
     ("sys.exit(3)", "called exit() (code 3)"),
     ("ctypes.string_at(0)", "crashed (SIGSEGV)"),
-    ("os.kill(os.getpid(), signal.SIGKILL)", "crashed (SIGKILL)"),
 ])
 def test_exits_and_crashes_fail_that_check_only(strict, tmp_path, call, expected):
     path = submit(tmp_path, sgd_update_that(f"    {call}\n", imports="import os, sys, ctypes, signal\n"))
@@ -81,17 +80,28 @@ def test_output_flood_is_stopped(strict, tmp_path):
 
 
 def test_leftover_child_process_is_killed_and_not_waited_for(strict, tmp_path):
-    marker = tmp_path / "child.pid"
+    tag = f"{time.time_ns() % 10**9}"  # the child's pid means nothing outside the jail: find it by its command
     path = submit(tmp_path, sgd_update_that(
-        f"    child = subprocess.Popen(['sleep', '300'])\n    open({str(marker)!r}, 'w').write(str(child.pid))\n",
-        imports="import subprocess\n"))
+        f"    subprocess.Popen(['sleep', '300.{tag}'])\n", imports="import subprocess\n"))
     start = time.monotonic()
     result = strict(path)
     assert time.monotonic() - start < 30
     assert result.passed
-    pid = int(marker.read_text())
-    time.sleep(0.2)
-    assert not _running(pid)
+    assert not _processes_running(f"300.{tag}")
+
+
+def _processes_running(marker: str) -> list[int]:
+    """Live processes whose command line holds ``marker``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    if marker.encode() in f.read() and _running(int(entry)):
+                        found.append(int(entry))
+            except OSError:
+                pass
+    return found
 
 
 def _running(pid: int) -> bool:
@@ -191,18 +201,15 @@ def test_worker_never_unpickles(tmp_path):
     subprocess.run(["true"], check=True)
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="dropping to another user needs root")
-def test_worker_user_cannot_read_the_graders_files(strict, tmp_path, monkeypatch):
+def test_worker_cannot_see_the_graders_files(strict, tmp_path):
     secret = tmp_path / "secret"
-    secret.mkdir(mode=0o700)
+    secret.mkdir(mode=0o755)
     (secret / "solution.py").write_text("the answer")
     submission = tmp_path / "submission"
     submission.mkdir(mode=0o755)
     path = submit(submission, sgd_update_that(f"    print(open({str(secret / 'solution.py')!r}).read())\n"))
-    path.chmod(0o644)
-    monkeypatch.setenv("GRADER_WORKER_USER", "nobody")
     text = feedback_of(strict(path))
-    assert "PermissionError" in text and "the answer" not in text
+    assert "FileNotFoundError" in text and "the answer" not in text
 
 
 # A submission's checks share one worker (forking torch costs more than most probes); each job
@@ -228,8 +235,9 @@ def sgd_update(params, lr):
         ] if found]
         if left:
             raise RuntimeError("left over from an earlier job: " + ", ".join(left))
-        with open(LOG, "a") as log:  # the global random states, as each job finds them
-            log.write(f"{os.getpid()} {torch.rand(1).item()!r} {random.random()!r}\\n")
+        with open("/proc/self/stat") as stat:  # the worker's start time tells workers apart
+            started = stat.read().rsplit(")", 1)[1].split()[19]
+        print("JOB", started, repr(torch.rand(1).item()), repr(random.random()))  # each job's random states
         open("left-behind", "w").close()
         os.environ["LEFT_BEHIND"] = "1"
         sys.path.append("left-behind")
@@ -243,19 +251,31 @@ def sgd_update(params, lr):
 '''
 
 
-def test_jobs_sharing_a_worker_start_from_a_clean_slate(strict, tmp_path):
+def test_jobs_sharing_a_worker_start_from_a_clean_slate(tmp_path):
+    from grader import sandbox
+
     (tmp_path / "helper.py").write_text("count = 0\n")
-    log = tmp_path / "jobs.log"
     source = SOLUTION.replace("def sgd_update(params, lr):", "def _reference_sgd_update(params, lr):")
-    path = submit(tmp_path, LEAVES_A_MESS.replace("LOG", repr(str(log))) + source)
-    result = strict(path)
-    assert [c.feedback for c in result.checks if not c.passed] == []
-    jobs = [line.split() for line in log.read_text().splitlines()]
-    assert len(jobs) >= 4
-    assert len({pid for pid, _, _ in jobs}) < len(jobs), "the jobs did not share a worker"
+    path = submit(tmp_path, LEAVES_A_MESS + source)
+    box = sandbox.spawn_zygote()
+    request = _request(path, tmp_path, timeout=30)
+    jobs = []
+    for seed in range(5):  # each job's printed line: the worker's start time, then its draws
+        reply = box.run(dict(request, params={"seed": seed, "lr": 0.1}))
+        assert reply.status == "ok" and "left over" not in reply.output, reply.output
+        jobs.append(next(line.split()[1:] for line in reply.output.splitlines() if line.startswith("JOB ")))
+    box.close()
+    assert len({worker for worker, _, _ in jobs}) < len(jobs), "the jobs did not share a worker"
     assert len({torch_draw for _, torch_draw, _ in jobs}) == 1  # as a fresh fork of the zygote has it
-    for pid in {pid for pid, _, _ in jobs}:  # Python reseeds `random` in each forked child
-        assert len({py_draw for p, _, py_draw in jobs if p == pid}) == 1
+    for worker in {worker for worker, _, _ in jobs}:  # Python reseeds `random` in each forked child
+        assert len({py_draw for w, _, py_draw in jobs if w == worker}) == 1
+
+
+def _request(path, folder, timeout: float = 300) -> dict:
+    return {"chunks": [{"filename": str(path), "source": path.read_text()}], "folder": str(folder),
+            "own": [str(folder)], "hidden": [], "module": "exercise_3", "probe": "exercise_3:sgd_steps",
+            "params": {"seed": 1, "lr": 0.1}, "device": "cpu", "timeout": timeout, "memory_mb": 2048,
+            "output_limit": 1 << 20}
 
 
 def test_a_worker_dies_with_its_zygote(tmp_path):
@@ -263,32 +283,29 @@ def test_a_worker_dies_with_its_zygote(tmp_path):
 
     from grader import sandbox
 
-    marker = tmp_path / "worker.pid"
+    tag = f"{time.time_ns() % 10**9}"
     path = submit(tmp_path, sgd_update_that(
-        f"    open({str(marker)!r}, 'w').write(str(os.getpid()))\n    time.sleep(300)\n", imports="import os, time\n"))
+        f"    subprocess.Popen(['sleep', '301.{tag}'])\n    time.sleep(300)\n", imports="import subprocess, time\n"))
     box = sandbox.spawn_zygote()
-    request = {"chunks": [{"filename": str(path), "source": path.read_text()}], "folder": str(tmp_path),
-               "module": "exercise_3", "probe": "exercise_3:sgd_steps", "params": {"seed": 1, "lr": 0.1},
-               "device": "cpu", "timeout": 300, "memory_mb": 2048, "output_limit": 1 << 20, "user": None}
     replies = []
-    job = threading.Thread(target=lambda: replies.append(box.run(request)), daemon=True)
+    job = threading.Thread(target=lambda: replies.append(box.run(_request(path, tmp_path))), daemon=True)
     job.start()
     deadline = time.monotonic() + 60
-    while not marker.exists() and time.monotonic() < deadline:
+    while not _processes_running(f"301.{tag}") and time.monotonic() < deadline:
         time.sleep(0.05)
-    worker = int(marker.read_text())
+    assert _processes_running(f"301.{tag}")
     os.kill(box.pid, 9)
     job.join(30)
     assert replies and replies[0].status == "lost"
     deadline = time.monotonic() + 10
-    while _running(worker) and time.monotonic() < deadline:
+    while _processes_running(f"301.{tag}") and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _running(worker)
+    assert not _processes_running(f"301.{tag}")
 
 
 def test_a_check_that_removes_its_working_folder_does_not_sink_the_next(strict, tmp_path):
     path = submit(tmp_path, sgd_update_that("    shutil.rmtree(os.getcwd(), ignore_errors=True)\n",
                                             imports="import os, shutil\n"))
     result = strict(path)
-    # Only a check that calls sgd_update twice in one job fails: its second call has no working folder.
-    assert [c.name for c in result.checks if not c.passed] == ["test_sgd_float64_two_steps"]
+    # The working folder is the jail's own /tmp: its contents go, the folder stays, every check passes.
+    assert result.passed
