@@ -87,12 +87,14 @@ class BatchReport:
 def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool = False,
         exercises: tuple[str, ...] = (), timeout: float | None = None, memory: int | None = None,
         device: str = "cpu", course_root: Path | None = None, fork_server: bool = False,
-        progress: bool = True) -> BatchReport:
+        progress: bool = True, allow_unsandboxed: bool = False) -> BatchReport:
     """Grade every student in ``submissions`` into ``out``; see the module docstring.
 
     ``fork_server``: this process has imported torch but run no torch op, so
     judges can be forked from it (fast); otherwise each judge is a fresh
-    interpreter (a torch import per judge, once).
+    interpreter (a torch import per judge, once). ``allow_unsandboxed``: grade
+    even where student code cannot be jailed (``grade doctor`` says why); the
+    summary and every result say so.
     """
     from grader import course as courses
 
@@ -107,8 +109,16 @@ def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool 
     course = courses.load(course_root)
     chosen = tuple(course.exercise(e) for e in exercises) if exercises else course.exercises
     chosen = tuple(e for e in course.exercises if e in chosen)  # course order, no repeats
+    if not allow_unsandboxed:
+        from grader import jail
+
+        found = jail.available()
+        if not found.ok:
+            raise BatchError(f"student code cannot be jailed on this machine ({found.reason}), so one student "
+                             "could read another's files or rewrite the results. Run `grade doctor` for "
+                             "details; to grade anyway, pass --allow-unsandboxed.")
     settings = Settings(str(course.root), tuple(e.id for e in chosen), timeout, memory,
-                        _resolve_device(device, course))
+                        _resolve_device(device, course), hidden=(str(submissions), str(out)))
     course, chosen = settings.resolve()
     jobs = max(1, jobs or os.cpu_count() or 1)
 
@@ -121,7 +131,7 @@ def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool 
     try:
         with _interrupts_raise():
             return _run(settings, course, chosen, submissions, out, scratch, store, jobs, regrade,
-                        fork_server, progress, started)
+                        fork_server, progress, started, allow_unsandboxed)
     except KeyboardInterrupt:
         done = store.conn.execute("SELECT COUNT(DISTINCT student) FROM submissions").fetchone()[0]
         raise Interrupted(f"interrupted; the gradebook holds {done} students, each one whole. "
@@ -146,7 +156,7 @@ def _lock(out: Path):
 
 
 def _run(settings, course, chosen, submissions, out, scratch, store, jobs, regrade, fork_server,
-         progress, started) -> BatchReport:
+         progress, started, allow_unsandboxed) -> BatchReport:
     mine = os.times()
     cpu_started = mine.user + mine.system
     students = intake.open_all(submissions, course.exercises, scratch, skip=(out,))
@@ -179,7 +189,8 @@ def _run(settings, course, chosen, submissions, out, scratch, store, jobs, regra
         graded += len(unopened)
         runnable = [(s, w) for s, w in todo if not s.problem]
         if runnable:
-            pool = _Pool(settings, course, chosen, min(jobs, len(runnable)), fork_server, scratch)
+            pool = _Pool(settings, course, chosen, min(jobs, len(runnable)), fork_server, scratch,
+                         allow_unsandboxed)
             try:
                 graded += pool.grade(runnable, store, out, fingerprints, stamp, progress)
             finally:
@@ -237,7 +248,7 @@ def _rows_from_reply(student, wanted, reply: dict, fingerprints, stamp) -> list[
             max_score=sum(c.max_points for c in checks) if checks else float(exercise.points),
             file=item["file"] and str(item["file"]), problem=item["problem"] and str(item["problem"]),
             content_hash=student.content_hash, fingerprint=fingerprints[exercise.id], graded_at=_now(),
-            seconds=float(item["seconds"]), checks=checks, **stamp))
+            seconds=float(item["seconds"]), isolation=str(item.get("isolation") or ""), checks=checks, **stamp))
     missing = set(by_id) - {r.exercise for r in rows}
     if missing:
         raise ValueError(f"the judge's reply lacks {sorted(missing)}")
@@ -334,8 +345,10 @@ class _Judge:
 class _Pool:
     """N judges, kept at N: started, fed one student at a time, replaced when they die."""
 
-    def __init__(self, settings: Settings, course: Course, chosen, size: int, fork_server: bool, scratch: Path):
+    def __init__(self, settings: Settings, course: Course, chosen, size: int, fork_server: bool, scratch: Path,
+                 allow_unsandboxed: bool = False):
         self.settings, self.course, self.chosen = settings, course, chosen
+        self.allow_unsandboxed = allow_unsandboxed
         self.size, self.fork_server = size, fork_server
         self.judges: list[_Judge] = []
         # Judges connect to an abstract socket (no file to leave behind); main checks who connects.
@@ -454,6 +467,7 @@ class _Pool:
             zygote.send_message(judge.sock, {
                 "student": student.id,
                 "base": str(student.base) if student.base else None,
+                "own": _own_files(student),
                 "exercises": [{"id": e.id, "path": (str(p) if (p := student.path_for(e.id)) else None)}
                               for e in wanted],
             })
@@ -485,6 +499,11 @@ class _Pool:
             except (KeyError, TypeError, ValueError) as exc:
                 rows = [_error_row(student, e, f"the grader sent back an unreadable result ({exc})", True,
                                    fingerprints, stamp) for e in wanted]
+            if not self.allow_unsandboxed:  # a judge whose workers could not be jailed grades nobody
+                rows = [_error_row(student, next(e for e in wanted if e.id == r.exercise),
+                                   f"this student's code could not be jailed ({r.isolation}); nothing of it was "
+                                   "kept. Run `grade doctor`.", True, fingerprints, stamp)
+                        if r.isolation not in ("", "jail") else r for r in rows]
             store.record(rows)
             _export_student(store, out, student.id, self.chosen)
             finished.append(student.id)
@@ -514,6 +533,16 @@ class _Pool:
         store.record([_error_row(student, e, reason, True, fingerprints, stamp) for e in wanted])
         _export_student(store, out, student.id, self.chosen)
         return [student.id]
+
+
+def _own_files(student) -> list[str]:
+    """What the student's workers are shown: a single-file entry alone (never the SUBMISSIONS folder
+    it sits in), else the folder holding their exercise files."""
+    paths = {p for _, p in student.files}
+    if len(paths) == 1 and Path(next(iter(paths))).parent == student.base and student.entry == Path(
+            next(iter(paths))).name:
+        return sorted(paths)
+    return [str(student.base)] if student.base else []
 
 
 def _check_count(exercise: Exercise) -> int:

@@ -28,7 +28,7 @@ from grader import zygote
 from grader.course import Course, Exercise
 from grader.gradebook import ERROR, GRADED, MISSING
 
-RETRY_INCIDENTS = {zygote.LOST}  # the grader's machinery failed, not the code: grade again next run
+RETRY_INCIDENTS = {zygote.LOST, "jail"}  # the grader's machinery failed, not the code: grade again next run
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,8 @@ class Settings:
     """``--memory``: MB per worker instead of course.toml's."""
     device: str
     """``cpu`` or ``cuda`` (already resolved)."""
+    hidden: tuple[str, ...] = ()
+    """Folders no worker may see besides the course's own hidden parts: SUBMISSIONS, RESULTS."""
 
     def resolve(self) -> tuple[Course, tuple[Exercise, ...]]:
         """The course and exercises with the command line's limits applied."""
@@ -135,7 +137,8 @@ def judge_process(address: str, work: str, settings: Settings, parent: int) -> N
     first = True
     while (message := zygote.recv_message(sock)) is not None:
         job = message[0]
-        reply = _grade_student(job, course, by_id, settings.device, references, unsubmitted, neutral)
+        reply = _grade_student(job, course, by_id, settings.device, references, unsubmitted, neutral,
+                               settings.hidden)
         zygote.send_message(sock, reply)
         if first:  # pytest and the references are loaded now: keep the collector off them
             gc.collect()
@@ -144,7 +147,7 @@ def judge_process(address: str, work: str, settings: Settings, parent: int) -> N
     shutil.rmtree(neutral, ignore_errors=True)
 
 
-def _grade_student(job: dict, course, by_id, device, references, unsubmitted, neutral) -> dict:
+def _grade_student(job: dict, course, by_id, device, references, unsubmitted, neutral, hidden) -> dict:
     """All of one student's exercises, in one pytest session (an exercise not handed in is the same
     for everyone: graded once per judge)."""
     from grader import grading
@@ -155,7 +158,8 @@ def _grade_student(job: dict, course, by_id, device, references, unsubmitted, ne
         items = [(by_id[item["id"]], Path(item["path"]) if item["path"] else None) for item in job["exercises"]]
         todo = [(e, p) for e, p in items if p is not None or e.id not in unsubmitted]
         try:
-            outcomes = grading.grade_exercises(course=course, items=todo, device=device, references=references)
+            outcomes = grading.grade_exercises(course=course, items=todo, device=device, references=references,
+                                               own=tuple(job.get("own") or ()), hidden=hidden)
         except Exception as exc:  # noqa: BLE001 - a grader failure is this submission's error, not the batch's
             outcomes = {e.id: exc for e, _ in todo}
         results = []
@@ -195,13 +199,15 @@ def _describe(exercise: Exercise, result, incidents: dict, path, seconds: float)
     else:
         status, retry, reason = GRADED, False, ""
     return {"id": exercise.id, "status": status, "retry": retry, "reason": reason,
-            "file": result.submission, "problem": result.problem, "checks": checks, "seconds": seconds}
+            "file": result.submission, "problem": result.problem, "checks": checks, "seconds": seconds,
+            "isolation": result.isolation}
 
 
 def main() -> None:
     """``python -m grader.batch_judge ADDRESS WORK SETTINGS``: a judge spawned as a fresh interpreter."""
     address, work, raw = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
     raw["exercises"] = tuple(raw["exercises"])
+    raw["hidden"] = tuple(raw.get("hidden") or ())
     try:
         judge_process(address, work, Settings(**raw), os.getppid())
     finally:

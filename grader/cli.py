@@ -44,6 +44,7 @@ def cli():
     \b
     For instructors:
       grade batch SUBMISSIONS --out RESULTS   grade a whole class
+      grade doctor                            how isolated student code is here
       grade validate                          prove the course right (course CI)
       grade release OUT                       write what students get
       grade gradescope OUT.zip                build a Gradescope autograder
@@ -78,6 +79,9 @@ def check_command(exercise, submission, public_only, device, as_json):
     _warm_start((spec.stem,))
     result = grading.grade_exercise(course=course, exercise=spec, path=path,
                                     device=grading.resolve_device(device, course), public_only=public_only)
+    if result.isolation.startswith("unjailed"):  # one line, on stderr: --json stays clean
+        click.echo(f"warning: your code ran without the grader's jail ({result.isolation[len('unjailed: '):]}); "
+                   "run `grade doctor` for details.", err=True)
     if as_json:
         click.echo(json.dumps(result.gradescope(), indent=2))
     else:
@@ -113,7 +117,10 @@ def list_command():
 @click.option("--memory", type=click.IntRange(min=1), help="MB a worker may use (default: course.toml).")
 @click.option("--device", type=DEVICES, default="cpu", show_default=True,
               help="Where student and reference code run.")
-def batch_command(submissions, out, jobs, regrade, exercises, timeout, memory, device):
+@click.option("--allow-unsandboxed", is_flag=True,
+              help="Grade even where student code cannot be jailed (see `grade doctor`): students could then "
+                   "read each other's files and the results. Every result records it.")
+def batch_command(submissions, out, jobs, regrade, exercises, timeout, memory, device, allow_unsandboxed):
     """Grade a class: every student entry in SUBMISSIONS (a folder, .zip, .py or .ipynb each).
 
     A rerun grades only what changed; Ctrl-C keeps every student already
@@ -123,8 +130,26 @@ def batch_command(submissions, out, jobs, regrade, exercises, timeout, memory, d
     from grader import batch
 
     report = batch.run(submissions=submissions, out=out, jobs=jobs, regrade=regrade, exercises=exercises,
-                       timeout=timeout, memory=memory, device=device, fork_server=_PRISTINE)
+                       timeout=timeout, memory=memory, device=device, fork_server=_PRISTINE,
+                       allow_unsandboxed=allow_unsandboxed)
     click.echo(report.summary)
+
+
+@cli.command("doctor", short_help="Show how isolated student code is on this machine.")
+def doctor_command():
+    """Show what isolation this machine gives student code, property by property.
+
+    A throwaway worker enters the jail and tries, from inside, what a student
+    might: its identity and capabilities, the network, a hidden file, the
+    processes it can see, its limits. Exit status 0 when every property holds,
+    1 when some do not (`grade batch` then needs --allow-unsandboxed).
+    Set GRADER_NO_NAMESPACES=1 to see what a machine without namespaces gives.
+    """
+    from grader import doctor
+
+    found = doctor.report()
+    click.echo(doctor.render(found))
+    sys.exit(0 if all(p.holds for p in found) else 1)
 
 
 @cli.command("validate", short_help="Prove the course right (for course CI).")
@@ -170,14 +195,17 @@ def release_command(out, force):
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--exercise", "exercises", multiple=True,
               help="Grade only this exercise (repeatable; default: all of them).")
-def gradescope_command(out, exercises):
+@click.option("--allow-unsandboxed", is_flag=True,
+              help="Let the autograder grade even where Gradescope's container allows no jail for student "
+                   "code (it then could read the solutions); results record it.")
+def gradescope_command(out, exercises, allow_unsandboxed):
     """Write a Gradescope autograder zip to OUT (grades with every check, hidden ones included)."""
     from grader import course as courses, gradescope
 
     course = courses.load()
     for exercise in exercises:
         course.exercise(exercise)
-    click.echo(gradescope.build(course=course, out=out, exercises=exercises))
+    click.echo(gradescope.build(course=course, out=out, exercises=exercises, allow_unsandboxed=allow_unsandboxed))
 
 
 def _stdout_colour() -> bool:

@@ -47,15 +47,14 @@ def report() -> list[Property]:
     if not entered:
         limits = observed.get("limits") or {}
         limited = all(limits.get(k) for k in ("as", "nproc", "fsize", "nofile", "cpu"))
-        no = f"no jail: {reason}"
         return [
-            Property("identity", False, f"{no}; student code runs as you ({os.geteuid()})"),
-            Property("network", False, f"{no}; student code can reach the network"),
-            Property("files", False, f"{no}; student code can read whatever you can"),
-            Property("nothing outlives", False, f"{no}; a process that leaves its group can outlive its worker"),
+            Property("identity", False, f"no jail ({reason}): student code runs as you (uid {os.geteuid()})"),
+            Property("network", False, "student code can reach the network"),
+            Property("files", False, "student code can read whatever you can"),
+            Property("nothing outlives", False, "a process that leaves its group can outlive its worker"),
             Property("limits", limited, "memory, processes, file size, open files and CPU time are limited "
                      "(setrlimit)" if limited else f"setrlimit failed: {limits}"),
-            Property("results", False, f"{no}; student code could reach the results folder"),
+            Property("results", False, "student code could reach the results folder"),
         ]
     o = observed
     identity = (o["uid"] != 0 and o["cap_eff"] == 0 and o["cap_bnd"] == 0 and o["no_new_privs"]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from grader.results import CheckResult, ExerciseResult, gradescope_test
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 STORE_NAME = "gradebook.sqlite"
 GRADES_NAME = "grades.csv"
 RESERVED_NAMES = (STORE_NAME, GRADES_NAME, ".scratch", ".lock")
@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     device         TEXT NOT NULL,
     graded_at      TEXT NOT NULL,      -- UTC, ISO 8601
     seconds        REAL NOT NULL,
+    isolation      TEXT NOT NULL,      -- jail, or unjailed: why (grader.jail); '' when no code ran
     PRIMARY KEY (student, exercise)
 );
 CREATE TABLE IF NOT EXISTS checks (
@@ -131,6 +132,8 @@ class Graded:
     """When, in UTC."""
     seconds: float
     """Grading time."""
+    isolation: str = ""
+    """What the student's code ran under: ``jail``, or ``unjailed: <why>``; '' when none ran."""
     checks: tuple[Check, ...] = ()
     """The checks, in the order they ran (none for an entry that could not be opened)."""
 
@@ -173,10 +176,10 @@ class Gradebook:
             for g in rows:
                 self.conn.execute("DELETE FROM checks WHERE student = ? AND exercise = ?", (g.student, g.exercise))
                 self.conn.execute(
-                    "INSERT OR REPLACE INTO submissions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT OR REPLACE INTO submissions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (g.student, g.exercise, g.status, g.reason, int(g.retry), g.score, g.max_score, g.title,
                      g.file, g.problem, g.content_hash, g.grader_version, g.fingerprint, g.torch_version,
-                     g.device, g.graded_at, g.seconds))
+                     g.device, g.graded_at, g.seconds, g.isolation))
                 self.conn.executemany(
                     "INSERT INTO checks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     [(g.student, g.exercise, c.name, i, c.title, c.points, c.max_points, c.status, c.incident,
@@ -195,7 +198,7 @@ class Gradebook:
     def get(self, student: str, exercise: str) -> Graded | None:
         row = self.conn.execute(
             "SELECT student, exercise, title, status, reason, retry, score, max_score, file, problem, "
-            "content_hash, grader_version, fingerprint, torch_version, device, graded_at, seconds "
+            "content_hash, grader_version, fingerprint, torch_version, device, graded_at, seconds, isolation "
             "FROM submissions WHERE student = ? AND exercise = ?", (student, exercise)).fetchone()
         if row is None:
             return None
@@ -205,10 +208,10 @@ class Gradebook:
                            "SELECT name, title, points, max_points, status, incident, hidden, feedback, seconds "
                            "FROM checks WHERE student = ? AND exercise = ? ORDER BY position", (student, exercise)))
         (student, exercise, title, status, reason, retry, score, max_score, file, problem, content_hash,
-         grader_version, fingerprint, torch_version, device, graded_at, seconds) = row
+         grader_version, fingerprint, torch_version, device, graded_at, seconds, isolation) = row
         return Graded(student, exercise, title, status, reason, bool(retry), score, max_score, file, problem,
                       content_hash, grader_version, fingerprint, torch_version, device, graded_at, seconds,
-                      checks)
+                      isolation, checks)
 
     def student(self, student: str, exercises: list[str]) -> list[Graded]:
         """The stored rows of ``student`` for ``exercises``, in that order (absent ones left out)."""
@@ -284,6 +287,9 @@ def results_json(graded: list[Graded], exercises: list[tuple[str, str, float]]) 
     }
     if notes:
         result["output"] = "\n".join(notes)
+    isolation = {g.exercise: g.isolation for g in graded if g.isolation}
+    if isolation:  # an extra field the results.json schema allows: what the code ran under
+        result["extra_data"] = {"isolation": isolation}
     return json.dumps(result, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -362,6 +368,14 @@ def summary(rows: dict[str, list[Graded]], exercises: list[tuple[str, float]], *
     missing = sum(1 for sid in rows for g in rows[sid] if g.status == MISSING)
     if missing:
         lines += ["", f"Not submitted: {missing} exercise file{'s' if missing != 1 else ''} (0 points each)."]
+    unjailed = sorted({g.isolation for sid in rows for g in rows[sid] if g.isolation and g.isolation != "jail"})
+    ran = [g for sid in rows for g in rows[sid] if g.isolation]
+    if unjailed:
+        lines += ["", f"WARNING: {sum(g.isolation != 'jail' for g in ran)} of {len(ran)} exercise submissions "
+                  f"ran outside the jail ({'; '.join(unjailed)}): they could read other students' files "
+                  "and the results. See `grade doctor`."]
+    elif ran:
+        lines += ["", f"Isolation: all {len(ran)} exercise submissions that ran code ran in the jail."]
     if errors:
         lines += ["", f"Errors ({len(errors)}): scored what their checks gave; each student's feedback.md says more"]
         for student, eid, reason in errors[:20]:

@@ -69,13 +69,12 @@ ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
 PYTHON="${{AUTOGRADER_PYTHON:-$ROOT/venv/bin/python}}"
 cd "$ROOT/source" || exit 1
 if [ "$(id -u)" = 0 ]; then
-    # Student code runs as nobody: it can read its own submission, not the solutions or hidden checks.
+    # Student code runs in the grader's jail, which shows it neither the solutions nor the checks;
+    # the course folder is also closed to every other user, in case.
     chmod -R go-rwx "$ROOT/source"
-    chmod -R a+rX "$ROOT/submission" 2>/dev/null
-    export GRADER_WORKER_USER="${{GRADER_WORKER_USER:-nobody}}"
 fi
 # -P: the installed grader, never a grader/ folder that happens to sit in the working directory.
-exec "$PYTHON" -P -m grader.gradescope --root "$ROOT"{exercises}
+exec "$PYTHON" -P -m grader.gradescope --root "$ROOT"{flags}{exercises}
 """
 
 
@@ -83,7 +82,7 @@ class GradescopeError(click.ClickException):
     """The autograder zip cannot be made as asked."""
 
 
-def build(*, course: Course, out: Path, exercises: tuple[str, ...] = ()) -> str:
+def build(*, course: Course, out: Path, exercises: tuple[str, ...] = (), allow_unsandboxed: bool = False) -> str:
     """Write the autograder zip for ``course`` (or the ``exercises`` named) to ``out``; a summary line."""
     chosen = [course.exercise(e) for e in exercises] if exercises else list(course.exercises)
     missing = [str(course.solutions_dir / e.file) for e in chosen if not (course.solutions_dir / e.file).is_file()]
@@ -105,7 +104,8 @@ def build(*, course: Course, out: Path, exercises: tuple[str, ...] = ()) -> str:
         files["README.md"] = ((course.root / "README.md").read_bytes(), 0o644)
     ids = "".join(f" {shlex.quote(e.id)}" for e in chosen)
     files["setup.sh"] = (SETUP_SH.encode(), 0o755)
-    files["run_autograder"] = (RUN_AUTOGRADER.format(exercises=ids).encode(), 0o755)
+    flags = " --allow-unsandboxed" if allow_unsandboxed else ""
+    files["run_autograder"] = (RUN_AUTOGRADER.format(exercises=ids, flags=flags).encode(), 0o755)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -134,6 +134,10 @@ def find_submission(folder: Path, exercise) -> Path | None:
     return min(found)[3] if found else None
 
 
+class Unsandboxed(Exception):
+    """Student code cannot be jailed here, and the autograder was not built to allow that."""
+
+
 def grade_submission(*, root: Path, exercises: tuple[str, ...] = ()) -> dict:
     """Grade ``root``/submission against the course in ``root``/source; the results.json object."""
     from grader import course as courses, grading
@@ -141,18 +145,22 @@ def grade_submission(*, root: Path, exercises: tuple[str, ...] = ()) -> dict:
     course = courses.load(root / "source")
     chosen = [course.exercise(e) for e in exercises] if exercises else list(course.exercises)
     submission = root / "submission"
-    tests, lines = [], []
+    tests, lines, isolation = [], [], set()
     for exercise in chosen:
         path = find_submission(submission, exercise) if submission.is_dir() else None
-        result = grading.grade_exercise(course=course, exercise=exercise, path=path, device=DEVICE)
+        result = grading.grade_exercise(course=course, exercise=exercise, path=path, device=DEVICE,
+                                        own=(str(submission),))
         shown = path.relative_to(submission).as_posix() if path else f"no {exercise.stem}.py or .ipynb found"
         lines.append(f"{exercise.id} ({exercise.title}): {result.score:g}/{result.max_score:g}  [{shown}]")
         tests += result.gradescope()["tests"]
+        if result.isolation:
+            isolation.add(result.isolation)
     return {
         "score": sum(t["score"] for t in tests),
         "output": "\n".join(lines),
         "stdout_visibility": "hidden",
         "tests": tests,
+        "extra_data": {"isolation": "; ".join(sorted(isolation)) or "no code ran"},
     }
 
 
@@ -160,12 +168,18 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m grader.gradescope --root /autograder [EXERCISE...]`` (what run_autograder runs)."""
     parser = argparse.ArgumentParser(prog="python -m grader.gradescope")
     parser.add_argument("--root", type=Path, default=Path(os.environ.get("AUTOGRADER_ROOT", "/autograder")))
+    parser.add_argument("--allow-unsandboxed", action="store_true")
     parser.add_argument("exercises", nargs="*")
     args = parser.parse_args(argv)
-    from grader import course as courses, sandbox
+    from grader import course as courses, jail, sandbox
 
     try:
         courses.load(args.root / "source")  # a broken autograder says so before paying for torch
+        found = jail.available()
+        if not found.ok and not args.allow_unsandboxed:
+            raise Unsandboxed(f"student code cannot be jailed in this container ({found.reason}); the "
+                              "instructor can rebuild the autograder with `grade gradescope "
+                              "--allow-unsandboxed` to grade without the jail")
         sandbox.fork_zygote()  # this process has run no torch op yet: workers fork from it warm
         results = grade_submission(root=args.root, exercises=tuple(args.exercises))
         code = 0

@@ -62,20 +62,26 @@ def hidden_paths(course: Course) -> tuple[str, ...]:
 
 
 def grade_exercise(*, course: Course, exercise: Exercise, path: Path | None, device: str = "cpu",
-                   public_only: bool = False, references=None) -> ExerciseResult:
-    """Grade the file at ``path`` (None: nothing submitted) against ``exercise``'s checks."""
+                   public_only: bool = False, references=None, own: tuple[str, ...] | None = None,
+                   hidden: tuple[str, ...] = ()) -> ExerciseResult:
+    """Grade the file at ``path`` (None: nothing submitted) against ``exercise``'s checks.
+
+    ``own``: the student's files their code may see (default: the file's folder); ``hidden``:
+    paths it must not see besides the course's own hidden parts."""
     return run_checks(course=course, exercise=exercise, path=path, device=device,
-                      public_only=public_only, references=references)[0]
+                      public_only=public_only, references=references, own=own, hidden=hidden)[0]
 
 
 def run_checks(*, course: Course, exercise: Exercise, path: Path | None, device: str = "cpu",
-               public_only: bool = False, references=None) -> tuple[ExerciseResult, dict[str, str]]:
+               public_only: bool = False, references=None, own: tuple[str, ...] | None = None,
+               hidden: tuple[str, ...] = ()) -> tuple[ExerciseResult, dict[str, str]]:
     """``grade_exercise``, plus {check name: incident} for the checks that reached no verdict on
     the student's code: its worker timed out, ran out of memory, crashed or exited (the
     ``grader.zygote`` statuses), or the check itself broke (``grader``). Batch grading calls
     such a submission an error."""
     outcome = grade_exercises(course=course, items=[(exercise, path)], device=device,
-                              public_only=public_only, references=references)[exercise.id]
+                              public_only=public_only, references=references, own=own,
+                              hidden=hidden)[exercise.id]
     if isinstance(outcome, GraderError):
         raise outcome
     return outcome

@@ -155,6 +155,7 @@ def test_broken_submissions_are_errors_with_a_reason_and_the_batch_goes_on(grade
     assert not list(out.parent.rglob("ned_was_here.py"))
     assert f"{STUDENTS} students: {STUDENTS} graded in this run" in summary
     assert "exercise-3  mean" in summary and "Checks failed most often" in summary
+    assert "ran in the jail" in summary and "WARNING" not in summary
 
 
 def test_gradebook_keeps_each_check_and_what_graded_it(graded):
@@ -182,7 +183,9 @@ def test_results_json_is_in_gradescope_shape(graded):
     out, _ = graded
     for name in ("alice", "bob", "gina", "ivan", "ned"):
         data = json.loads((out / name / "results.json").read_text())
-        assert set(data) <= {"score", "max_score", "tests", "output"}
+        assert set(data) <= {"score", "max_score", "tests", "output", "extra_data"}
+        if name not in ("ned", "gina"):  # a refused zip, nothing submitted: no code ran
+            assert data["extra_data"] == {"isolation": {"exercise-3": "jail"}}
         assert data["max_score"] == 10
         assert data["score"] == sum(t["score"] for t in data["tests"])
         for test in data["tests"]:
