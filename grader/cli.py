@@ -77,17 +77,33 @@ def check_command(exercise, submission, public_only, device, as_json):
             raise click.BadParameter(message, param_hint="--submission")
         raise click.ClickException(f"{message}: is this the course folder you were given?")
     _warm_start((spec.stem,))
+    from grader import report
+
+    colour = _stdout_colour()
+    shown, stdout = [], sys.stdout  # the checks run with stdout redirected: print to the real one
+
+    def show(context, check):  # each check's line as soon as it is decided: no silent screen
+        lines = [] if shown else report.head(spec.id, spec.title, context.submission.path and
+                                             submissions.display_path(context.submission.path),
+                                             context.submission.problem, colour)
+        shown.append(check)
+        lines += report.check_lines(check, context.submission.problem, 1, colour)
+        try:
+            click.echo("\n".join(lines), stdout, color=colour)
+        except OSError:  # the reader went away (`| head`): grading goes on, its exit status still counts
+            pass
+
     result = grading.grade_exercise(course=course, exercise=spec, path=path,
-                                    device=grading.resolve_device(device, course), public_only=public_only)
+                                    device=grading.resolve_device(device, course), public_only=public_only,
+                                    on_check=None if as_json else show)
     if result.isolation.startswith("unjailed"):  # one line, on stderr: --json stays clean
         click.echo(f"warning: your code ran without the grader's jail ({result.isolation[len('unjailed: '):]}); "
                    "run `grade doctor` for details.", err=True)
     if as_json:
         click.echo(json.dumps(result.gradescope(), indent=2))
+    elif shown:
+        click.echo("\n".join(report.foot(result, colour)), color=colour)
     else:
-        from grader import report
-
-        colour = _stdout_colour()
         click.echo(report.render(result, colour=colour), color=colour)
     sys.exit(0 if result.passed else 1)
 

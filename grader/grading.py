@@ -63,25 +63,26 @@ def hidden_paths(course: Course) -> tuple[str, ...]:
 
 def grade_exercise(*, course: Course, exercise: Exercise, path: Path | None, device: str = "cpu",
                    public_only: bool = False, references=None, own: tuple[str, ...] | None = None,
-                   hidden: tuple[str, ...] = ()) -> ExerciseResult:
+                   hidden: tuple[str, ...] = (), on_check=None) -> ExerciseResult:
     """Grade the file at ``path`` (None: nothing submitted) against ``exercise``'s checks.
 
     ``own``: the student's files their code may see (default: the file's folder); ``hidden``:
-    paths it must not see besides the course's own hidden parts."""
-    return run_checks(course=course, exercise=exercise, path=path, device=device,
-                      public_only=public_only, references=references, own=own, hidden=hidden)[0]
+    paths it must not see besides the course's own hidden parts; ``on_check(context, check)``:
+    called as each check is decided."""
+    return run_checks(course=course, exercise=exercise, path=path, device=device, public_only=public_only,
+                      references=references, own=own, hidden=hidden, on_check=on_check)[0]
 
 
 def run_checks(*, course: Course, exercise: Exercise, path: Path | None, device: str = "cpu",
                public_only: bool = False, references=None, own: tuple[str, ...] | None = None,
-               hidden: tuple[str, ...] = ()) -> tuple[ExerciseResult, dict[str, str]]:
+               hidden: tuple[str, ...] = (), on_check=None) -> tuple[ExerciseResult, dict[str, str]]:
     """``grade_exercise``, plus {check name: incident} for the checks that reached no verdict on
     the student's code: its worker timed out, ran out of memory, crashed or exited (the
     ``grader.zygote`` statuses), or the check itself broke (``grader``). Batch grading calls
     such a submission an error."""
     outcome = grade_exercises(course=course, items=[(exercise, path)], device=device,
                               public_only=public_only, references=references, own=own,
-                              hidden=hidden)[exercise.id]
+                              hidden=hidden, on_check=on_check)[exercise.id]
     if isinstance(outcome, GraderError):
         raise outcome
     return outcome
@@ -89,7 +90,7 @@ def run_checks(*, course: Course, exercise: Exercise, path: Path | None, device:
 
 def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]], device: str = "cpu",
                     public_only: bool = False, references=None, own: tuple[str, ...] | None = None,
-                    hidden: tuple[str, ...] = (),
+                    hidden: tuple[str, ...] = (), on_check=None,
                     ) -> dict[str, tuple[ExerciseResult, dict[str, str]] | GraderError]:
     """``run_checks`` for several exercises of one submission, in one pytest session.
 
@@ -116,7 +117,7 @@ def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]]
                                                   own=own, hidden=hidden)
     if not contexts:
         return outcomes
-    plugin = GraderPlugin(contexts, public_only=public_only)
+    plugin = GraderPlugin(contexts, public_only=public_only, on_check=on_check)
     args = [
         *(str(CHECKS_DIR / name) for name in contexts), "-p", "no:cacheprovider", "--noconftest",
         "--rootdir", str(CHECKS_DIR), "-c", os.devnull,

@@ -61,6 +61,8 @@ SYSTEM = ("/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin")
 ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf",
        "hosts", "host.conf")
 DEVICES = ("null", "zero", "full", "random", "urandom")
+ENV_KEPT = ("PATH", "LANG", "LANGUAGE", "TZ", "TERM", "CUDA_VISIBLE_DEVICES", "PYTHONHASHSEED", "PYTHONIOENCODING")
+ENV_KEPT_PREFIXES = ("LC_", "OMP_", "MKL_", "OPENBLAS_", "CUBLAS_", "CUDA_")
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
@@ -309,7 +311,12 @@ def enter(plan: Plan, limits: Limits, own: tuple[str, ...] = (), hidden: tuple[s
     _drop(plan.uid, os.geteuid() == 0 and plan.uid is not None)
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # a change of identity cleared it
     os.chdir("/tmp")
-    os.environ.update(HOME="/tmp", TMPDIR="/tmp", USER="student", LOGNAME="student")
+    # The grader's environment may hold secrets (tokens, paths): the worker gets only what code needs.
+    kept = {k: v for k, v in os.environ.items() if k in ENV_KEPT or k.startswith(ENV_KEPT_PREFIXES)}
+    os.environ.clear()
+    os.environ.update(kept, HOME="/tmp", TMPDIR="/tmp", USER="student", LOGNAME="student",
+                      PATH=os.pathsep.join(p for p in kept.get("PATH", "/usr/bin:/bin").split(os.pathsep)
+                                           if p.startswith(("/usr", "/bin", "/sbin")) or p.startswith(sys.prefix)))
 
 
 def trial(plan: Plan) -> str | None:

@@ -27,9 +27,11 @@ class GraderPlugin:
     name to its context, and every check gets the context of its own module.
     """
 
-    def __init__(self, context: Context | dict[str, Context], public_only: bool = False):
+    def __init__(self, context: Context | dict[str, Context], public_only: bool = False, on_check=None):
         self.contexts = context if isinstance(context, dict) else {context.exercise.check_module: context}
         self.public_only = public_only
+        self.on_check = on_check
+        """Called with (context, CheckResult) as each check is decided: a report can print it at once."""
         self.by_module: dict[str, list[CheckResult]] = {name: [] for name in self.contexts}
         """Check module file name → its checks' verdicts, in the order they ran."""
         self.incidents: dict[str, dict[str, str]] = {name: {} for name in self.contexts}
@@ -113,7 +115,7 @@ class GraderPlugin:
             module = report.nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
             if not passed and props.get("incident"):
                 self.incidents[module][report.nodeid.rsplit("::", 1)[-1]] = props["incident"]
-            self.by_module[module].append(CheckResult(
+            result = CheckResult(
                 name=report.nodeid.rsplit("::", 1)[-1],
                 title=props.get("title", report.nodeid),
                 points=props.get("points", 0.0) if passed else 0.0,
@@ -122,4 +124,7 @@ class GraderPlugin:
                 hidden=props.get("hidden", False),
                 feedback="" if passed else feedback_text,
                 seconds=round(time.monotonic() - self._started.get(report.nodeid, time.monotonic()), 3),
-            ))
+            )
+            self.by_module[module].append(result)
+            if self.on_check is not None:
+                self.on_check(self.contexts[module], result)

@@ -6,7 +6,7 @@ import os
 
 import click
 
-from grader.results import ExerciseResult
+from grader.results import CheckResult, ExerciseResult
 
 
 def use_colour(stream_is_tty: bool) -> bool:
@@ -15,27 +15,45 @@ def use_colour(stream_is_tty: bool) -> bool:
 
 
 def render(result: ExerciseResult, colour: bool) -> str:
-    def style(text, **kw):
-        return click.style(text, **kw) if colour else text
-
-    lines = [style(f"{result.exercise}: {result.title}", bold=True)
-             + (f"  ({result.submission})" if result.submission else "")]
-    if result.problem:
-        lines.append("")
-        lines += ["  " + line for line in result.problem.splitlines()]
-        lines.append("")
-    width = max((len(_points(c.max_points)) for c in result.checks), default=1)
+    width = _width(result.checks)
+    lines = head(result.exercise, result.title, result.submission, result.problem, colour)
     for check in result.checks:
-        mark = style("✓", fg="green") if check.passed else style("✗", fg="red")
-        points = f"{_points(check.points)}/{_points(check.max_points)}".rjust(2 * width + 1)
-        hidden = style(" (hidden)", dim=True) if check.hidden else ""
-        lines.append(f"  {mark} {points}  {check.title}{hidden}")
-        if not check.passed and check.feedback and not (result.problem and check.feedback == result.problem):
-            lines += ["        " + line if line else "" for line in check.feedback.splitlines()]
+        lines += check_lines(check, result.problem, width, colour)
+    lines += foot(result, colour)
+    return "\n".join(lines)
+
+
+def head(exercise: str, title: str, submission: str | None, problem: str | None, colour: bool) -> list[str]:
+    """The exercise's title line, and why the submission cannot run, if it cannot."""
+    lines = [_style(f"{exercise}: {title}", colour, bold=True) + (f"  ({submission})" if submission else "")]
+    if problem:
+        lines += ["", *("  " + line for line in problem.splitlines()), ""]
+    return lines
+
+
+def check_lines(check: CheckResult, problem: str | None, width: int, colour: bool) -> list[str]:
+    """One check's line, and its feedback under it when it failed (printed as soon as it is decided)."""
+    mark = _style("✓", colour, fg="green") if check.passed else _style("✗", colour, fg="red")
+    points = f"{_points(check.points)}/{_points(check.max_points)}".rjust(2 * width + 1)
+    hidden = _style(" (hidden)", colour, dim=True) if check.hidden else ""
+    lines = [f"  {mark} {points}  {check.title}{hidden}"]
+    if not check.passed and check.feedback and not (problem and check.feedback == problem):
+        lines += ["        " + line if line else "" for line in check.feedback.splitlines()]
+    return lines
+
+
+def foot(result: ExerciseResult, colour: bool) -> list[str]:
     total = f"{_points(result.score)}/{_points(result.max_score)}"
     verdict = "all checks passed" if result.passed else f"{sum(not c.passed for c in result.checks)} failed"
-    lines.append(style(f"  Score: {total}  ({verdict})", bold=True, fg="green" if result.passed else None))
-    return "\n".join(lines)
+    return [_style(f"  Score: {total}  ({verdict})", colour, bold=True, fg="green" if result.passed else None)]
+
+
+def _width(checks) -> int:
+    return max((len(_points(c.max_points)) for c in checks), default=1)
+
+
+def _style(text: str, colour: bool, **kw) -> str:
+    return click.style(text, **kw) if colour else text
 
 
 def _points(value: float) -> str:

@@ -105,6 +105,7 @@ class _Fresh:
         numerics.configure(request["device"])
         self.folder = os.path.realpath(request["folder"]) + os.sep if request.get("folder") else None
         self.scratch, self.device = request["scratch"], request["device"]
+        self.jailed = request["scratch"] == "/tmp" and os.getpid() == 1
         self.seed = torch.initial_seed()
         self.random = random.getstate()
         self.environ = dict(os.environ)
@@ -134,6 +135,7 @@ class _Fresh:
                 with contextlib.suppress(OSError):
                     os.unlink(target)
         os.chdir(self.scratch)
+        _empty("/dev/shm") if self.jailed else None  # the jail's own: nothing passes from job to job
         random.setstate(self.random)
         torch.manual_seed(self.seed)
         torch.set_default_dtype(self.dtype)
@@ -155,6 +157,16 @@ class _Fresh:
             return False
         real = os.path.realpath(file)
         return real.startswith(self.folder) and "site-packages" not in real and "dist-packages" not in real
+
+
+def _empty(folder: str) -> None:
+    for entry in os.listdir(folder):
+        target = os.path.join(folder, entry)
+        if os.path.isdir(target) and not os.path.islink(target):
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(target)
 
 
 def _holds_mount(path: str) -> bool:
