@@ -122,8 +122,8 @@ def student_error(error: dict, function: str, filename: str, memory_mb: int = 0)
             "instructor if it keeps happening.")
     if kind == "memory":
         return Feedback(
-            f"`{function}` tried to use more than the {memory_mb} MB of memory it may use, and the "
-            f"allocation was refused: {message[:300]}", where, MEMORY_FIX)
+            f"`{function}` used more than {memory_mb} MB of memory and was stopped (an allocation was "
+            f"refused: {message[:200]}).", where, MEMORY_FIX)
     if kind == "missing":
         found = error.get("found")
         what = (f"{filename} defines `{function}`, but as a {found}, not a function." if found

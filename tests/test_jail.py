@@ -1,0 +1,187 @@
+"""The jail (grader/jail.py) and `grade doctor`, as root, as an ordinary user, and where namespaces are denied."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+GRADE = str(Path(sys.executable).with_name("grade"))
+SOLUTION = (ROOT / "solutions" / "exercise_3.py").read_text()
+STUB = (ROOT / "exercises" / "exercise_3.py").read_text()
+
+
+def jail_available() -> bool:
+    from grader import jail
+
+    return jail.available().ok
+
+
+needs_jail = pytest.mark.skipif("not jail_available()", reason="this machine allows no namespaces for the jail")
+
+
+def grade(*args, env=None, cwd=ROOT, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([GRADE, *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, **kw)
+
+
+@needs_jail
+def test_doctor_says_every_property_holds_here():
+    done = grade("doctor")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _verdicts(done.stdout) == dict.fromkeys(PROPERTIES, "yes"), done.stdout
+
+
+PROPERTIES = ("identity", "network", "files", "nothing outlives", "limits", "results")
+
+
+def _verdicts(report: str) -> dict[str, str]:
+    """{property: yes/no} from `grade doctor`'s lines ``  yes  identity   why…``."""
+    found = {}
+    for line in report.splitlines():
+        verdict, _, rest = line.strip().partition("  ")
+        name = next((n for n in PROPERTIES if rest.strip().startswith(n)), None)
+        if verdict in ("yes", "no") and name:
+            found[name] = verdict
+    return found
+
+
+def test_doctor_tells_the_truth_where_namespaces_are_denied():
+    done = grade("doctor", env={"GRADER_NO_NAMESPACES": "1"})
+    assert done.returncode == 1
+    verdict = _verdicts(done.stdout)
+    assert verdict["identity"] == verdict["network"] == verdict["files"] == "no"
+    assert verdict["nothing outlives"] == verdict["results"] == "no"
+    assert verdict["limits"] == "yes"
+    assert "GRADER_NO_NAMESPACES" in done.stdout and "--allow-unsandboxed" in done.stdout
+
+
+def test_grading_without_namespaces_still_works_with_a_warning(tmp_path):
+    path = tmp_path / "exercise_3.py"
+    path.write_text(SOLUTION)
+    done = grade("exercise-3", "--submission", str(path), "--json", env={"GRADER_NO_NAMESPACES": "1"})
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)  # the warning goes to stderr: --json stays one object
+    assert result["score"] == 10 and result["extra_data"]["isolation"].startswith("unjailed")
+    assert done.stderr.count("\n") == 1 and "without the grader's jail" in done.stderr and "grade doctor" in done.stderr
+
+
+@needs_jail
+def test_an_endless_loop_costs_one_time_limit_not_one_per_check(course, tmp_path):
+    import dataclasses
+
+    from grader import grading
+
+    exercises = tuple(dataclasses.replace(e, timeout=2.0) for e in course.exercises)
+    tight = dataclasses.replace(course, exercises=exercises)
+    path = tmp_path / "exercise_3.py"
+    path.write_text(SOLUTION.replace("def sgd_update(params, lr):", "def sgd_update(params, lr):\n    while True:\n"
+                                     "        pass\n", 1))
+    started = time.monotonic()
+    result = grading.grade_exercise(course=tight, exercise=tight.exercise("exercise-3"), path=path)
+    calls_sgd = [c for c in result.checks if not c.passed]
+    assert len(calls_sgd) >= 4
+    assert "still running after 2 s" in calls_sgd[0].feedback
+    assert all("ran past its time limit of 2 s in an earlier check" in c.feedback for c in calls_sgd[1:])
+    assert all(c.seconds < 1.5 for c in calls_sgd[1:])  # decided at once, never run again
+    # One limit (and what a busy machine adds), where it used to be one limit per check.
+    assert time.monotonic() - started < 2.0 * len(calls_sgd)
+    assert any(c.passed for c in result.checks)  # sgd_momentum_update is still graded
+
+
+@needs_jail
+def test_an_allocation_past_the_memory_limit_is_refused_at_once(course, tmp_path):
+    """A hard limit: the outcome does not depend on how busy the machine is (no race with a sampler)."""
+    import dataclasses
+
+    from grader import grading
+
+    tight = dataclasses.replace(course, memory_mb=600)
+    path = tmp_path / "exercise_3.py"
+    path.write_text(SOLUTION.replace("def sgd_update(params, lr):", "def sgd_update(params, lr):\n"
+                                     "    hog = torch.empty(20_000_000_000, dtype=torch.uint8)\n", 1))
+    result = grading.grade_exercise(course=tight, exercise=tight.exercise("exercise-3"), path=path)
+    text = next(c for c in result.checks if c.name == "test_sgd_step_matches_torch").feedback
+    assert "used more than 600 MB of memory" in text and "allocation was refused" in text
+
+
+def test_a_jail_failure_is_the_graders_fault_not_the_students():
+    from grader import feedback
+
+    problem = feedback.student_error({"kind": "jail", "message": "mount on /proc: Operation not permitted"},
+                                     "sgd_update", "exercise_3.py")
+    assert "not your code's fault" in problem.text and "grade doctor" in problem.text
+    assert "traceback" not in problem.text.lower()
+
+
+@needs_jail
+def test_nothing_is_left_in_the_temp_folder(tmp_path):
+    before = set(Path(tempfile.gettempdir()).glob("grader-worker-*"))
+    path = tmp_path / "exercise_3.py"
+    path.write_text(SOLUTION.replace("def sgd_update(params, lr):", "def sgd_update(params, lr):\n"
+                                     "    open('left.txt', 'w').write('x')\n", 1))
+    assert grade("exercise-3", "--submission", str(path)).returncode == 0
+    assert set(Path(tempfile.gettempdir()).glob("grader-worker-*")) == before
+
+
+# ---------------------------------------------------------------- as an ordinary user
+
+def _as_nobody(command: list[str], readable: list[Path]) -> list[str] | None:
+    """``command`` run as nobody, in a private mount namespace where the folders on the way to
+    ``readable`` can be passed through (this root's home is closed to others); None if that can't
+    be arranged here."""
+    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("setpriv"):
+        return None
+    closed = set()
+    for path in readable:
+        for parent in [path, *path.parents]:
+            if parent != Path("/") and not parent.stat().st_mode & stat.S_IXOTH:
+                closed.add(parent)
+    if any(p != Path("/root") for p in closed):
+        return None
+    script = ["set -e"]
+    if closed:  # an open /root holding only what is needed
+        keep = sorted({Path("/root") / p.relative_to("/root").parts[0] for p in readable
+                       if p.is_relative_to("/root") and p != Path("/root")})
+        for i, path in enumerate(keep):
+            script.append(f"mkdir -p /run/grader-test-{i} && mount --bind {path} /run/grader-test-{i}")
+        script.append("mount -t tmpfs -o mode=755 tmpfs /root")
+        for i, path in enumerate(keep):
+            script.append(f"mkdir -p {path} && mount --bind /run/grader-test-{i} {path}")
+    script.append('exec setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"')
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", "\n".join(script), "sh", *command]
+
+
+@needs_jail
+def test_an_ordinary_user_gets_the_same_jail(tmp_path):
+    folder = Path(tempfile.mkdtemp(prefix="grader-nobody-"))
+    try:
+        folder.chmod(0o755)
+        (folder / "exercise_3.py").write_text(SOLUTION)
+        (folder / "exercise_3.py").chmod(0o644)
+        readable = [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), ROOT, folder]
+        doctor = _as_nobody([GRADE, "doctor"], readable)
+        if doctor is None:
+            pytest.skip("cannot run the grader as nobody here (needs root, unshare and setpriv)")
+        done = subprocess.run(doctor, cwd=ROOT, capture_output=True, text=True)
+        if "user namespace" not in done.stdout and done.returncode != 0:
+            pytest.skip(f"unprivileged user namespaces are not allowed here: {done.stdout}")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "your uid in a user namespace of its own" in done.stdout
+        graded = subprocess.run(_as_nobody([GRADE, "exercise-3", "--submission", str(folder / "exercise_3.py"),
+                                            "--json"], readable), cwd=ROOT, capture_output=True, text=True)
+        assert graded.returncode == 0, graded.stderr
+        result = json.loads(graded.stdout)
+        assert result["score"] == 10 and result["extra_data"]["isolation"] == "jail"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
