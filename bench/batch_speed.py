@@ -2,6 +2,7 @@
 
     python bench/batch_speed.py [--students 200] [--exercise exercise-3 ...] [-j N]
                                 [--sample 24] [--timeout 5] [--keep DIR]
+    python bench/batch_speed.py --jail-compare 3     # the jail's cost: on and off, interleaved
 
 Builds a class of ``--students`` submissions from the course's own corpus:
 correct ones (solutions/ and tests/correct/), mistaken ones (tests/mistakes/),
@@ -16,6 +17,10 @@ Prints the batch's wall time, the naive loop (``grade exercise-N --submission
 …``, two at a time) timed on a random sample of (student, exercise) pairs and
 extrapolated to the class, and their ratio. Targets on a 2-core machine:
 200 students × 6 exercises in ≤ 120 s, and ≥ 10× faster than the naive loop.
+
+``--jail-compare N`` instead grades the same class 2N times, alternating the
+jail on and off (``GRADER_NO_NAMESPACES=1 … --allow-unsandboxed``), and prints
+each run, the medians and their ratio (target: the jail costs at most 1.2×).
 """
 
 from __future__ import annotations
@@ -156,6 +161,8 @@ def main() -> None:
                         help="seconds per check, in both runs (the slowest check needs ~0.3 s)")
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="build the class here and keep it (default: a temp folder)")
+    parser.add_argument("--jail-compare", type=int, metavar="N",
+                        help="time N batches with the jail and N without, interleaved; no naive loop")
     args = parser.parse_args()
 
     course = tomllib.loads((ROOT / "course.toml").read_text())
@@ -180,6 +187,11 @@ def main() -> None:
     print(f"# class: {args.students} students × {len(exercises)} exercises ({', '.join(e['id'] for e in exercises)})"
           f", {os.cpu_count()} CPUs; every check limited to {args.timeout:g} s (course copy in {home})")
     print(f"# batch: cd {home} && {shown}")
+    if args.jail_compare:
+        compare_jail(batch_cmd, home, work, args.jail_compare)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        return
     batch_s, done = timed(batch_cmd, home)
     if done.returncode != 0:
         sys.exit(f"grade batch exited {done.returncode}:\n{done.stderr[-3000:]}")
@@ -206,6 +218,34 @@ def main() -> None:
     print(f"speed-up:               {naive_s / batch_s:8.1f}×")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def compare_jail(batch_cmd: list[str], home: Path, work: Path, runs: int) -> None:
+    import statistics
+
+    times: dict[str, list[float]] = {"jail": [], "no jail": []}
+    for i in range(runs):
+        for mode in ("jail", "no jail"):
+            out = work / f"results-{mode.replace(' ', '-')}-{i}"
+            cmd = [*batch_cmd[:batch_cmd.index("--out") + 1], str(out), *batch_cmd[batch_cmd.index("--out") + 2:]]
+            env = dict(os.environ)
+            if mode == "no jail":
+                env["GRADER_NO_NAMESPACES"] = "1"
+                cmd.append("--allow-unsandboxed")
+            start = time.perf_counter()
+            done = subprocess.run(cmd, cwd=home, capture_output=True, text=True, env=env)
+            seconds = time.perf_counter() - start
+            if done.returncode != 0:
+                sys.exit(f"grade batch ({mode}) exited {done.returncode}:\n{done.stderr[-3000:]}")
+            times[mode].append(seconds)
+            grades = (out / "grades.csv").read_bytes()
+            if mode == "no jail" and grades != (work / f"results-jail-{i}" / "grades.csv").read_bytes():
+                print("# NOTE: grades.csv differs between the jail and no jail")
+            print(f"run {i + 1} {mode:8}: {seconds:7.1f} s")
+    on, off = statistics.median(times["jail"]), statistics.median(times["no jail"])
+    print(f"median with the jail:    {on:7.1f} s")
+    print(f"median without the jail: {off:7.1f} s")
+    print(f"jail / no jail:          {on / off:7.2f}×")
 
 
 if __name__ == "__main__":
