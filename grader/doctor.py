@@ -65,7 +65,7 @@ def report() -> list[Property]:
     files = not o["canary"] and o["procs"] <= 2
     outlives = o["pid"] == 1
     limits = all(o["limits"].get(k) for k in ("as", "nproc", "fsize", "nofile", "cpu"))
-    who = (f"uid {o['uid']}, its own" if os.geteuid() == 0 else f"your uid in a user namespace of its own")
+    who = (f"uid {o['uid']}, its own" if os.geteuid() == 0 else "your uid in a user namespace of its own")
     return [
         Property("identity", identity, f"{who}; capabilities {o['cap_eff']:#x}, bounding set {o['cap_bnd']:#x}, "
                  f"no_new_privs {o['no_new_privs']}"),
@@ -212,4 +212,5 @@ def _limits() -> dict:
         return resource.getrlimit(which)[1] != resource.RLIM_INFINITY
 
     return {"as": set_(resource.RLIMIT_AS), "nproc": set_(resource.RLIMIT_NPROC),
-            "fsize": set_(resource.RLIMIT_FSIZE), "nofile": True, "cpu": set_(resource.RLIMIT_CPU)}
+            "fsize": set_(resource.RLIMIT_FSIZE), "nofile": set_(resource.RLIMIT_NOFILE),
+            "cpu": set_(resource.RLIMIT_CPU)}

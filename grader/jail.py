@@ -46,7 +46,7 @@ import socket
 import stat
 import struct
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 JAIL_UID_BASE = 2_000_000_000   # above systemd-nspawn's ranges; uid = base + the zygote's pid
 SCRATCH_MB = 64                 # the worker's /tmp (its working folder): a tmpfs of this size
@@ -71,7 +71,6 @@ MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC = 1024, 2048, 4096, 16384
 MS_PRIVATE, MS_RELATIME, MS_STRICTATIME = 1 << 18, 1 << 21, 1 << 24
 MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 1, 24, 38, 47
-PR_SET_CHILD_SUBREAPER = 36
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41}.get(platform.machine())
 
 # The properties ``grader.doctor`` reports, in the issue's order.
@@ -117,8 +116,9 @@ class Availability:
     """Whether the jail can be built here, and why not."""
 
     ok: bool
+    """Whether a worker could enter the jail here."""
     reason: str = ""
-    steps: list[str] = field(default_factory=list)
+    """What failed, when it could not."""
 
 
 # ---------------------------------------------------------------- libc
@@ -377,7 +377,7 @@ def _build_root(plan: Plan, limits: Limits, own: tuple[str, ...], hidden: tuple[
     owner = plan.uid if plan.uid is not None else os.geteuid()
     _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
            f"size={limits.scratch_mb}m,mode=0700,uid={owner},gid={owner}")
-    _copy_own(old, own, hidden, plan.uid)  # after /tmp: the student's files may live under it
+    _copy_own(old, own, hidden)  # after /tmp: the student's files may live under it
     _check(_c().umount2(old.encode(), MNT_DETACH), "detaching the host's root")
     os.rmdir(old)
     _mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
@@ -423,7 +423,7 @@ def _dev(old: str, extra: tuple[str, ...]) -> None:
         os.symlink(target, f"/dev/{name}")
 
 
-def _copy_own(old: str, own: tuple[str, ...], hidden: tuple[str, ...], uid: int | None) -> None:
+def _copy_own(old: str, own: tuple[str, ...], hidden: tuple[str, ...]) -> None:
     """A read-only copy of the student's own files at their usual paths, hidden parts left out.
 
     A copy, not a bind: the worker's uid may not be allowed to read the originals, a link
@@ -542,14 +542,6 @@ def _capset_empty() -> None:
     header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
     data = (ctypes.c_uint32 * 6)()
     _check(_c().capset(header, data), "dropping capabilities")
-
-
-def make_subreaper() -> None:
-    """Orphans of a worker come to this process (the zygote), which reaps them."""
-    try:
-        _c().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
 
 
 # ---------------------------------------------------------------- can it be built here?
