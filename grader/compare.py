@@ -102,6 +102,20 @@ def changed(before: dict, after: dict) -> list[str]:
             and not torch.equal(before[n], after[n])]
 
 
+def expect_recorded(got: dict, want: dict, keys: tuple[str, ...], what: str) -> None:
+    """The probe records one entry per step the *grader* ran (a list), or per parameter of the
+    grader's model (a mapping): anything else did not come from it (a result written straight to
+    the worker's pipe), and must not pass by comparing nothing."""
+    for key in keys:
+        kind = type(want[key])
+        if not isinstance(got.get(key), kind) or (len(got[key]) != len(want[key]) if kind is list
+                                                  else set(got[key]) != set(want[key])):
+            raise Feedback(f"The result sent back for `{what}` is not the one the grader records (its "
+                           f"`{key}` does not match the steps and parameters the grader ran).", None,
+                           "Let your function return normally, and write nothing to file descriptors your "
+                           "code did not open.")
+
+
 def mismatched(got: dict, want: dict, device: str = "cpu", steps: int = 1) -> list[str]:
     """Names whose tensors differ (or are missing) between two ``{name: tensor}`` maps."""
     bad = []

@@ -70,7 +70,7 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
 MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC = 1024, 2048, 4096, 16384
 MS_PRIVATE, MS_RELATIME, MS_STRICTATIME = 1 << 18, 1 << 21, 1 << 24
 MNT_DETACH = 2
-PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 1, 24, 38, 47
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 1, 4, 24, 38, 47
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41}.get(platform.machine())
 
 # The properties ``grader.doctor`` reports, in the issue's order.
@@ -308,7 +308,9 @@ def enter(plan: Plan, limits: Limits, own: tuple[str, ...] = (), hidden: tuple[s
     _build_root(plan, limits, own, hidden)
     _loopback_up()
     set_limits(limits)
+    _forget_environment()
     _drop(plan.uid, os.geteuid() == 0 and plan.uid is not None)
+    _own_user_namespace()
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # a change of identity cleared it
     os.chdir("/tmp")
     # The grader's environment may hold secrets (tokens, paths): the worker gets only what code needs.
@@ -432,15 +434,16 @@ def _copy_own(old: str, own: tuple[str, ...], hidden: tuple[str, ...]) -> None:
     """
     hidden_real = tuple(os.path.realpath(h) for h in hidden)
     budget = [OWN_FILES, OWN_BYTES]
-    for path in own:  # named by the grader: shown even inside a hidden folder (a batch's unzipped copy)
+    for path in own:  # named by the grader: shown even inside a hidden folder (SUBMISSIONS, a batch's unzip)
         source = old + path
         if not os.path.lexists(source):
             continue
+        inner = tuple(h for h in hidden_real if _inside(h, path) and h != path)  # hidden parts *inside* it
         if os.path.isdir(source) and not os.path.islink(source):
             if not os.path.isdir(path):
                 os.makedirs(path, exist_ok=True)
             _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={(OWN_BYTES >> 20) + 1}m,mode=0755")
-            _copy_tree(source, path, hidden_real, old, budget, depth=0)
+            _copy_tree(source, path, inner, old, budget, depth=0)
             _mount(None, path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
         elif os.path.isfile(source) and not os.path.islink(source):
             folder = os.path.dirname(path)
@@ -536,6 +539,39 @@ def _drop(uid: int | None, root: bool) -> None:
     else:
         _capset_empty()
     prctl(PR_SET_NO_NEW_PRIVS, 1)
+
+
+def _forget_environment() -> None:
+    """Zero the environment and command line this process inherited in memory (what
+    ``/proc/self/environ`` and ``cmdline`` show): the grader's, which may hold secrets and paths."""
+    try:
+        with open("/proc/self/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        arg_start, arg_end, env_start, env_end = (int(x) for x in fields[45:49])
+    except (OSError, ValueError, IndexError):
+        return
+    for start, end in ((env_start, env_end), (arg_start, arg_end)):
+        if 0 < start < end and end - start < (1 << 24):
+            ctypes.memset(start, 0, end - start)
+
+
+def _own_user_namespace() -> None:
+    """A user namespace of this worker's own, entered last: what the kernel keeps per user
+    (keyrings) starts empty for every worker, and none of it passes to the next student."""
+    uid, gid = os.geteuid(), os.getegid()
+    if _c().unshare(CLONE_NEWUSER) != 0:
+        return  # not allowed here: the worker keeps the namespace it has
+    try:
+        prctl(PR_SET_DUMPABLE, 1)  # after a change of uid, /proc/self is root's until this
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", f"{uid} {uid} 1")
+        _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    finally:
+        # The new namespace grants every capability in it, and a full bounding set: none are kept.
+        for cap in range(64):
+            if _c().prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() == errno.EINVAL:
+                break
+        _capset_empty()
 
 
 def _capset_empty() -> None:

@@ -101,7 +101,7 @@ class Judge:
             raise problem
         try:
             outcome = wire.decode(reply.payload)
-        except (wire.WireError, ValueError, TypeError) as exc:
+        except (wire.WireError, ValueError, TypeError, RecursionError) as exc:
             raise Feedback(f"The worker's answer could not be read ({exc}).", None,
                            "Don't write to file descriptors your code did not open.") from None
         if not isinstance(outcome, dict) or not ({"ok"} == set(outcome) or {"error"} == set(outcome)):

@@ -62,33 +62,15 @@ STEMS = sorted(p.stem for p in ATTACKS.glob("[0-9][0-9]_*.py"))
 
 # Attacks that breach the jail as it stands (see each reason): strict, so a fix shows up as XPASS.
 KNOWN_BREACHES = {
-    "16_environ_cmdline_of_others": (
-        "the worker is a fork of the grader: after prctl(PR_SET_DUMPABLE, 1) its /proc/self/environ (its own "
-        "memory) still holds the grader's whole environment, which jail.enter only removed from os.environ"),
-    "24_forge_wire_reply": (
-        "a forged framed reply with empty 'after'/'returned' lists passes the checks that zip got with want: "
-        "3-4 of 10 points for code that computes nothing (forging in sgd_momentum_update too adds 2)"),
     "33_memory_split_across_children": (
         "the zygote reads the memory of the worker process only and RLIMIT_AS is per process: 4 children hold "
         "1000 MB under --memory 600 (64 of them could take the machine)"),
     "34_memfd_memory": (
         "memfd_create pages are neither resident in the worker nor under RLIMIT_AS: 900 MB held under --memory 600"),
 }
-KNOWN_LEAKS = {
-    "env": "the grader's environment is readable from /proc/self/environ in the worker (16_environ_cmdline_of_others)",
-}
-KNOWN_GRADER_BLAME = {
-    "24_forge_wire_reply": ("the checks index into the forged reply's short lists (IndexError): a grader failure, "
-                            "'not your code's fault', instead of a refused reply"),
-    "39_wire_json_bomb": ("grader.wire.decode lets json's RecursionError out of judge.student, which only catches "
-                          "WireError/ValueError/TypeError: the judge calls the student's poisoned reply its own "
-                          "failure"),
-}
-KNOWN_HANDOFFS = {
-    "user_keyring": ("all workers of one judge share a uid (JAIL_UID_BASE + the zygote's pid), and the kernel keeps "
-                     "a uid's user keyring between processes: a key added by one student is found by the next"),
-    "session_keyring": "the same, for the uid's default session keyring (_uid_ses.<uid>)",
-}
+KNOWN_LEAKS: dict[str, str] = {}
+KNOWN_GRADER_BLAME: dict[str, str] = {}
+KNOWN_HANDOFFS: dict[str, str] = {}
 
 
 def known(values, breaches: dict):

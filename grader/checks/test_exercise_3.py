@@ -2,7 +2,7 @@
 
 import pytest
 
-from grader.compare import (describe_scale, evidence, expect_type, learning_rate_clue, mismatched,
+from grader.compare import (describe_scale, evidence, expect_recorded, expect_type, learning_rate_clue, mismatched,
                             step_scale)
 from grader.feedback import Feedback
 from grader.probes import exercise_3 as probes
@@ -14,6 +14,7 @@ IN_PLACE = ("`p = p - lr * p.grad` makes a new tensor and points the name p at i
 
 def expect_steps(got: dict, want: dict, device: str, lr: float, what: str = "sgd_update") -> None:
     """Parameters after every step must match the reference; name the mistake if they don't."""
+    expect_recorded(got, want, ("after",), what)
     before = want["before"]
     for step, (g_after, w_after) in enumerate(zip(got["after"], want["after"])):
         bad = mismatched(g_after, w_after, device)
@@ -53,6 +54,7 @@ def test_sgd_step_matches_torch(judge, device):
 def test_sgd_leaves_autograd_and_grads_alone(judge):
     """sgd_update records no autograd history and leaves .grad unchanged"""
     got, want = judge.both(probes.sgd_steps, seed=4, lr=0.05)
+    expect_recorded(got, want, ("after", "autograd", "grads_after"), "sgd_update")
     for name, state in got["autograd"].items():
         if state["has_grad_fn"] or not state["is_leaf"]:
             raise Feedback(
@@ -75,6 +77,7 @@ def test_sgd_leaves_autograd_and_grads_alone(judge):
 def test_sgd_skips_parameters_without_grad(judge, device):
     """sgd_update skips frozen parameters, whose .grad is None"""
     got, want = judge.both(probes.sgd_steps, seed=5, lr=0.1, frozen=["0.weight", "0.bias"])
+    expect_recorded(got, want, ("after",), "sgd_update")
     moved = [n for n in ("0.weight", "0.bias") if mismatched({n: got["after"][0][n]}, {n: want["before"][n]})]
     if moved:
         raise Feedback(f"Frozen parameters moved: {', '.join(moved)}. A frozen parameter has no gradient "
@@ -86,6 +89,7 @@ def test_sgd_skips_parameters_without_grad(judge, device):
 def test_sgd_accepts_a_generator(judge, device):
     """sgd_update works when params is model.parameters(), a generator"""
     got, want = judge.both(probes.sgd_steps, seed=6, lr=0.1, pass_as="generator")
+    expect_recorded(got, want, ("after",), "sgd_update")
     if not mismatched(got["after"][0], want["before"]) and mismatched(want["after"][0], want["before"]):
         raise Feedback("Given `model.parameters()` (a generator), sgd_update changed nothing. A generator "
                        "can be gone through only once: a first loop (or len/list) used it up.", None,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from grader.compare import evidence, expect_type, mismatched, step_scale
+from grader.compare import evidence, expect_recorded, expect_type, mismatched, step_scale
 from grader.feedback import Feedback, NotImplementedYet
 from grader.probes import exercise_6 as probes
 
@@ -310,6 +310,7 @@ def _no_zero_grad(model, loss_fn, optimizer, inputs, targets, device):
 
 def expect_training(judge, got: dict, want: dict, device: str, params: dict) -> None:
     """Each step's returned loss and the parameters after it match the reference."""
+    expect_recorded(got, want, ("returned", "after"), "train_step_on")
     expect_placed(got, got["device"])
     before = want["before"]
     for step, (w_returned, w_after) in enumerate(zip(want["returned"], want["after"])):
