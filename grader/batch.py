@@ -430,8 +430,12 @@ class _Pool:
         return status
 
     def close(self) -> None:
+        from grader import cgroups
+
+        servers = tuple(j.zygote_pid for j in self.judges if j.zygote_pid)
         for judge in list(self.judges):
             self._bury(judge)
+        cgroups.sweep(servers)  # killed, the judges' fork servers left their (empty) cgroups behind
         self.listener.close()
         shutil.rmtree(self.work, ignore_errors=True)
 

@@ -78,10 +78,18 @@ def report() -> list[Property]:
         Property("nothing outlives", outlives, "PID 1 of its own PID namespace: its processes die with it"
                  if outlives else f"pid {o['pid']}: not the init of its own PID namespace"),
         Property("limits", limits, "address space, processes, file size, open files, CPU time (setrlimit); "
-                 f"/tmp is {jail.SCRATCH_MB} MB"),
+                 f"/tmp is {jail.SCRATCH_MB} MB; "
+                 + ("the memory and processes of all its processes together (a cgroup)" if _cgroups()
+                    else "no cgroup here: memory is limited per process only")),
         Property("results", network and files, "results are written by the grader, outside the jail, "
                  "after the worker is gone" if network and files else "the worker could reach the grader's files"),
     ]
+
+
+def _cgroups() -> bool:
+    from grader import cgroups
+
+    return cgroups.available()
 
 
 def render(properties: list[Property]) -> str:

@@ -141,6 +141,8 @@ def serve(sock: socket.socket) -> None:
     finally:
         if session is not None:
             session.end()
+        if cgroups is not None:
+            cgroups.close()
 
 
 # ---------------------------------------------------------------- isolation
@@ -158,12 +160,20 @@ def setup_isolation() -> None:
 
     if isolation != UNSET:
         return
+    from grader import cgroups as control_groups
+
+    control_groups.sweep()  # here, while this process still sees the host's pids
     try:
         jail.prepare_server()
         problem = jail.trial(plan_for({}))
     except jail.JailError as exc:
         problem = str(exc)
     isolation = "jail" if problem is None else f"unjailed: {problem}"
+    global cgroups
+    cgroups = control_groups.Cgroups.find(jail.server_id or os.getpid())
+
+
+cgroups = None  # the fork server's cgroups (``grader.cgroups``), where the machine allows them
 
 
 def plan_for(request: dict):
@@ -210,6 +220,7 @@ class Session:
         self.requests, self.results, self.output = requests, results, output
         self.pending = bytearray()  # result bytes read past the last complete result
         self.output_open = True
+        self.group = None  # its cgroup (``grader.cgroups``), if the machine allows one
 
     @classmethod
     def start(cls, request: dict, key: str, sock: socket.socket | None) -> Session:
@@ -225,10 +236,18 @@ class Session:
         else:  # the worker's working folder; removed with whatever the student's code left in it
             scratch = tempfile.mkdtemp(prefix="grader-worker-")
             request = dict(request, scratch=scratch, zygote=os.getpid())
+        group = None
+        if cgroups is not None and request.get("device", "cpu") == "cpu":
+            group = cgroups.make(int(request.get("memory_mb", 2048)), jail.NPROC)
         pid = jail.fork_worker() if plan is not None else os.fork()
         if pid == 0:  # the worker
             try:
                 os.setpgid(0, 0)
+                if group is not None:
+                    try:
+                        group.enter()  # before any student code: all it starts is counted together
+                    except OSError:
+                        pass  # never seen; the per-process limits still hold
                 for fd in (request_w, result_r, output_r):
                     os.close(fd)
                 if sock is not None:
@@ -250,7 +269,9 @@ class Session:
         for fd in (request_r, result_w, output_w):
             os.close(fd)
         os.set_blocking(request_w, False)  # a worker that stops reading must not block the zygote
-        return cls(key, pid, request_w, result_r, output_r, scratch)
+        session = cls(key, pid, request_w, result_r, output_r, scratch)
+        session.group = group
+        return session
 
     def send(self, encoded: bytes) -> bool:
         """Hand the worker its next job; False if it cannot take it (the session is over)."""
@@ -274,7 +295,12 @@ class Session:
             os.close(fd)
         if self.scratch is not None:
             shutil.rmtree(self.scratch, ignore_errors=True)
+        if self.group is not None:
+            self.group.remove()  # empty now: the worker's PID namespace is gone with it
         return None
+
+    def _oom_killed(self) -> bool:
+        return self.group is not None and self.group.oom_kills() > 0
 
     def watch(self, request: dict, started: float) -> tuple[WorkerReply, bool]:
         """Wait for the current job's result under its limits. Returns the reply, and whether
@@ -304,7 +330,7 @@ class Session:
                     break
                 rss = _rss_mb(self.pid)
                 peak = max(peak, rss)
-                if rss > memory_limit:
+                if rss > memory_limit or self._oom_killed():
                     status = MEMORY
                     break
                 next_poll = now + POLL
@@ -341,6 +367,8 @@ class Session:
             returncode, sig = _decode_status(_reap(self.pid, time.monotonic() + 5))  # killed: soon
         else:
             returncode, sig = _decode_status(exit_status)
+        if status == OK and self._oom_killed():
+            status = MEMORY  # the kernel killed it (or one of its processes) at the group's limit
         if status == OK:
             status = CRASHED if sig is not None else EXITED
             if sig == signal.SIGKILL and returncode is None and time.monotonic() >= deadline:

@@ -61,13 +61,18 @@ CHANNELS = ("tmp", "dev_shm", "environ", "sysv_shm", "abstract_socket", "user_ke
 STEMS = sorted(p.stem for p in ATTACKS.glob("[0-9][0-9]_*.py"))
 
 # Attacks that breach the jail as it stands (see each reason): strict, so a fix shows up as XPASS.
-KNOWN_BREACHES = {
-    "33_memory_split_across_children": (
-        "the zygote reads the memory of the worker process only and RLIMIT_AS is per process: 4 children hold "
-        "1000 MB under --memory 600 (64 of them could take the machine)"),
-    "34_memfd_memory": (
-        "memfd_create pages are neither resident in the worker nor under RLIMIT_AS: 900 MB held under --memory 600"),
-}
+def _cgroups_here() -> bool:
+    from grader import cgroups
+
+    return cgroups.available()
+
+
+KNOWN_BREACHES: dict[str, str] = {}
+if not _cgroups_here():  # an ordinary user's machine: memory is limited per process only (README)
+    KNOWN_BREACHES.update({
+        "33_memory_split_across_children": "no cgroup can be made here: RLIMIT_AS is per process",
+        "34_memfd_memory": "no cgroup can be made here: memfd pages are under no per-process limit",
+    })
 KNOWN_LEAKS: dict[str, str] = {}
 KNOWN_GRADER_BLAME: dict[str, str] = {}
 KNOWN_HANDOFFS: dict[str, str] = {}
