@@ -356,6 +356,11 @@ def _build_root(plan: Plan, limits: Limits, own: tuple[str, ...], hidden: tuple[
     _check(_c().syscall(SYS_PIVOT_ROOT, base.encode(), (base + "/oldroot").encode()), "pivot_root")
     os.chdir("/")
     old = "/oldroot"
+    # /tmp first: what is bound or copied below may live under it (a course or venv in /tmp).
+    os.makedirs("/tmp", exist_ok=True)
+    owner = plan.uid if plan.uid is not None else os.geteuid()
+    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
+           f"size={limits.scratch_mb}m,mode=0700,uid={owner},gid={owner}")
     for path in plan.binds:
         source = old + path
         if os.path.islink(source) and path in SYSTEM:
@@ -375,11 +380,7 @@ def _build_root(plan: Plan, limits: Limits, own: tuple[str, ...], hidden: tuple[
         _bind(old + "/sys", "/sys", readonly=True)
     os.makedirs("/proc", exist_ok=True)
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    os.makedirs("/tmp", exist_ok=True)
-    owner = plan.uid if plan.uid is not None else os.geteuid()
-    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
-           f"size={limits.scratch_mb}m,mode=0700,uid={owner},gid={owner}")
-    _copy_own(old, own, hidden)  # after /tmp: the student's files may live under it
+    _copy_own(old, own, hidden)
     _check(_c().umount2(old.encode(), MNT_DETACH), "detaching the host's root")
     os.rmdir(old)
     _mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
