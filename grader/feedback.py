@@ -57,6 +57,13 @@ HINTS = [
     (r"One of the differentiated Tensors does not require grad",
      "torch.autograd.grad was asked for the gradient of a frozen parameter (requires_grad=False), "
      "which has none. Pass it only the parameters that require grad."),
+    # The jail's limits (grader.jail), met by code that starts processes or writes files.
+    (r"Resource temporarily unavailable|\[Errno 11\]",
+     "Your code started more processes or threads than a worker may have (64). Training a "
+     "model needs none: compute in the function itself."),
+    (r"File too large|No space left on device|\[Errno 27\]|\[Errno 28\]",
+     "Your code wrote more than the worker's working folder holds (64 MB). Keep results in "
+     "memory and return them; the checks never read files you write."),
     (r"optimizer got an empty parameter list",
      "The optimizer was given no parameters. `model.parameters()` is a generator: once something "
      "has gone through it (another optimizer, list(), a loop), it is empty. Call "
@@ -98,6 +105,9 @@ def worker_problem(reply: WorkerReply, function: str, timeout: float, memory_mb:
             f"The process running `{function}` ended (exit code {reply.returncode}) before your "
             "function returned.", printed,
             "Remove calls to `os._exit`, `sys.exit` or `exit`: a function hands back its result with `return`.")
+    if reply.status == CRASHED and reply.signal == signal.SIGXCPU:
+        return Feedback(f"`{function}` used more CPU time than a worker may have and was stopped.", printed,
+                        "Look for a loop that never ends, or one that does far more work than the task needs.")
     if reply.status == CRASHED:
         name = signal.Signals(reply.signal).name if reply.signal else "?"
         return Feedback(f"The process running `{function}` crashed ({name}).", printed,

@@ -185,3 +185,39 @@ def test_an_ordinary_user_gets_the_same_jail(tmp_path):
         assert result["score"] == 10 and result["extra_data"]["isolation"] == "jail"
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_jails_limits_are_explained_in_the_lessons_words():
+    from grader import feedback
+
+    fork = feedback.student_error({"kind": "exception", "type": "BlockingIOError",
+                                   "message": "[Errno 11] Resource temporarily unavailable"}, "sgd_update", "x.py")
+    assert "more processes" in fork.text
+    disk = feedback.student_error({"kind": "exception", "type": "OSError",
+                                   "message": "[Errno 28] No space left on device"}, "sgd_update", "x.py")
+    assert "working folder holds (64 MB)" in disk.text
+
+
+@needs_jail
+def test_the_same_verdicts_with_the_jail_as_without(course, monkeypatch):
+    """Exercise 3's whole mistake corpus and its solution: every check's verdict and feedback alike."""
+    from conftest import MISTAKES
+
+    from grader import grading, sandbox
+
+    paths = [ROOT / "solutions" / "exercise_3.py", *sorted((MISTAKES / "exercise_3").glob("*.py"))]
+    exercise = course.exercise("exercise-3")
+
+    def verdicts():
+        sandbox.spawn_zygote()  # a fresh fork server, reading the environment as set now
+        try:
+            return [[(c.name, c.passed, c.feedback) for c in grading.grade_exercise(
+                course=course, exercise=exercise, path=p).checks] for p in paths]
+        finally:
+            sandbox._shutdown()
+
+    jailed = verdicts()
+    monkeypatch.setenv("GRADER_NO_NAMESPACES", "1")
+    unjailed = verdicts()
+    assert jailed == unjailed
+    assert sum(all(passed for _, passed, _ in v) for v in jailed) == 1  # the solution only
