@@ -59,7 +59,8 @@ def test_setup_sh_is_valid_bash(autograder, tmp_path):
     subprocess.run(["bash", "-n", str(tmp_path / "setup.sh")], check=True)
 
 
-def run_autograder(autograder: Path, root: Path, files: dict[str, Path]) -> dict:
+def run_autograder(autograder: Path, root: Path, files: dict[str, Path], env: dict | None = None,
+                   code: int = 0) -> dict:
     """Lay ``root`` out like /autograder, put ``files`` in submission/, run run_autograder; results.json."""
     source = root / "source"
     with zipfile.ZipFile(autograder) as archive:
@@ -70,9 +71,9 @@ def run_autograder(autograder: Path, root: Path, files: dict[str, Path]) -> dict
         (root / "submission" / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, root / "submission" / name)
     (root / "submission").mkdir(exist_ok=True)
-    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable, **(env or {}))
     ran = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=300)
-    assert ran.returncode == 0, ran.stderr
+    assert ran.returncode == code, ran.stderr
     return json.loads((root / "results" / "results.json").read_text())
 
 
@@ -96,6 +97,30 @@ def test_run_autograder_gives_a_solution_full_marks(autograder, tmp_path):
     results = run_autograder(autograder, tmp_path, {"exercise_3.py": ROOT / "solutions" / "exercise_3.py"})
     assert results["score"] == 10
     assert all(t["status"] == "passed" for t in results["tests"])
+    from grader import jail
+
+    if jail.available().ok:
+        assert results["extra_data"] == {"isolation": "jail"}
+
+
+def test_without_a_jail_the_autograder_refuses_unless_built_to_allow_it(autograder, tmp_path):
+    solution = {"exercise_3.py": ROOT / "solutions" / "exercise_3.py"}
+    denied = {"GRADER_NO_NAMESPACES": "1"}
+    refused = run_autograder(autograder, tmp_path / "refused", solution, env=denied, code=1)
+    assert refused["score"] == 0 and not refused["tests"]
+    assert "cannot be jailed" in refused["output"] and "--allow-unsandboxed" in refused["output"]
+
+    allowing = tmp_path / "allowing.zip"
+    old = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        built = CliRunner().invoke(cli, ["gradescope", str(allowing), "--exercise", "exercise-3",
+                                         "--allow-unsandboxed"])
+    finally:
+        os.chdir(old)
+    assert built.exit_code == 0, built.output
+    graded = run_autograder(allowing, tmp_path / "allowed", solution, env=denied)
+    assert graded["score"] == 10 and graded["extra_data"]["isolation"].startswith("unjailed")
 
 
 def test_nothing_submitted_scores_zero_and_says_so(tmp_path):
