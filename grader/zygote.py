@@ -198,11 +198,17 @@ def supervise(request: dict, session: Session | None = None,
                                 or not session.send(encoded)):
         session = session.end()
     started = time.monotonic()
+    reused = session is not None
     if session is None:
         session = Session.start(request, key, sock)
     reply, keep = session.watch(request, started)
     if not keep:
         session = session.end()
+    if reused and reply.status in (EXITED, CRASHED) and not reply.output_bytes:
+        # A reused worker that ended without a word may have ended *after* its last job (code that
+        # exits once it has returned): this job is not the one to blame. It runs again, fresh;
+        # if it was this job's doing after all, the fresh worker ends the same way.
+        return supervise(request, None, sock)
     return session, reply
 
 

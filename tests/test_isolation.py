@@ -309,3 +309,12 @@ def test_a_check_that_removes_its_working_folder_does_not_sink_the_next(strict, 
     result = strict(path)
     # The working folder is the jail's own /tmp: its contents go, the folder stays, every check passes.
     assert result.passed
+
+
+def test_code_that_exits_after_returning_is_not_blamed_on_the_next_check(strict, tmp_path):
+    # sgd_update returns its step, then a timer ends the worker between two checks.
+    path = submit(tmp_path, sgd_update_that("    threading.Timer(0.01, lambda: os._exit(0)).start()\n",
+                                            imports="import os, threading\n"))
+    result = strict(path)
+    assert all(c.passed for c in result.checks if c.name.startswith("test_sgd")), \
+        [c.feedback for c in result.checks if not c.passed]
