@@ -141,7 +141,7 @@ def sweep(servers: tuple[int, ...] = (), wait: float = 2.0) -> None:
 
     Call from the host's PID namespace: a group's name holds its server's pid as seen there."""
     deadline = time.monotonic() + wait
-    while any(_alive(pid) for pid in servers) and time.monotonic() < deadline:
+    while any(alive(pid) for pid in servers) and time.monotonic() < deadline:
         time.sleep(0.02)
     _sweep_once()
 
@@ -161,11 +161,11 @@ def _sweep_once() -> None:
         except OSError:
             continue
         for name in names:
-            if not _alive(int(name[7:])):
+            if not alive(int(name[7:])):
                 _remove(os.path.join(parent, name))
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     """Running (a zombie is not: it only waits to be reaped)."""
     try:
         with open(f"/proc/{pid}/stat") as f:

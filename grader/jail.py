@@ -108,7 +108,9 @@ class Limits:
     scratch_mb: int = SCRATCH_MB
     """Size of /tmp, and the largest file the worker may write."""
     nproc: int = NPROC
+    """Processes and threads at once (0: no limit)."""
     nofile: int = NOFILE
+    """Open files."""
 
 
 @dataclass
@@ -511,7 +513,8 @@ def set_limits(limits: Limits) -> None:
         with open("/proc/self/statm") as f:
             mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
         cap(resource.RLIMIT_AS, mapped + (limits.memory_mb + ADDRESS_SLACK_MB) * (1 << 20))
-    cap(resource.RLIMIT_NPROC, limits.nproc)
+    if limits.nproc:
+        cap(resource.RLIMIT_NPROC, limits.nproc)
     cap(resource.RLIMIT_NOFILE, max(limits.nofile, _open_fds() + 32))
     cap(resource.RLIMIT_FSIZE, limits.scratch_mb << 20)
     cap(resource.RLIMIT_CORE, 0)

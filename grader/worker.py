@@ -8,6 +8,7 @@ bytes, and the judge checks them.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import linecache
 import os
@@ -193,7 +194,9 @@ def _confine(request: dict, plan) -> None:
         return
     die_with_parent(request.get("zygote"))
     try:
-        jail.set_limits(limits)
+        # No process limit here: outside its own user namespace it would count all of the user's
+        # processes, and a desktop has more than a worker may start.
+        jail.set_limits(dataclasses.replace(limits, nproc=0))
         jail.prctl(jail.PR_SET_NO_NEW_PRIVS, 1)
     except (OSError, ValueError, jail.JailError):
         pass  # not Linux: the zygote's own time, memory and output limits still hold

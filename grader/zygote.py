@@ -163,6 +163,7 @@ def setup_isolation() -> None:
     from grader import cgroups as control_groups
 
     control_groups.sweep()  # here, while this process still sees the host's pids
+    _sweep_scratch()
     try:
         jail.prepare_server()
         problem = jail.trial(plan_for({}))
@@ -171,6 +172,24 @@ def setup_isolation() -> None:
     isolation = "jail" if problem is None else f"unjailed: {problem}"
     global cgroups
     cgroups = control_groups.Cgroups.find(jail.server_id or os.getpid())
+
+
+SCRATCH_PREFIX = "grader-worker-"  # + the fork server's pid: an unjailed worker's working folder
+
+
+def _sweep_scratch() -> None:
+    """Remove the working folders of unjailed workers whose fork server was killed (``kill -9``)."""
+    from grader.cgroups import alive
+
+    folder = tempfile.gettempdir()
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(SCRATCH_PREFIX)]
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(SCRATCH_PREFIX):].partition("-")[0]
+        if pid.isdigit() and not alive(int(pid)):
+            shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
 
 
 cgroups = None  # the fork server's cgroups (``grader.cgroups``), where the machine allows them
@@ -240,7 +259,7 @@ class Session:
             scratch = None
             request = dict(request, scratch="/tmp", zygote=None)
         else:  # the worker's working folder; removed with whatever the student's code left in it
-            scratch = tempfile.mkdtemp(prefix="grader-worker-")
+            scratch = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
             request = dict(request, scratch=scratch, zygote=os.getpid())
         group = None
         if cgroups is not None and request.get("device", "cpu") == "cpu":
