@@ -110,9 +110,9 @@ def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool 
     chosen = tuple(course.exercise(e) for e in exercises) if exercises else course.exercises
     chosen = tuple(e for e in course.exercises if e in chosen)  # course order, no repeats
     if not allow_unsandboxed:
-        from grader import jail
+        from grader import doctor
 
-        found = jail.available()
+        found = doctor.available()
         if not found.ok:
             raise BatchError(f"student code cannot be jailed on this machine ({found.reason}), so one student "
                              "could read another's files or rewrite the results. Run `grade doctor` for "

@@ -21,6 +21,16 @@ from grader import jail
 
 
 @dataclass(frozen=True)
+class Availability:
+    """Whether the jail can be built here, and why not."""
+
+    ok: bool
+    """Whether a worker could enter the jail here."""
+    reason: str = ""
+    """What failed, when it could not."""
+
+
+@dataclass(frozen=True)
 class Property:
     """One isolation property and whether this machine gives it."""
 
@@ -32,12 +42,17 @@ class Property:
     """What was observed, or why it cannot hold here."""
 
 
-def try_jail() -> jail.Availability:
-    """Enter a jail in a throwaway fork; whether that worked, and the step that failed."""
-    observed = _observe()
-    if observed.get("entered"):
-        return jail.Availability(True)
-    return jail.Availability(False, observed.get("error") or "the jail could not be entered")
+_available: Availability | None = None
+
+
+def available() -> Availability:
+    """Whether a jail can be built on this machine: a throwaway fork tries, once per process."""
+    global _available
+    if _available is None:
+        observed = _observe()
+        _available = (Availability(True) if observed.get("entered") else
+                      Availability(False, observed.get("error") or "the jail could not be entered"))
+    return _available
 
 
 def report() -> list[Property]:

@@ -171,11 +171,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--allow-unsandboxed", action="store_true")
     parser.add_argument("exercises", nargs="*")
     args = parser.parse_args(argv)
-    from grader import course as courses, jail, sandbox
+    from grader import course as courses, doctor, sandbox
 
     try:
         courses.load(args.root / "source")  # a broken autograder says so before paying for torch
-        found = jail.available()
+        found = doctor.available()
         if not found.ok and not args.allow_unsandboxed:
             raise Unsandboxed(f"student code cannot be jailed in this container ({found.reason}); the "
                               "instructor can rebuild the autograder with `grade gradescope "

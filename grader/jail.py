@@ -113,16 +113,6 @@ class Limits:
     """Open files."""
 
 
-@dataclass
-class Availability:
-    """Whether the jail can be built here, and why not."""
-
-    ok: bool
-    """Whether a worker could enter the jail here."""
-    reason: str = ""
-    """What failed, when it could not."""
-
-
 # ---------------------------------------------------------------- libc
 
 _libc = None
@@ -582,18 +572,3 @@ def _capset_empty() -> None:
     header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
     data = (ctypes.c_uint32 * 6)()
     _check(_c().capset(header, data), "dropping capabilities")
-
-
-# ---------------------------------------------------------------- can it be built here?
-
-_available: Availability | None = None
-
-
-def available() -> Availability:
-    """Whether a jail can be built on this machine (tried once per process, in a throwaway fork)."""
-    global _available
-    if _available is None:
-        from grader import doctor
-
-        _available = doctor.try_jail()
-    return _available

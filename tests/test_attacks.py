@@ -237,9 +237,9 @@ class Attacked:
 
 @pytest.fixture(scope="module")
 def jailed():
-    from grader import jail
+    from grader import doctor
 
-    found = jail.available()
+    found = doctor.available()
     if not found.ok:
         pytest.skip(f"the jail cannot be built here ({found.reason}): attack code only ever runs inside it")
     return found

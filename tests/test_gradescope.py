@@ -97,9 +97,9 @@ def test_run_autograder_gives_a_solution_full_marks(autograder, tmp_path):
     results = run_autograder(autograder, tmp_path, {"exercise_3.py": ROOT / "solutions" / "exercise_3.py"})
     assert results["score"] == 10
     assert all(t["status"] == "passed" for t in results["tests"])
-    from grader import jail
+    from grader import doctor
 
-    if jail.available().ok:
+    if doctor.available().ok:
         assert results["extra_data"] == {"isolation": "jail"}
 
 
