@@ -124,6 +124,7 @@ def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool 
 
     out.mkdir(parents=True, exist_ok=True)
     lock = _lock(out)
+    gradebook.sweep_temporaries(out)
     scratch = out / ".scratch"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir()

@@ -234,22 +234,77 @@ class _Transaction:
 # ---------------------------------------------------------------- files written from the store
 
 def write_atomic(path: Path, text: str, durable: bool = False) -> None:
-    """Write ``path`` whole or not at all: a temporary file beside it, then ``os.replace``."""
+    """Write ``path`` whole or not at all.
+
+    The bytes go to a file with no name (``O_TMPFILE``), which is linked in under a temporary
+    name and renamed over ``path`` only once complete: a ``kill -9`` while writing leaves
+    nothing behind. Where ``O_TMPFILE`` is missing, a named temporary file beside it instead.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    data = text.encode("utf-8")
+    try:
+        fd = os.open(path.parent, os.O_TMPFILE | os.O_WRONLY, 0o600)
+    except (AttributeError, OSError):
+        fd = None  # not Linux, or a filesystem without it
+    if fd is not None:
+        tmp = str(path.parent / f".{path.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            _write_all(fd, data, durable)
+            _link_open_file(fd, tmp)
+        except OSError:
+            pass  # no /proc to link through: the named way below
+        else:
+            try:
+                os.replace(tmp, path)
+            except BaseException:
+                _unlink(tmp)
+                raise
+            return
+        finally:
+            os.close(fd)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            if durable:
-                f.flush()
-                os.fsync(f.fileno())
+        try:
+            _write_all(fd, data, durable)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _unlink(tmp)
         raise
+
+
+def _write_all(fd: int, data: bytes, durable: bool) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    if durable:
+        os.fsync(fd)
+
+
+def _unlink(name: str) -> None:
+    try:
+        os.unlink(name)
+    except OSError:
+        pass
+
+
+def _link_open_file(fd: int, name: str) -> None:
+    """Give the nameless file ``fd`` a name (``linkat`` through ``/proc``, following the link:
+    Python's ``os.link`` calls ``link``, which would not)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    at_fdcwd, at_symlink_follow = -100, 0x400
+    if libc.linkat(at_fdcwd, f"/proc/self/fd/{fd}".encode(), at_fdcwd, name.encode(), at_symlink_follow) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err), name)
+
+
+def sweep_temporaries(out: Path) -> None:
+    """Remove what an interrupted ``write_atomic`` of an older grader left (never a result)."""
+    for leftover in out.glob("**/.*.tmp"):
+        leftover.unlink(missing_ok=True)
 
 
 def grades_csv(rows: dict[str, list[Graded]], exercises: list[tuple[str, float]]) -> str:
