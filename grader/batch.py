@@ -41,6 +41,7 @@ import grader
 from grader import batch_judge, gradebook, intake, zygote
 from grader.batch_judge import Settings
 from grader.course import Course, Exercise
+from grader.errors import GraderProblem, UsageProblem
 from grader.gradebook import ERROR, Check, Gradebook, Graded
 
 JUDGE_START_LIMIT = 120.0   # seconds a new judge may take to connect (a spawned one imports torch)
@@ -50,11 +51,11 @@ MAX_START_FAILURES = 3      # judges that die before connecting, in a row, befor
 NOT_IN_FINGERPRINT = {"batch.py", "gradebook.py", "intake.py", "cli.py", "report.py"}
 
 
-class BatchError(click.ClickException):
+class BatchError(GraderProblem):
     """The batch cannot start or go on (an unusable SUBMISSIONS folder, judges that cannot start)."""
 
 
-class Interrupted(click.ClickException):
+class Interrupted(GraderProblem):
     """Ctrl-C or SIGTERM: what was graded is saved; running the same command again finishes."""
 
     exit_code = 130
@@ -101,11 +102,11 @@ def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool 
     started = time.monotonic()
     submissions, out = Path(submissions).resolve(), Path(out).resolve()
     if not submissions.is_dir():
-        raise click.BadParameter(f"{submissions} is not a folder", param_hint="SUBMISSIONS")
+        raise UsageProblem(f"{submissions} is not a folder", "SUBMISSIONS")
     if timeout is not None and timeout <= 0:
-        raise click.BadParameter("must be a positive number of seconds", param_hint="--timeout")
+        raise UsageProblem("must be a positive number of seconds", "--timeout")
     if memory is not None and memory <= 0:
-        raise click.BadParameter("must be a positive number of MB", param_hint="--memory")
+        raise UsageProblem("must be a positive number of MB", "--memory")
     course = courses.load(course_root)
     chosen = tuple(course.exercise(e) for e in exercises) if exercises else course.exercises
     chosen = tuple(e for e in course.exercises if e in chosen)  # course order, no repeats
@@ -301,7 +302,7 @@ def _resolve_device(device: str, course: Course) -> str:
 
             try:
                 answer = grading.resolve_device(device, course)
-            except click.UsageError as exc:
+            except UsageProblem as exc:
                 answer = "!" + exc.message
             os.write(write, answer.encode())
         finally:
@@ -311,7 +312,7 @@ def _resolve_device(device: str, course: Course) -> str:
         answer = f.read().decode()
     os.waitpid(pid, 0)
     if answer.startswith("!") or not answer:
-        raise click.BadParameter(answer[1:] or "the device could not be checked", param_hint="--device")
+        raise UsageProblem(answer[1:] or "the device could not be checked", "--device")
     return answer
 
 

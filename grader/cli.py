@@ -26,6 +26,21 @@ class ExerciseGroup(click.Group):
     def format_usage(self, ctx, formatter):
         formatter.write_usage(ctx.command_path, "EXERCISE [OPTIONS] | COMMAND [ARGS]...")
 
+    def invoke(self, ctx):
+        """The grader's own exceptions (``grader.errors``) become click's, with their exit codes."""
+        from grader.errors import GraderProblem, UsageProblem
+
+        try:
+            return super().invoke(ctx)
+        except UsageProblem as exc:
+            if exc.param_hint:
+                raise click.BadParameter(exc.message, param_hint=exc.param_hint) from None
+            raise click.UsageError(exc.message) from None
+        except GraderProblem as exc:
+            error = click.ClickException(exc.message)
+            error.exit_code = exc.exit_code
+            raise error from None
+
 
 @click.group(cls=ExerciseGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="optim-grader", prog_name="grade")

@@ -6,16 +6,16 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-import click
+from grader.errors import UsageProblem, did_you_mean
 
 COURSE_FILE = "course.toml"
 
 
-class CourseError(click.ClickException):
-    """course.toml is missing or says something the grader cannot use."""
+class CourseError(UsageProblem):
+    """course.toml is missing or says something the grader cannot use (exit code 2)."""
 
 
-class UnknownExercise(click.UsageError):
+class UnknownExercise(UsageProblem):
     """An exercise id that course.toml does not list (exit code 2)."""
 
 
@@ -79,8 +79,9 @@ class Course:
         for exercise in self.exercises:
             if exercise.id == exercise_id:
                 return exercise
-        known = ", ".join(e.id for e in self.exercises)
-        raise UnknownExercise(f"{exercise_id} is not in {COURSE_FILE}; known: {known}")
+        ids = [e.id for e in self.exercises]
+        raise UnknownExercise(f"{exercise_id} is not in {COURSE_FILE};{did_you_mean(exercise_id, ids)} "
+                              f"known: {', '.join(ids)}")
 
     @property
     def max_points(self) -> int:

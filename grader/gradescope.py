@@ -22,7 +22,7 @@ import traceback
 import zipfile
 from pathlib import Path
 
-import click
+from grader.errors import GraderProblem
 
 from grader import release
 from grader.course import COURSE_FILE, Course
@@ -78,7 +78,7 @@ exec "$PYTHON" -P -m grader.gradescope --root "$ROOT"{flags}{exercises}
 """
 
 
-class GradescopeError(click.ClickException):
+class GradescopeError(GraderProblem):
     """The autograder zip cannot be made as asked."""
 
 

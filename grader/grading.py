@@ -7,7 +7,7 @@ import io
 import os
 from pathlib import Path
 
-import click
+from grader.errors import GraderProblem, UsageProblem
 
 from grader import sandbox, submission as submissions
 from grader.course import Course, Exercise
@@ -18,7 +18,7 @@ from grader.results import ExerciseResult
 CHECKS_DIR = Path(__file__).parent / "checks"
 
 
-class GraderError(click.ClickException):
+class GraderError(GraderProblem):
     """The checks themselves could not run (a broken grader install, not a student's mistake)."""
 
 
@@ -38,7 +38,7 @@ def resolve_device(device: str, course: Course | None = None) -> str:
         import torch
 
         if not torch.cuda.is_available():
-            raise click.UsageError("--device cuda: no CUDA GPU is available here; use --device cpu or auto")
+            raise UsageProblem("no CUDA GPU is available here; use --device cpu or auto", "--device")
     return device
 
 

@@ -23,12 +23,12 @@ from pathlib import Path
 
 def check(exercise_id: str, *, notebook: str | os.PathLike | None = None, device: str | None = None) -> None:
     """Grade this notebook's work on ``exercise_id`` and print the report ``grade`` prints."""
-    import click
+    from grader.errors import GraderProblem
 
     try:
         result = grade(exercise_id, notebook=notebook, device=device)
-    except click.ClickException as exc:
-        print(f"grade: {exc.format_message()}")
+    except GraderProblem as exc:
+        print(f"grade: {exc.message}")
         return
     from grader import report
 

@@ -23,7 +23,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-import click
+from grader.errors import GraderProblem
 
 import grader
 from grader import notebooks, reference_data
@@ -33,7 +33,7 @@ PACKAGE = Path(grader.__file__).resolve().parent
 SHIPPED_SUFFIXES = (".py", ".grdr")
 
 
-class ReleaseError(click.ClickException):
+class ReleaseError(GraderProblem):
     """The release cannot be made as asked, or would be wrong."""
 
 

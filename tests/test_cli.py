@@ -102,7 +102,21 @@ def test_cuda_without_a_gpu_is_a_usage_error(run):
 def test_outside_a_course_says_where_to_run(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["exercise-3"])
-    assert result.exit_code == 1 and "no course.toml" in result.output
+    assert result.exit_code == 2 and "no course.toml" in result.output  # a usage problem
+
+
+def test_a_mistyped_exercise_gets_the_closest_one_suggested(run):
+    result = run("exercise-33")
+    assert result.exit_code == 2 and "did you mean exercise-3?" in result.output
+    assert "known: exercise-1" in result.output
+
+
+def test_the_domain_raises_its_own_errors_and_only_the_cli_knows_click():
+    for module in ROOT.joinpath("grader").rglob("*.py"):
+        if module.name != "cli.py":
+            text = module.read_text()
+            assert "click.ClickException" not in text and "click.UsageError" not in text, module.name
+            assert "click.BadParameter" not in text, module.name
 
 
 def test_help_explains_usage(run):
