@@ -25,11 +25,16 @@ Shape of a jailed worker (Linux namespaces, the way bubblewrap and nsjail build 
   included), and its mounts and tmpfs vanish with the namespace.
 - **Limits.** ``setrlimit``: address space (a hard memory limit, CPU runs only:
   CUDA reserves far more address space than it uses), processes, file size,
-  open files, CPU time, no core files.
+  open files, CPU time, no core files; and, where the machine allows, one cgroup
+  for the worker and all it starts (``grader.cgroups``, set up by the zygote).
+- **Nothing inherited.** The grader's environment and command line are zeroed in
+  the worker's memory, and the worker ends in a user namespace of its own, so
+  what the kernel keeps per user (keyrings) starts empty for every student.
 
 Where namespaces are not allowed (a hardened distro, some containers, or
-``GRADER_NO_NAMESPACES=1`` to simulate one), ``available()`` says why and the
-worker runs with the limits only; ``grader.doctor`` reports each property.
+``GRADER_NO_NAMESPACES=1`` to simulate one), ``prepare_server`` raises
+``JailError`` and the zygote runs workers with the limits only;
+``grader.doctor`` reports each property, observed from inside a real jail.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ import platform
 import resource
 import shutil
 import signal
+import site
 import socket
 import stat
 import struct
@@ -161,13 +167,12 @@ def namespaces_denied() -> str | None:
 # ---------------------------------------------------------------- the plan
 
 def make_plan(hidden: tuple[str, ...] = (), device: str = "cpu") -> Plan:
-    """The binds for this Python: system folders, the interpreter, and every folder that
-    holds a module already imported or a ``sys.path`` entry; ``hidden`` paths masked."""
+    """The binds for this Python: system folders, a few ``/etc`` files, the interpreter, its
+    site-packages, and the top folder of every package imported from elsewhere (an editable
+    install); ``hidden`` paths that fall inside one are masked."""
     binds = [p for p in SYSTEM if os.path.lexists(p)]
     binds += [os.path.join("/etc", name) for name in ETC if os.path.exists(os.path.join("/etc", name))]
     roots = {sys.base_prefix, sys.prefix, sys.exec_prefix}
-    import site
-
     roots.update(p for p in [*site.getsitepackages(), site.getusersitepackages()] if os.path.isdir(p))
     for module in list(sys.modules.values()):
         # Packages imported from elsewhere (an editable install): their top folder. Plain
@@ -203,7 +208,7 @@ def _inside(path: str, folder: str) -> bool:
 
 def _outermost(paths) -> list[str]:
     """Paths with those inside another one dropped (real paths: a link is bound where it points)."""
-    real = sorted({os.path.realpath(p) if not p in SYSTEM else p for p in paths})
+    real = sorted({p if p in SYSTEM else os.path.realpath(p) for p in paths})
     kept: list[str] = []
     for path in real:
         if not any(_inside(path, k) for k in kept):
