@@ -9,7 +9,6 @@ import stat
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -87,15 +86,14 @@ def test_an_endless_loop_costs_one_time_limit_not_one_per_check(course, tmp_path
     path = tmp_path / "exercise_3.py"
     path.write_text(SOLUTION.replace("def sgd_update(params, lr):", "def sgd_update(params, lr):\n    while True:\n"
                                      "        pass\n", 1))
-    started = time.monotonic()
     result = grading.grade_exercise(course=tight, exercise=tight.exercise("exercise-3"), path=path)
     calls_sgd = [c for c in result.checks if not c.passed]
     assert len(calls_sgd) >= 4
     assert "still running after 2 s" in calls_sgd[0].feedback
     assert all("ran past its time limit of 2 s in an earlier check" in c.feedback for c in calls_sgd[1:])
-    assert all(c.seconds < 1.5 for c in calls_sgd[1:])  # decided at once, never run again
-    # One limit (and what a busy machine adds), where it used to be one limit per check.
-    assert time.monotonic() - started < 2.0 * len(calls_sgd)
+    # Decided at once, never run again: all the later checks together take less than the one limit
+    # each of them used to wait out (the first check's time also holds the fork server's start).
+    assert sum(c.seconds for c in calls_sgd[1:]) < 2.0
     assert any(c.passed for c in result.checks)  # sgd_momentum_update is still graded
 
 
