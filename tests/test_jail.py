@@ -138,7 +138,7 @@ def _as_nobody(command: list[str], readable: list[Path]) -> list[str] | None:
     """``command`` run as nobody, in a private mount namespace where the folders on the way to
     ``readable`` can be passed through (this root's home is closed to others); None if that can't
     be arranged here."""
-    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("setpriv"):
+    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("setpriv") or not os.path.isdir("/mnt"):
         return None
     closed = set()
     for path in readable:
@@ -151,11 +151,13 @@ def _as_nobody(command: list[str], readable: list[Path]) -> list[str] | None:
     if closed:  # an open /root holding only what is needed
         keep = sorted({Path("/root") / p.relative_to("/root").parts[0] for p in readable
                        if p.is_relative_to("/root") and p != Path("/root")})
+        # Staging mount points on a tmpfs of this namespace's own: nothing is left on the host.
+        script.append("mount -t tmpfs tmpfs /mnt")
         for i, path in enumerate(keep):
-            script.append(f"mkdir -p /run/grader-test-{i} && mount --bind {path} /run/grader-test-{i}")
+            script.append(f"mkdir -p /mnt/{i} && mount --bind {path} /mnt/{i}")
         script.append("mount -t tmpfs -o mode=755 tmpfs /root")
         for i, path in enumerate(keep):
-            script.append(f"mkdir -p {path} && mount --bind /run/grader-test-{i} {path}")
+            script.append(f"mkdir -p {path} && mount --bind /mnt/{i} {path}")
     script.append('exec setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"')
     return ["unshare", "--mount", "--propagation", "private", "sh", "-c", "\n".join(script), "sh", *command]
 
