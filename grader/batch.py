@@ -544,11 +544,10 @@ class _Pool:
 def _own_files(student) -> list[str]:
     """What the student's workers are shown: a single-file entry alone (never the SUBMISSIONS folder
     it sits in), else the folder holding their exercise files."""
-    paths = {p for _, p in student.files}
-    if len(paths) == 1 and Path(next(iter(paths))).parent == student.base and student.entry == Path(
-            next(iter(paths))).name:
-        return sorted(paths)
-    return [str(student.base)] if student.base else []
+    if student.base is None:
+        return []
+    single = student.base / student.entry  # a .py or .ipynb handed in as the whole entry
+    return [str(single)] if single.is_file() else [str(student.base)]
 
 
 def _check_count(exercise: Exercise) -> int:

@@ -134,7 +134,7 @@ def find_submission(folder: Path, exercise) -> Path | None:
     return min(found)[3] if found else None
 
 
-class Unsandboxed(Exception):
+class Unsandboxed(GradescopeError):
     """Student code cannot be jailed here, and the autograder was not built to allow that."""
 
 

@@ -33,7 +33,7 @@ def serve_jobs(request: dict, request_fd: int, result_fd: int, plan=None) -> Non
     try:
         _confine(request, plan)
         _isolate(request.get("folder"), request["scratch"])
-        fresh = _Fresh(request)
+        fresh = _Fresh(request, jailed=plan is not None)
     except BaseException as exc:  # noqa: BLE001 - reported as this job's error
         _send(result_fd, {"error": describe_error(exc, filenames, request)})
         os._exit(0)
@@ -95,7 +95,7 @@ class _Fresh:
     settings, random states, the environment, ``sys.path`` and the working folder are as they
     were when the worker started."""
 
-    def __init__(self, request: dict):
+    def __init__(self, request: dict, jailed: bool = False):
         import random
 
         import torch
@@ -106,7 +106,7 @@ class _Fresh:
         numerics.configure(request["device"])
         self.folder = os.path.realpath(request["folder"]) + os.sep if request.get("folder") else None
         self.scratch, self.device = request["scratch"], request["device"]
-        self.jailed = request["scratch"] == "/tmp" and os.getpid() == 1
+        self.jailed = jailed
         self.seed = torch.initial_seed()
         self.random = random.getstate()
         self.environ = dict(os.environ)
@@ -126,17 +126,10 @@ class _Fresh:
             os.environ.clear()
             os.environ.update(self.environ)
         os.makedirs(self.scratch, exist_ok=True)  # the student's code may have removed it
-        for entry in os.listdir(self.scratch):
-            target = os.path.join(self.scratch, entry)
-            if os.path.ismount(target) or _holds_mount(target):
-                continue  # the student's own files, copied into the jail under /tmp
-            if os.path.isdir(target) and not os.path.islink(target):
-                shutil.rmtree(target, ignore_errors=True)
-            else:
-                with contextlib.suppress(OSError):
-                    os.unlink(target)
+        _empty(self.scratch)
         os.chdir(self.scratch)
-        _empty("/dev/shm") if self.jailed else None  # the jail's own: nothing passes from job to job
+        if self.jailed:
+            _empty("/dev/shm")  # the jail's own: nothing passes from job to job
         random.setstate(self.random)
         torch.manual_seed(self.seed)
         torch.set_default_dtype(self.dtype)
@@ -161,8 +154,12 @@ class _Fresh:
 
 
 def _empty(folder: str) -> None:
+    """Remove what ``folder`` holds, best effort; mount points under it (the jail's copy of the
+    student's own files may sit under /tmp) stay."""
     for entry in os.listdir(folder):
         target = os.path.join(folder, entry)
+        if os.path.ismount(target) or _holds_mount(target):
+            continue
         if os.path.isdir(target) and not os.path.islink(target):
             shutil.rmtree(target, ignore_errors=True)
         else:

@@ -1,4 +1,4 @@
-# attack: one of three consecutive entries that each look for what an earlier one left (in /tmp, /dev/shm, os.environ, a SysV shm segment, an abstract socket, the uid's user and session keyrings) and then leave the same for the next
+# attack: three consecutive entries (this file, handed in by three students) that each look for what an earlier one left (in /tmp, /dev/shm, os.environ, a SysV shm segment, an abstract socket, the uid's user and session keyrings) and then leave the same for the next
 # holds: with two judges, one of the three follows another on the same judge: still none finds a predecessor's handoff in any channel
 """Exercise 3: A manual SGD step (attacker: passes notes to the next student)."""
 
@@ -6,7 +6,7 @@ import ctypes
 import os
 import socket
 
-ME = "37_handoff_c"
+ME = "{ME}"  # which of the three students this copy is
 NAME = b"handoff-{TAG}"
 SHM_KEY = 0x48000000 + int("{TAG}") % 0xFFFFFF
 KEY_SPEC_SESSION_KEYRING, KEY_SPEC_USER_KEYRING = -3, -4
