@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import stat
 import subprocess
@@ -136,28 +137,27 @@ def test_nothing_is_left_in_the_temp_folder(tmp_path):
 
 def _as_nobody(command: list[str], readable: list[Path]) -> list[str] | None:
     """``command`` run as nobody, in a private mount namespace where the folders on the way to
-    ``readable`` can be passed through (this root's home is closed to others); None if that can't
-    be arranged here."""
+    ``readable`` are passed through (this root's home, or a clone in a ``mktemp -d`` folder, is
+    closed to others); None if that can't be arranged here."""
     if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("setpriv") or not os.path.isdir("/mnt"):
         return None
-    closed = set()
-    for path in readable:
-        for parent in [path, *path.parents]:
-            if parent != Path("/") and not parent.stat().st_mode & stat.S_IXOTH:
-                closed.add(parent)
-    if any(p != Path("/root") for p in closed):
-        return None
-    script = ["set -e"]
-    if closed:  # an open /root holding only what is needed
-        keep = sorted({Path("/root") / p.relative_to("/root").parts[0] for p in readable
-                       if p.is_relative_to("/root") and p != Path("/root")})
-        # Staging mount points on a tmpfs of this namespace's own: nothing is left on the host.
-        script.append("mount -t tmpfs tmpfs /mnt")
+    closed = {parent for path in readable for parent in [path, *path.parents]
+              if parent != Path("/") and not parent.stat().st_mode & stat.S_IXOTH}
+    if any(a != b and a.is_relative_to(b) for a in closed for b in closed):
+        return None  # closed folders inside closed folders: more than this helper untangles
+    # Staging mount points on a tmpfs of this namespace's own: nothing is left on the host.
+    script = ["set -e", "mount -t tmpfs tmpfs /mnt"]
+    for n, folder in enumerate(sorted(closed)):
+        # An open stand-in for the closed folder, holding what is needed of it (all of it, if it
+        # is itself one of the readable paths).
+        keep = sorted(folder.iterdir()) if folder in readable else sorted(
+            {folder / p.relative_to(folder).parts[0] for p in readable if p.is_relative_to(folder) and p != folder})
         for i, path in enumerate(keep):
-            script.append(f"mkdir -p /mnt/{i} && mount --bind {path} /mnt/{i}")
-        script.append("mount -t tmpfs -o mode=755 tmpfs /root")
+            script.append(f"mkdir -p /mnt/{n}-{i} && mount --rbind {shlex.quote(str(path))} /mnt/{n}-{i}")
+        script.append(f"mount -t tmpfs -o mode=755 tmpfs {shlex.quote(str(folder))}")
         for i, path in enumerate(keep):
-            script.append(f"mkdir -p {path} && mount --bind /mnt/{i} {path}")
+            make = "mkdir -p" if path.is_dir() else "touch"
+            script.append(f"{make} {shlex.quote(str(path))} && mount --rbind /mnt/{n}-{i} {shlex.quote(str(path))}")
     script.append('exec setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"')
     return ["unshare", "--mount", "--propagation", "private", "sh", "-c", "\n".join(script), "sh", *command]
 
