@@ -152,12 +152,12 @@ def _as_nobody(command: list[str], readable: list[Path]) -> list[str] | None:
         # is itself one of the readable paths).
         keep = sorted(folder.iterdir()) if folder in readable else sorted(
             {folder / p.relative_to(folder).parts[0] for p in readable if p.is_relative_to(folder) and p != folder})
+        make = {path: "mkdir -p" if path.is_dir() else "touch" for path in keep}  # a file binds onto a file
         for i, path in enumerate(keep):
-            script.append(f"mkdir -p /mnt/{n}-{i} && mount --rbind {shlex.quote(str(path))} /mnt/{n}-{i}")
+            script.append(f"{make[path]} /mnt/{n}-{i} && mount --rbind {shlex.quote(str(path))} /mnt/{n}-{i}")
         script.append(f"mount -t tmpfs -o mode=755 tmpfs {shlex.quote(str(folder))}")
         for i, path in enumerate(keep):
-            make = "mkdir -p" if path.is_dir() else "touch"
-            script.append(f"{make} {shlex.quote(str(path))} && mount --rbind /mnt/{n}-{i} {shlex.quote(str(path))}")
+            script.append(f"{make[path]} {shlex.quote(str(path))} && mount --rbind /mnt/{n}-{i} {shlex.quote(str(path))}")
     script.append('exec setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"')
     return ["unshare", "--mount", "--propagation", "private", "sh", "-c", "\n".join(script), "sh", *command]
 
