@@ -29,7 +29,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
-    from grader import probes, sandbox
+    from grader.grading import probes
+    from grader.isolation import client as sandbox
 
     box = sandbox.fork_zygote()  # before any torch op here, as `grade` does
     stem = args.probe.split(":")[0]

@@ -30,7 +30,7 @@ def submissions(course) -> list[tuple[str, Path]]:
 
 
 def verdicts(course, items, device: str) -> dict[tuple[str, str], tuple[tuple[str, bool], ...]]:
-    from grader import grading
+    from grader.grading import runner as grading
 
     return {(eid, str(path)): tuple((c.name, c.passed) for c in grading.grade_exercise(
         course=course, exercise=course.exercise(eid), path=path, device=device).checks)

@@ -3,7 +3,7 @@
     python bench/jail_cost.py [--runs 30]
 
 Imports torch (as a fork server has), becomes a jailed fork server
-(``grader.jail.prepare_server``), then times, interleaved, a bare ``os.fork()`` +
+(``grader.isolation.jail.prepare_server``), then times, interleaved, a bare ``os.fork()`` +
 exit and a jailed worker (``fork_worker`` + ``enter``: namespaces, the root's
 binds, a copy of exercises/, /tmp, /proc, limits, the drop of identity) + exit;
 prints the medians and their difference. Needs a machine that allows the jail.
@@ -27,7 +27,7 @@ def main() -> None:
     args = parser.parse_args()
     import torch  # noqa: F401  (a fork server's size)
 
-    from grader import jail
+    from grader.isolation import jail
 
     jail.prepare_server()  # from here on this process is the fork server (PID 1 of its namespace)
     plan = jail.make_plan(hidden=(str(ROOT / "solutions"),))

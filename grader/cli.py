@@ -1,4 +1,4 @@
-"""The ``grade`` command: a thin click layer over ``grader.grading`` and friends.
+"""The ``grade`` command: a thin click layer over ``grader.grading.runner`` and friends.
 
 Exit codes: 0 every check passed, 1 some check failed, 2 usage error.
 """
@@ -82,7 +82,8 @@ def check_command(exercise, submission, public_only, device, as_json):
 
     course = courses.load()
     spec = course.exercise(exercise)
-    from grader import grading, submission as submissions
+    from grader.grading import runner as grading
+    from grader.grading import submission as submissions
 
     path = submissions.locate(course, spec, submission)
     if path is None:
@@ -91,8 +92,8 @@ def check_command(exercise, submission, public_only, device, as_json):
         if submission is not None:
             raise click.BadParameter(message, param_hint="--submission")
         raise click.ClickException(f"{message}: is this the course folder you were given?")
-    _warm_start((spec.stem,))
-    from grader import report
+    _warm_start(course, (spec,))
+    from grader.grading import report
 
     colour = _stdout_colour()
     shown, stdout = [], sys.stdout  # the checks run with stdout redirected: print to the real one
@@ -158,7 +159,7 @@ def batch_command(submissions, out, jobs, regrade, exercises, timeout, memory, d
     graded. Exit status 0 when every student has a result (errors included,
     listed in the summary), 130 when interrupted.
     """
-    from grader import batch
+    from grader.batch import run as batch
 
     report = batch.run(submissions=submissions, out=out, jobs=jobs, regrade=regrade, exercises=exercises,
                        timeout=timeout, memory=memory, device=device, fork_server=_PRISTINE,
@@ -176,7 +177,7 @@ def doctor_command():
     1 when some do not (`grade batch` then needs --allow-unsandboxed).
     Set GRADER_NO_NAMESPACES=1 to see what a machine without namespaces gives.
     """
-    from grader import doctor
+    from grader.isolation import doctor
 
     found = doctor.report()
     click.echo(doctor.render(found))
@@ -195,12 +196,14 @@ def validate_command(exercises, junit_xml, device):
     Validates every exercise, or only the EXERCISES named. Exit status 0 when
     everything holds, 1 when something is off.
     """
-    from grader import course as courses, grading, validate
+    from grader import course as courses
+    from grader.grading import runner as grading
+    from grader.authoring import validate
 
     course = courses.load()
     for exercise in exercises:
         course.exercise(exercise)  # an unknown id is a usage error before any grading starts
-    _warm_start()
+    _warm_start(course)
     found = validate.validate(course=course, exercises=exercises, device=grading.resolve_device(device))
     if junit_xml:
         junit_xml.write_text(found.junit_xml(), encoding="utf-8")
@@ -214,11 +217,12 @@ def validate_command(exercises, junit_xml, device):
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 def release_command(out, force):
     """Write the student release to the folder OUT: stubs, notebooks, public checks, reference data."""
-    from grader import course as courses, release
+    from grader import course as courses
+    from grader.authoring import release
 
     course = courses.load()
     release.check_destination(course, out, force)  # before paying for torch
-    _warm_start()
+    _warm_start(course)
     click.echo(release.release(course=course, out=out, force=force).summary())
 
 
@@ -231,7 +235,8 @@ def release_command(out, force):
                    "code (it then could read the solutions); results record it.")
 def gradescope_command(out, exercises, allow_unsandboxed):
     """Write a Gradescope autograder zip to OUT (grades with every check, hidden ones included)."""
-    from grader import course as courses, gradescope
+    from grader import course as courses
+    from grader.authoring import gradescope
 
     course = courses.load()
     for exercise in exercises:
@@ -240,7 +245,7 @@ def gradescope_command(out, exercises, allow_unsandboxed):
 
 
 def _stdout_colour() -> bool:
-    from grader import report
+    from grader.grading import report
 
     return report.use_colour(sys.stdout.isatty())
 
@@ -248,17 +253,19 @@ def _stdout_colour() -> bool:
 _PRISTINE = False  # True only in the ``grade`` process itself, before any torch op has run
 
 
-def _warm_start(exercises: tuple[str, ...] | None = None) -> None:
+def _warm_start(course, exercises=None) -> None:
     """Import torch once, then fork the worker server from this still-pristine process.
 
     Anywhere else (click's CliRunner inside a test session that has computed
     with torch already), ``sandbox.current()`` spawns a fresh one instead.
     """
     global _PRISTINE
-    from grader import sandbox
+    from grader.isolation import client as sandbox
 
     if _PRISTINE and sandbox._current is None:
-        sandbox.fork_zygote(exercises)
+        from grader.grading import content
+
+        sandbox.fork_zygote(content.probe_modules(course, exercises))
     _PRISTINE = False
 
 
@@ -278,7 +285,7 @@ def main() -> None:
     if isinstance(code, str):
         click.echo(code, err=True)
         code = 1
-    from grader import sandbox
+    from grader.isolation import client as sandbox
 
     sandbox._shutdown()
     sys.stdout.flush()

@@ -9,6 +9,9 @@ from pathlib import Path
 from grader.errors import UsageProblem, did_you_mean
 
 COURSE_FILE = "course.toml"
+CHECKS_FILE = "checks.py"   # an exercise's checks, in its content folder
+REFERENCE_FILE = "reference.grdr"  # a release's reference outcomes, in the content folder
+PROBES_FILE = "probes.py"   # the code that calls the student's functions, beside the checks
 
 
 class CourseError(UsageProblem):
@@ -43,8 +46,8 @@ class Exercise:
 
     @property
     def check_module(self) -> str:
-        """The file in ``grader/checks`` holding this exercise's checks."""
-        return f"test_{self.stem}.py"
+        """The file name of this exercise's checks, inside its content folder."""
+        return CHECKS_FILE
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,10 @@ class Course:
     """Bytes a worker may print before it is stopped."""
     mistakes: Path | None
     """The corpus of mistaken submissions, if the course has one."""
+    content: Path
+    """The folder of this course's lesson content: a Python package holding, per exercise, a
+    folder named like the exercise's file (``exercise_3/``) with its ``probes.py`` and
+    ``checks.py``. The engine finds it here and imports nothing of it by name."""
     exercises: tuple[Exercise, ...]
     """The exercises, in course order."""
 
@@ -82,6 +89,27 @@ class Course:
         ids = [e.id for e in self.exercises]
         raise UnknownExercise(f"{exercise_id} is not in {COURSE_FILE};{did_you_mean(exercise_id, ids)} "
                               f"known: {', '.join(ids)}")
+
+    @property
+    def content_package(self) -> str:
+        """The content folder as a dotted package name, importable with the course root on sys.path."""
+        return ".".join(self.content.relative_to(self.root).parts)
+
+    @property
+    def reference_file(self) -> Path:
+        """Where a release keeps the reference outcomes of the public checks (it has no solutions)."""
+        return self.content / REFERENCE_FILE
+
+    def content_dir(self, exercise: Exercise) -> Path:
+        """``exercise``'s folder of probes and checks."""
+        return self.content / exercise.stem
+
+    def checks_file(self, exercise: Exercise) -> Path:
+        return self.content_dir(exercise) / CHECKS_FILE
+
+    def probes_module(self, exercise: Exercise) -> str:
+        """The dotted name of ``exercise``'s probes module."""
+        return f"{self.content_package}.{exercise.stem}.{Path(PROBES_FILE).stem}"
 
     @property
     def max_points(self) -> int:
@@ -145,6 +173,10 @@ def _parse(root: Path, path: Path, data: dict) -> Course:
     if len(set(ids)) != len(ids):
         raise CourseError(f"{path}: exercise ids repeat: {ids}")
     mistakes = defaults.get("mistakes")
+    content = (root / defaults.get("content", "content")).resolve()
+    if not content.is_relative_to(root) or content == root:
+        raise CourseError(f"{path}: [course].content must name a folder inside the course, "
+                          f"not {defaults.get('content')!r}")
     return Course(
         root=root,
         title=defaults.get("title", root.name),
@@ -152,5 +184,6 @@ def _parse(root: Path, path: Path, data: dict) -> Course:
         memory_mb=int(number(defaults, "memory", 2048, "[course]")),
         output_limit=int(number(defaults, "output", 1 << 20, "[course]")),
         mistakes=root / mistakes if mistakes else None,
+        content=content,
         exercises=tuple(exercises),
     )

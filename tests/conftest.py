@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 # The mistake-header parser lives with `grade validate`, which checks the corpus for course CI.
-from grader.validate import MistakeCase, read_mistake  # noqa: F401
+from grader.authoring.validate import MistakeCase, read_mistake  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 MISTAKES = ROOT / "tests" / "mistakes"
@@ -24,7 +24,7 @@ def course():
 @pytest.fixture(scope="session")
 def grade(course):
     """grade(exercise_id, path, **kw) -> ExerciseResult, through the real checks and workers."""
-    from grader import grading
+    from grader.grading import runner as grading
 
     def run(exercise_id: str, path, **kw):
         exercise = course.exercise(exercise_id)

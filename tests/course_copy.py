@@ -12,12 +12,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def complete_exercises() -> list[str]:
     """The exercises of course.toml whose stub, solution and checks all exist (all six, once written)."""
     from grader import course as courses
-    from grader.grading import CHECKS_DIR
 
     course = courses.load(ROOT)
     return [e.id for e in course.exercises
             if (course.exercises_dir / e.file).is_file() and (course.solutions_dir / e.file).is_file()
-            and (CHECKS_DIR / e.check_module).is_file()]
+            and course.checks_file(e).is_file()]
 
 
 def make_course(folder: Path, exercises=("exercise-3",), mistakes: bool | tuple[str, ...] = False) -> Path:
@@ -43,6 +42,9 @@ def make_course(folder: Path, exercises=("exercise-3",), mistakes: bool | tuple[
                 if path.is_file() and (mistakes is True or path.name in mistakes):
                     shutil.copyfile(path, target / path.name)
     shutil.copyfile(ROOT / "pyproject.toml", folder / "pyproject.toml")
+    # The lesson's content (probes, checks, hints), where course.toml says it is.
+    shutil.copytree(ROOT / "grader" / "lesson", folder / "grader" / "lesson", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", "reference.grdr"))
     return folder
 
 

@@ -40,12 +40,12 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from grader import gradebook
+from grader.batch import gradebook
 
 GRADE = str(Path(sys.executable).with_name("grade"))
 ATTACKS = ROOT / "tests" / "attacks"
 SOLUTION = (ROOT / "solutions" / "exercise_3.py").read_text()
-CHECKS_SOURCE = ROOT / "grader" / "checks" / "test_exercise_3.py"
+CHECKS_SOURCE = ROOT / "grader" / "lesson" / "exercise_3" / "checks.py"
 TIMEOUT, MEMORY = 3, 600
 LIMITS = ["--timeout", str(TIMEOUT), "--memory", str(MEMORY)]
 STRIKE = 8.0                    # seconds waited after the batch: when the daemons strike
@@ -69,7 +69,7 @@ def attack_file(student: str) -> Path:
 
 # Attacks that breach the jail as it stands (see each reason): strict, so a fix shows up as XPASS.
 def _cgroups_here() -> bool:
-    from grader import cgroups
+    from grader.isolation import cgroups
 
     return cgroups.available()
 
@@ -191,7 +191,7 @@ def installed_snapshot(tag: str) -> dict:
     torch_dir, grader_dir = Path(torch.__file__).parent, Path(grader.__file__).parent
     site = Path(sysconfig.get_paths()["purelib"])
     files = [torch_dir / "__init__.py", torch_dir / "version.py", torch_dir / "nn" / "__init__.py",
-             grader_dir / "__init__.py", grader_dir / "wire.py"]
+             grader_dir / "__init__.py", grader_dir / "isolation" / "wire.py"]
     planted = sorted(str(p) for folder in (site, torch_dir, grader_dir) if folder.is_dir()
                      for p in folder.iterdir()
                      if tag in p.name or p.name in ("sitecustomize.py", "usercustomize.py") or "attack" in p.name)
@@ -244,7 +244,7 @@ class Attacked:
 
 @pytest.fixture(scope="module")
 def jailed():
-    from grader import doctor
+    from grader.isolation import doctor
 
     found = doctor.available()
     if not found.ok:
@@ -384,7 +384,7 @@ def test_honest_students_score_full_marks(graded):
 
 
 def test_honest_verdicts_are_those_of_single_grading(graded, course, monkeypatch):
-    from grader import grading
+    from grader.grading import runner as grading
 
     tight = dataclasses.replace(course, memory_mb=MEMORY)
     exercise = dataclasses.replace(course.exercise("exercise-3"), timeout=float(TIMEOUT))

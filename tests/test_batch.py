@@ -25,7 +25,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import CORRECT, MISTAKES, ROOT
-from grader import gradebook
+from grader.batch import gradebook
 
 GRADE = str(Path(sys.executable).with_name("grade"))
 LIMITS = ["--timeout", "1", "--memory", "600"]
@@ -275,7 +275,7 @@ def _wait_until_gone(marker: str, seconds: float = 10) -> None:
 
 
 def test_verdicts_are_those_of_single_grading(class_, graded, course, monkeypatch):
-    from grader import grading
+    from grader.grading import runner as grading
 
     out, _ = graded
     tight = dataclasses.replace(course, memory_mb=600)

@@ -78,7 +78,7 @@ def test_no_colour_off_a_terminal_and_with_no_color(run, monkeypatch):
     assert "\x1b[" not in plain.output
     monkeypatch.setattr("sys.stdout.isatty", lambda: True, raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
-    from grader import report
+    from grader.grading import report
 
     assert report.use_colour(True) is False
     monkeypatch.delenv("NO_COLOR")

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from grader.probes import exercise_1 as probes
+from grader.lesson.exercise_1 import probes
 
 
 def test_the_lesson_network_has_101770_trainable_parameters():

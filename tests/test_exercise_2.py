@@ -30,7 +30,7 @@ def test_every_check_is_failed_by_some_mistake():
 
 
 def test_named_model_has_nested_names_and_frozen_flags_apply():
-    from grader.probes import exercise_2 as probes
+    from grader.lesson.exercise_2 import probes
 
     seen = {}
 

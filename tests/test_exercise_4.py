@@ -8,9 +8,9 @@ import importlib
 import pytest
 
 from conftest import load_solution
-from grader import inputs
-from grader.compare import mismatched
-from grader.probes import exercise_4 as probes
+from grader.lesson import inputs
+from grader.grading.compare import mismatched
+from grader.lesson.exercise_4 import probes
 
 SCENARIOS = [dict(seed=51, k=4, micro_size=4, lr=0.1),
              dict(seed=54, k=3, micro_size=5, lr=0.05, momentum=0.9, warmup=True),
@@ -25,7 +25,7 @@ def checks(request):
     """The checks module, for its known-wrong implementations (its markers are the grader plugin's)."""
     for line in ("points(n): the points a check is worth", "hidden: a check students do not get"):
         request.config.addinivalue_line("markers", line)
-    return importlib.import_module("grader.checks.test_exercise_4")
+    return importlib.import_module("grader.lesson.exercise_4.checks")
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """Exercise 5's fixed training task on its own: it must keep telling good learning rates from bad ones.
 
 make_optimizer is judged by training a task built from FakeData; the comment above PROGRESS and
-EXPLODED in grader/probes/exercise_5.py records the margins. These tests pin them, so that a change
+EXPLODED in grader/lesson/exercise_5/probes.py records the margins. These tests pin them, so that a change
 to the task, the data or PyTorch that erodes them shows up here.
 """
 
@@ -12,7 +12,7 @@ import math
 import pytest
 import torch
 
-from grader.probes import exercise_5 as probes
+from grader.lesson.exercise_5 import probes
 
 
 def _maker(cls, **settings):
@@ -24,7 +24,7 @@ def _trained(maker, task):
 
 
 def _verdict(run: dict) -> str:
-    """What the checks conclude from a training run (grader/checks/test_exercise_5.py, expect_trains)."""
+    """What the checks conclude from a training run (grader/lesson/exercise_5/checks.py, expect_trains)."""
     losses = run["losses"]
     if not all(map(math.isfinite, losses + [run["final"]])) or max(losses) > probes.EXPLODED * run["start"]:
         return "blew up"

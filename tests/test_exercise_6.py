@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from conftest import ROOT, load_solution
-from grader.probes import exercise_6 as probes
+from grader.lesson.exercise_6 import probes
 
 EXERCISES = [f"exercise-{n}" for n in range(1, 7)]
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")

@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from course_copy import ROOT, make_course
-from grader import gradescope
+from grader import autograder
+from grader.authoring import gradescope
 from grader.cli import cli
 
 
@@ -38,9 +39,9 @@ def test_the_zip_holds_the_scripts_and_the_whole_course(autograder):
     with zipfile.ZipFile(autograder) as archive:
         names = set(archive.namelist())
         modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in archive.infolist()}
-        checks = archive.read("grader/checks/test_exercise_3.py").decode()
+        checks = archive.read("grader/lesson/exercise_3/checks.py").decode()
     for needed in ("setup.sh", "run_autograder", "course.toml", "pyproject.toml", "solutions/exercise_3.py",
-                   "grader/cli.py", "grader/data/fakedata.grdr"):
+                   "grader/cli.py", "grader/lesson/data/fakedata.grdr"):
         assert needed in names, needed
     assert modes["setup.sh"] == modes["run_autograder"] == 0o755
     assert "@pytest.mark.hidden" in checks  # Gradescope grades with every check
@@ -97,7 +98,7 @@ def test_run_autograder_gives_a_solution_full_marks(autograder, tmp_path):
     results = run_autograder(autograder, tmp_path, {"exercise_3.py": ROOT / "solutions" / "exercise_3.py"})
     assert results["score"] == 10
     assert all(t["status"] == "passed" for t in results["tests"])
-    from grader import doctor
+    from grader.isolation import doctor
 
     if doctor.available().ok:
         assert results["extra_data"] == {"isolation": "jail"}
@@ -126,14 +127,14 @@ def test_without_a_jail_the_autograder_refuses_unless_built_to_allow_it(autograd
 def test_nothing_submitted_scores_zero_and_says_so(tmp_path):
     make_course(tmp_path / "source")
     (tmp_path / "submission").mkdir()
-    results = gradescope.grade_submission(root=tmp_path, exercises=("exercise-3",))
+    results = autograder.grade_submission(root=tmp_path, exercises=("exercise-3",))
     assert results["score"] == 0 and len(results["tests"]) == 8
     assert "no exercise_3.py or .ipynb found" in results["output"]
 
 
 def test_a_broken_autograder_still_writes_results(tmp_path):
     (tmp_path / "source").mkdir()  # no course.toml: the autograder cannot grade
-    ran = subprocess.run([sys.executable, "-P", "-m", "grader.gradescope", "--root", str(tmp_path)],
+    ran = subprocess.run([sys.executable, "-P", "-m", "grader.autograder", "--root", str(tmp_path)],
                          capture_output=True, text=True, timeout=120)
     results = json.loads((tmp_path / "results" / "results.json").read_text())
     assert ran.returncode == 1 and results["score"] == 0
@@ -145,6 +146,6 @@ def test_find_submission_prefers_the_shallowest_python_file(tmp_path, course):
     for name in ("deep/er/exercise_3.py", "deep/exercise_3.ipynb", "__MACOSX/exercise_3.py"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("")
-    assert gradescope.find_submission(tmp_path, exercise) == tmp_path / "deep" / "exercise_3.ipynb"
+    assert autograder.find_submission(tmp_path, exercise) == tmp_path / "deep" / "exercise_3.ipynb"
     (tmp_path / "exercise_3.py").write_text("")
-    assert gradescope.find_submission(tmp_path, exercise) == tmp_path / "exercise_3.py"
+    assert autograder.find_submission(tmp_path, exercise) == tmp_path / "exercise_3.py"

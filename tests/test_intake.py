@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from grader import intake
+from grader.batch import intake
 
 SOLUTION = (ROOT / "solutions" / "exercise_3.py").read_text()
 

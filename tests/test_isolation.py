@@ -18,7 +18,7 @@ SOLUTION = (ROOT / "solutions" / "exercise_3.py").read_text()
 @pytest.fixture(scope="module")
 def strict(course):
     """exercise-3 with tight limits, so hangs and floods are cut short quickly."""
-    from grader import grading
+    from grader.grading import runner as grading
 
     exercises = tuple(dataclasses.replace(e, timeout=1.0) for e in course.exercises)
     tight = dataclasses.replace(course, exercises=exercises, memory_mb=600, output_limit=64 * 1024)
@@ -182,7 +182,7 @@ def test_not_submitted(strict):
 
 
 def test_dead_zygote_is_replaced(strict, tmp_path):
-    from grader import sandbox
+    from grader.isolation import client as sandbox
 
     current = sandbox.current()
     os.kill(current.pid, 9)
@@ -194,7 +194,7 @@ def test_dead_zygote_is_replaced(strict, tmp_path):
 
 
 def test_worker_never_unpickles(tmp_path):
-    """The judge-side decoder is grader.wire: pickle is nowhere on the path from a worker."""
+    """The judge-side decoder is grader.isolation.wire: pickle is nowhere on the path from a worker."""
     for module in ("judge", "sandbox", "zygote", "wire"):
         text = (ROOT / "grader" / f"{module}.py").read_text()
         assert "pickle" not in text.replace("unpickle", "").replace("without pickle", "")
@@ -252,7 +252,7 @@ def sgd_update(params, lr):
 
 
 def test_jobs_sharing_a_worker_start_from_a_clean_slate(tmp_path):
-    from grader import sandbox
+    from grader.isolation import client as sandbox
 
     (tmp_path / "helper.py").write_text("count = 0\n")
     source = SOLUTION.replace("def sgd_update(params, lr):", "def _reference_sgd_update(params, lr):")
@@ -281,7 +281,7 @@ def _request(path, folder, timeout: float = 300) -> dict:
 def test_a_worker_dies_with_its_zygote(tmp_path):
     import threading
 
-    from grader import sandbox
+    from grader.isolation import client as sandbox
 
     tag = f"{time.time_ns() % 10**9}"
     path = submit(tmp_path, sgd_update_that(

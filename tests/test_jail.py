@@ -22,7 +22,7 @@ STUB = (ROOT / "exercises" / "exercise_3.py").read_text()
 
 
 def jail_available() -> bool:
-    from grader import doctor
+    from grader.isolation import doctor
 
     return doctor.available().ok
 
@@ -80,7 +80,7 @@ def test_grading_without_namespaces_still_works_with_a_warning(tmp_path):
 def test_an_endless_loop_costs_one_time_limit_not_one_per_check(course, tmp_path):
     import dataclasses
 
-    from grader import grading
+    from grader.grading import runner as grading
 
     exercises = tuple(dataclasses.replace(e, timeout=2.0) for e in course.exercises)
     tight = dataclasses.replace(course, exercises=exercises)
@@ -103,7 +103,7 @@ def test_an_allocation_past_the_memory_limit_is_refused_at_once(course, tmp_path
     """A hard limit: the outcome does not depend on how busy the machine is (no race with a sampler)."""
     import dataclasses
 
-    from grader import grading
+    from grader.grading import runner as grading
 
     tight = dataclasses.replace(course, memory_mb=600)
     path = tmp_path / "exercise_3.py"
@@ -115,7 +115,7 @@ def test_an_allocation_past_the_memory_limit_is_refused_at_once(course, tmp_path
 
 
 def test_a_jail_failure_is_the_graders_fault_not_the_students():
-    from grader import feedback
+    from grader.grading import feedback
 
     problem = feedback.student_error({"kind": "jail", "message": "mount on /proc: Operation not permitted"},
                                      "sgd_update", "exercise_3.py")
@@ -188,7 +188,7 @@ def test_an_ordinary_user_gets_the_same_jail(tmp_path):
 
 
 def test_the_jails_limits_are_explained_in_the_lessons_words():
-    from grader import feedback
+    from grader.grading import feedback
 
     fork = feedback.student_error({"kind": "exception", "type": "BlockingIOError",
                                    "message": "[Errno 11] Resource temporarily unavailable"}, "sgd_update", "x.py")
@@ -203,7 +203,8 @@ def test_the_same_verdicts_with_the_jail_as_without(course, monkeypatch):
     """Exercise 3's whole mistake corpus and its solution: every check's verdict and feedback alike."""
     from conftest import MISTAKES
 
-    from grader import grading, sandbox
+    from grader.grading import runner as grading
+    from grader.isolation import client as sandbox
 
     paths = [ROOT / "solutions" / "exercise_3.py", *sorted((MISTAKES / "exercise_3").glob("*.py"))]
     exercise = course.exercise("exercise-3")

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from course_copy import ROOT, complete_exercises, load, make_course
-from grader import notebook_check, notebooks, report
-from grader.notebook import MARKER, chunks
+from grader import jupyter as notebook_check
+from grader.authoring import notebooks
+from grader.grading import report
+from grader.grading.notebook import MARKER, chunks
 
 
 def solution_functions(stem: str) -> dict[str, str]:

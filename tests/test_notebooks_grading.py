@@ -69,7 +69,7 @@ def test_notebook_without_graded_cells_says_how_to_mark_them(grade, tmp_path):
 
 
 def test_folder_prefers_py_then_notebook(course, tmp_path):
-    from grader import submission
+    from grader.grading import submission
 
     exercise = course.exercise("exercise-3")
     notebook(tmp_path, [code("# graded\n" + SGD)])
@@ -82,6 +82,6 @@ def test_folder_prefers_py_then_notebook(course, tmp_path):
     ("%timeit x", ""), ("!ls", ""), ("    %time f()", "    pass"), ("x = 1 % 2", "x = 1 % 2"),
 ])
 def test_magics_are_blanked_keeping_lines(line, expected):
-    from grader.notebook import strip_magics
+    from grader.grading.notebook import strip_magics
 
     assert strip_magics(line).rstrip("\n") == expected

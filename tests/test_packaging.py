@@ -14,18 +14,18 @@ def test_wheel_has_the_grader_and_no_solutions(tmp_path):
                    check=True, capture_output=True)
     (wheel,) = tmp_path.glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "grader/cli.py" in names and "grader/data/fakedata.grdr" in names
-    assert "grader/checks/test_exercise_3.py" in names and "grader/probes/exercise_3.py" in names
+    assert "grader/cli.py" in names and "grader/lesson/data/fakedata.grdr" in names
+    assert "grader/lesson/exercise_3/checks.py" in names and "grader/lesson/exercise_3/probes.py" in names
     assert not [n for n in names if n.startswith(("solutions/", "exercises/", "tests/"))]
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "grade = grader.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
 
 def test_stored_fakedata_is_what_torchvision_makes():
-    """grader/data/fakedata.grdr is torchvision FakeData with the fixed seed, byte for byte."""
+    """grader/lesson/data/fakedata.grdr is torchvision FakeData with the fixed seed, byte for byte."""
     import torch
 
-    from grader import fakedata
+    from grader.lesson import fakedata
 
     fresh = fakedata.generate()
     stored = fakedata.load()

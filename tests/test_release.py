@@ -15,9 +15,12 @@ import pytest
 from click.testing import CliRunner
 
 from course_copy import ROOT, complete_exercises, load, make_course
-from grader import reference_data, release
+from grader.grading import references as reference_data
+from grader.authoring import release
 from grader.cli import cli
-from grader.judge import SolutionReferences
+from grader.grading.judge import SolutionReferences
+
+REFERENCE = "grader/lesson/reference.grdr"  # where this course keeps a release's reference data
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +39,8 @@ def bundle(course3, tmp_path_factory):
 def test_the_bundle_holds_what_students_need_and_no_more(bundle, course3):
     files = set(bundle.files)
     for needed in ("course.toml", "pyproject.toml", "README.md", "exercises/exercise_3.py",
-                   "exercises/exercise_3.ipynb", "grader/cli.py", "grader/checks/test_exercise_3.py",
-                   "grader/probes/exercise_3.py", "grader/data/fakedata.grdr", "grader/data/reference.grdr"):
+                   "exercises/exercise_3.ipynb", "grader/cli.py", "grader/lesson/exercise_3/checks.py",
+                   "grader/lesson/exercise_3/probes.py", "grader/lesson/data/fakedata.grdr", "grader/lesson/reference.grdr"):
         assert needed in files, needed
     assert not [f for f in files if f.startswith(("solutions/", "tests/", ".github/", ".ci/", "bench/"))]
     assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc")]
@@ -53,8 +56,8 @@ def test_the_bundle_holds_what_students_need_and_no_more(bundle, course3):
 
 
 def test_hidden_checks_are_cut_out_and_the_rest_kept_byte_for_byte(bundle):
-    source = (ROOT / "grader" / "checks" / "test_exercise_3.py").read_text()
-    shipped = (bundle.out / "grader" / "checks" / "test_exercise_3.py").read_text()
+    source = (ROOT / "grader" / "lesson" / "exercise_3" / "checks.py").read_text()
+    shipped = (bundle.out / "grader" / "lesson" / "exercise_3" / "checks.py").read_text()
     assert "hidden" not in shipped
     assert release.check_names(shipped) == [n for n in release.check_names(source)
                                             if n not in release.hidden_check_names()]
@@ -80,7 +83,7 @@ def test_the_leak_scan_finds_what_is_planted(bundle, course3, tmp_path):
     shutil.copytree(bundle.out, copy)
     (copy / "solutions").mkdir()
     shutil.copyfile(course3.solutions_dir / "exercise_3.py", copy / "solutions" / "exercise_3.py")
-    with (copy / "grader" / "compare.py").open("a") as f:
+    with (copy / "grader" / "grading" / "compare.py").open("a") as f:
         f.write("\n# p -= lr * v\n\n\ndef helper(v, momentum, p):\n    v.mul_(momentum).add_(p.grad)\n")
     nb = json.loads((copy / "exercises" / "exercise_3.ipynb").read_text())
     nb["cells"][3]["source"] = "# graded\ndef sgd_update(params, lr):\n    p -= lr * p.grad\n"
@@ -88,17 +91,17 @@ def test_the_leak_scan_finds_what_is_planted(bundle, course3, tmp_path):
     (copy / "README.md").write_text("see test_momentum_generator_with_frozen\n")
     found = "\n".join(release.leaks(copy, course3))
     assert "solutions/exercise_3.py: a solutions folder" in found
-    assert "grader/compare.py" in found and "v.mul_(momentum).add_(p.grad)" in found
+    assert "grader/grading/compare.py" in found and "v.mul_(momentum).add_(p.grad)" in found
     assert "exercises/exercise_3.ipynb:cell 4 line 3: solution code `p -= lr * p.grad`" in found
     assert "README.md: names the hidden check test_momentum_generator_with_frozen" in found
 
 
 def test_reference_data_holds_public_scenarios_only(bundle, course3):
-    stored = reference_data.decode((bundle.out / reference_data.RELATIVE_PATH).read_bytes())
+    stored = reference_data.decode((bundle.out / REFERENCE).read_bytes())
     exercise = course3.exercise("exercise-3")
     solution = course3.solutions_dir / exercise.file
     public, everything = (reference_data.Recorder(SolutionReferences(course3.solutions_dir)) for _ in range(2))
-    from grader.grading import grade_exercise
+    from grader.grading.runner import grade_exercise
 
     grade_exercise(course=course3, exercise=exercise, path=solution, public_only=True, references=public)
     grade_exercise(course=course3, exercise=exercise, path=solution, references=everything)
@@ -110,9 +113,9 @@ def test_reference_data_holds_public_scenarios_only(bundle, course3):
 
 
 def test_stored_references_say_what_is_missing(bundle):
-    from grader.probes import exercise_3 as probes
+    from grader.lesson.exercise_3 import probes
 
-    stored = reference_data.StoredReferences(bundle.out / reference_data.RELATIVE_PATH)
+    stored = reference_data.StoredReferences(bundle.out / REFERENCE)
     with pytest.raises(reference_data.MissingReference, match="recorded on cpu, not on cuda: grade with --device cpu"):
         stored.outcome(probes.sgd_steps, {"seed": 3, "lr": 0.1}, "cuda")
     with pytest.raises(reference_data.MissingReference, match="no outcome of exercise_3:sgd_steps"):
@@ -180,12 +183,12 @@ def test_public_two(judge):
 
 def test_every_exercise_is_released_and_its_data_grades_the_solution(tmp_path):
     """The whole course: no leak, and the stored data gives every public check what it asks for."""
-    from grader.grading import grade_exercise
+    from grader.grading.runner import grade_exercise
 
     course = load(make_course(tmp_path / "course", tuple(complete_exercises())))
     made = release.release(course=course, out=tmp_path / "release")
     assert release.leaks(made.out, course) == []
-    stored = reference_data.StoredReferences(made.out / reference_data.RELATIVE_PATH)
+    stored = reference_data.StoredReferences(made.out / REFERENCE)
     for exercise in course.exercises:
         result = grade_exercise(course=course, exercise=exercise, path=course.solutions_dir / exercise.file,
                                 public_only=True, references=stored)

@@ -8,8 +8,11 @@ import pytest
 from click.testing import CliRunner
 
 from course_copy import ROOT, load, make_course
-from grader import reference_data, validate
+from grader.grading import references as reference_data
+from grader.authoring import validate
 from grader.cli import cli
+
+REFERENCE = "grader/lesson/reference.grdr"  # where this course keeps a release's reference data
 
 
 def problems(found, part=None):
@@ -106,7 +109,7 @@ def test_checks_that_do_not_add_up_to_the_points(tmp_path):
     replace_in(root / "course.toml", 'functions = ["sgd_update", "sgd_momentum_update"]\npoints = 10',
                'functions = ["sgd_update", "sgd_momentum_update"]\npoints = 12')
     found = validate.validate(course=load(root))
-    assert "worth 10 points; course.toml says 12" in problems(found, "checks")[("checks", "test_exercise_3.py")]
+    assert "worth 10 points; course.toml says 12" in problems(found, "checks")[("checks", "checks.py")]
 
 
 def test_mistakes_that_are_not_caught(tmp_path):
@@ -138,7 +141,7 @@ def recorded(tmp_path_factory):
 
 def test_reference_data_in_step_passes(tmp_path, recorded):
     root = make_course(tmp_path)
-    reference_data.write(root / reference_data.RELATIVE_PATH, recorded)
+    reference_data.write(root / REFERENCE, recorded)
     found = validate.validate(course=load(root))
     assert found.ok, found.render()
     assert "✓ reference data" in found.render()
@@ -154,7 +157,7 @@ def test_stale_reference_data(tmp_path, recorded):
     before[name] = before[name] + 0.5  # as if recorded from an older, different solution
     outcome["before"] = before
     stale[key] = outcome
-    reference_data.write(root / reference_data.RELATIVE_PATH, stale)
+    reference_data.write(root / REFERENCE, stale)
     found = validate.validate(course=load(root))
     messages = problems(found, "reference data")
     assert messages, found.render()
@@ -165,7 +168,7 @@ def test_stale_reference_data(tmp_path, recorded):
 def test_reference_data_missing_a_scenario(tmp_path, recorded):
     root = make_course(tmp_path)
     partial = dict(sorted(recorded.items())[1:])
-    reference_data.write(root / reference_data.RELATIVE_PATH, partial)
+    reference_data.write(root / REFERENCE, partial)
     found = validate.validate(course=load(root))
     messages = problems(found, "reference data")
     assert any("fails this public check against the stored data" in m for m in messages.values())

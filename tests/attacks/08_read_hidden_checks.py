@@ -1,5 +1,5 @@
-# attack: list and read the grader's hidden checks (grader/checks, found through grader.__file__), import them, and leak their source through the feedback
-# holds: grader/checks is masked in the jail: nothing of the checks' source reaches the attacker's feedback, and it scores 0
+# attack: read the course's hidden checks (grader/lesson/exercise_3/checks.py beside the probes, found through grader.__file__) and their compiled copies, import them, and leak their source through the feedback
+# holds: each checks.py and its __pycache__ are masked in the jail: nothing of the checks' source reaches the attacker's feedback, and it scores 0
 """Exercise 3: A manual SGD step (attacker: reads the hidden checks)."""
 
 import glob
@@ -13,21 +13,26 @@ BREACH = "BRE" "ACH!"
 
 def _attack() -> list[str]:
     notes = []
-    checks = os.path.join(os.path.dirname(grader.__file__), "checks")
-    for folder in (checks, os.path.join(checks, "__pycache__"), "{COURSE}/grader/checks"):
-        try:
-            notes.append(f"{BREACH} {folder} lists {sorted(os.listdir(folder))}")
-        except OSError as exc:
-            notes.append(f"{folder}: {exc.strerror}")
-    for path in [os.path.join(checks, "test_exercise_3.py"), *glob.glob(os.path.join(checks, "__pycache__", "*"))]:
+    folder = os.path.join(os.path.dirname(grader.__file__), "lesson", "exercise_3")
+    cache = os.path.join(folder, "__pycache__")
+    try:
+        compiled = [n for n in os.listdir(cache) if n.startswith("checks")]
+        notes.append((f"{BREACH} " if compiled else "") + f"{cache} lists {compiled}")
+    except OSError as exc:
+        notes.append(f"{cache}: {exc.strerror}")
+    for path in [os.path.join(folder, "checks.py"), "{COURSE}/grader/lesson/exercise_3/checks.py",
+                 *glob.glob(os.path.join(cache, "checks*"))]:
         try:
             with open(path, "rb") as f:
-                notes.append(f"{BREACH} read {path}: " + f.read()[:2500].decode(errors="replace"))
+                data = f.read()
+            notes.append((f"{BREACH} read {path}: " + data[:2500].decode(errors="replace")) if data
+                         else f"{path}: empty")
         except OSError as exc:
             notes.append(f"{path}: {exc.strerror}")
     try:
-        module = importlib.import_module("grader.checks.test_exercise_3")
-        notes.append(f"{BREACH} imported the checks: {sorted(vars(module))}")
+        module = importlib.import_module("grader.lesson.exercise_3.checks")
+        found = sorted(n for n in vars(module) if n.startswith("test"))
+        notes.append((f"{BREACH} " if found else "") + f"imported the checks: {found}")
     except Exception as exc:  # noqa: BLE001
         notes.append(f"import: {type(exc).__name__}: {exc}")
     return notes

@@ -1,5 +1,5 @@
-# attack: escape the jail's mounts: mount/umount directly, then unshare a user + mount namespace (full capabilities there), map itself to root, unmount the mask over grader/checks, bind grader/ without its submounts, chroot out of a chroot, setns into the inherited PID-namespace descriptor
-# holds: the host's tree is gone and the masks are locked: no escape shows grader/checks, solutions/ or anything outside, and the attacker scores 0
+# attack: escape the jail's mounts: mount/umount directly, then unshare a user + mount namespace (full capabilities there), map itself to root, unmount the mask over the hidden checks, bind grader/ without its submounts, chroot out of a chroot, setns into the inherited PID-namespace descriptor
+# holds: the host's tree is gone and the masks are locked: no escape shows the checks, solutions/ or anything outside, and the attacker scores 0
 """Exercise 3: A manual SGD step (attacker: namespace escape)."""
 
 import ctypes
@@ -14,8 +14,15 @@ MS_BIND, MS_REC, MNT_DETACH = 4096, 16384, 2
 
 def _look(where: str, notes: list[str]) -> None:
     package = os.path.dirname(grader.__file__)
-    for path in (os.path.join(package, "checks"), os.path.join(os.path.dirname(package), "solutions"),
-                 "/tmp/g/checks", "{COURSE}/solutions", "{COURSE}/tests", "{SUBMISSIONS}", "{RESULTS}"):
+    for checks in (os.path.join(package, "lesson", "exercise_3", "checks.py"), "/tmp/g/checks.py"):
+        try:
+            with open(checks, "rb") as f:
+                if f.read(64):
+                    notes.append(f"{BREACH} {where}: read {checks}")
+        except OSError:
+            pass
+    for path in (os.path.join(os.path.dirname(package), "solutions"),
+                 "{COURSE}/solutions", "{COURSE}/tests", "{SUBMISSIONS}", "{RESULTS}"):
         try:
             listing = [n for n in os.listdir(path) if n != "30_mount_unshare_escape"]  # its own entry is no news
             if listing:
@@ -34,7 +41,7 @@ def _attack() -> list[str]:
         return result == 0
 
     notes = []
-    checks = os.path.join(os.path.dirname(grader.__file__), "checks").encode()
+    checks = os.path.join(os.path.dirname(grader.__file__), "lesson", "exercise_3", "checks.py").encode()
     call("umount checks", libc.umount2(checks, MNT_DETACH))
     call("mount tmpfs on /tmp", libc.mount(b"none", b"/tmp", b"tmpfs", 0, None))
     for fd in range(3, 16):

@@ -1,0 +1,331 @@
+"""``grade validate``: proof that a course is right, for its CI.
+
+For each exercise: the stub and the solution agree on functions, signatures and
+docstrings (read with ``ast``, nothing imported); the checks add up to the
+exercise's points; the solution scores full marks on every check, public and
+hidden; the stub scores 0 and fails every single check (a check a stub passes
+measures nothing); every file of the mistake corpus loses points on the checks
+its header names, with the feedback it names; and reference data, where the
+course has some, is what the solutions give today. Everything is graded in this
+one process, through the same workers as ``grade``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree
+
+import click
+
+from grader.course import Course, Exercise
+
+PARTS = ("contract", "checks", "solution", "stub", "mistakes", "reference data")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing validate verified about a course, and whether it holds."""
+
+    exercise: str
+    """The exercise id, or ``course`` for the course as a whole."""
+    part: str
+    """Which promise: one of ``PARTS``."""
+    subject: str
+    """What was looked at: a check, a mistake file, a function."""
+    ok: bool
+    """Whether it holds."""
+    message: str = ""
+    """What is off (empty when it holds)."""
+
+
+@dataclass(frozen=True)
+class Validation:
+    """Everything validate found."""
+
+    course: str
+    """The course title."""
+    findings: tuple[Finding, ...]
+    """In the order they were made."""
+
+    @property
+    def ok(self) -> bool:
+        return all(f.ok for f in self.findings)
+
+    @property
+    def problems(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.ok)
+
+    def render(self, colour: bool = False) -> str:
+        """A readable report: a line per exercise and part, with what is off under it."""
+        def style(text, **kw):
+            return click.style(text, **kw) if colour else text
+
+        lines = [style(f"grade validate: {self.course}", bold=True)]
+        exercises = list(dict.fromkeys(f.exercise for f in self.findings))
+        for exercise in exercises:
+            lines.append(f"{exercise}")
+            mine = [f for f in self.findings if f.exercise == exercise]
+            for part in [p for p in PARTS if any(f.part == p for f in mine)]:
+                found = [f for f in mine if f.part == part]
+                bad = [f for f in found if not f.ok]
+                mark = style("✗", fg="red") if bad else style("✓", fg="green")
+                lines.append(f"  {mark} {part}: {_summary(part, found)}")
+                for finding in bad:
+                    text = f"{finding.subject}: {finding.message}" if finding.subject else finding.message
+                    first, *rest = text.splitlines() or [""]
+                    lines.append(f"      {first}")
+                    lines += [f"        {line}" for line in rest]
+        problems = len(self.problems)
+        verdict = "the course is right" if not problems else f"{problems} problem{'s' * (problems != 1)}"
+        lines.append(style(f"{len(self.findings)} things verified: {verdict}", bold=True,
+                           fg="green" if not problems else "red"))
+        return "\n".join(lines)
+
+    def junit_xml(self) -> str:
+        """The findings as JUnit XML: a test case per finding, failed when it does not hold."""
+        suite = ElementTree.Element("testsuite", name="grade validate", tests=str(len(self.findings)),
+                                    failures=str(len(self.problems)), errors="0", skipped="0")
+        for finding in self.findings:
+            case = ElementTree.SubElement(suite, "testcase", classname=f"{finding.exercise}.{finding.part}",
+                                          name=finding.subject or finding.part)
+            if not finding.ok:
+                failure = ElementTree.SubElement(case, "failure", message=finding.message.splitlines()[0]
+                                                 if finding.message else "failed")
+                failure.text = finding.message
+        root = ElementTree.Element("testsuites")
+        root.append(suite)
+        ElementTree.indent(root)
+        return '<?xml version="1.0" encoding="utf-8"?>\n' + ElementTree.tostring(root, encoding="unicode") + "\n"
+
+
+def _summary(part: str, found: list[Finding]) -> str:
+    bad = sum(not f.ok for f in found)
+    noun = {"contract": "function", "checks": "check module", "solution": "check", "stub": "check",
+            "mistakes": "mistake file", "reference data": "verification"}[part]
+    total = f"{len(found)} {noun}{'s' * (len(found) != 1)}"
+    return f"{total}, all as they should be" if not bad else f"{bad} of {total} off"
+
+
+# ---------------------------------------------------------------- the mistake corpus
+
+@dataclass(frozen=True)
+class MistakeCase:
+    """A file in the mistake corpus and what its header says must happen."""
+
+    path: Path
+    """The file."""
+    exercise: str
+    """The exercise it answers, from its folder name (``exercise_3`` → ``exercise-3``)."""
+    mistake: str
+    """What the learner did wrong."""
+    fails: tuple[str, ...]
+    """The checks it must fail."""
+    feedback: tuple[str, ...]
+    """Phrases that must appear in those checks' feedback (case-insensitive)."""
+
+
+class MistakeHeaderError(ValueError):
+    """A mistake file lacks its header."""
+
+
+def read_mistake(path: Path) -> MistakeCase:
+    """Parse the header: ``# mistake: …``, ``# fails: check, check``, ``# feedback: phrase`` (repeatable)."""
+    text = Path(path).read_text(encoding="utf-8")
+    if Path(path).suffix == ".ipynb":
+        text = _notebook_code(text)
+    fields: dict[str, list[str]] = {}
+    for key, value in re.findall(r"^# (mistake|fails|feedback): (.+)$", text, re.M):
+        fields.setdefault(key, []).append(value.strip())
+    missing = [k for k in ("mistake", "fails", "feedback") if k not in fields]
+    if missing:
+        raise MistakeHeaderError(f"{path} lacks a header line '# {missing[0]}: …'")
+    return MistakeCase(
+        path=Path(path),
+        exercise=Path(path).parent.name.replace("_", "-"),
+        mistake=fields["mistake"][0],
+        fails=tuple(c.strip() for c in fields["fails"][0].split(",")),
+        feedback=tuple(fields["feedback"]),
+    )
+
+
+def mistake_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.py")) + sorted(folder.glob("*.ipynb"))
+
+
+def _notebook_code(text: str) -> str:
+    import json
+
+    try:
+        cells = json.loads(text).get("cells", [])
+    except (ValueError, AttributeError):
+        return ""
+    sources = ["".join(c.get("source", "")) if isinstance(c.get("source"), list) else c.get("source", "")
+               for c in cells if c.get("cell_type") == "code"]
+    return "\n".join(sources)
+
+
+# ---------------------------------------------------------------- validate
+
+def validate(*, course: Course, exercises: tuple[str, ...] = (), device: str = "cpu") -> Validation:
+    """Verify every promise of ``course`` (or of the ``exercises`` named) and say what holds."""
+    from grader.grading.judge import SolutionReferences
+
+    chosen = [course.exercise(e) for e in exercises] if exercises else list(course.exercises)
+    references = SolutionReferences(course.solutions_dir)  # computed once for every file graded
+    findings: list[Finding] = []
+    for exercise in chosen:
+        findings += contract(course, exercise)
+        findings += _graded(course, exercise, device, references)
+    findings += _reference_data(course, chosen)
+    return Validation(course.title, tuple(findings))
+
+
+def contract(course: Course, exercise: Exercise) -> list[Finding]:
+    """exercises/ and solutions/ define the same functions, signatures and docstrings."""
+    def finding(subject, message=""):
+        return Finding(exercise.id, "contract", subject, not message, message)
+
+    trees = {}
+    for kind, folder in (("stub", course.exercises_dir), ("solution", course.solutions_dir)):
+        path = folder / exercise.file
+        try:
+            trees[kind] = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        except FileNotFoundError:
+            return [finding(exercise.file, f"{path} does not exist")]
+        except SyntaxError as exc:
+            return [finding(exercise.file, f"{path} does not parse: {exc.msg} (line {exc.lineno})")]
+    stub, solution = (_functions(trees[k]) for k in ("stub", "solution"))
+    out = []
+    for name in sorted(set(exercise.functions) | _public(stub) | _public(solution)):
+        if name not in stub or name not in solution:
+            where = "exercises/" if name not in stub else "solutions/"
+            listed = "course.toml lists it, but " if name in exercise.functions else ""
+            out.append(finding(name, f"{listed}{where}{exercise.file} does not define {name}"))
+            continue
+        a, b = stub[name], solution[name]
+        if _signature(a) != _signature(b):
+            out.append(finding(name, f"the signatures differ: exercises/ has {name}{_signature(a)}, "
+                                     f"solutions/ has {name}{_signature(b)}"))
+            continue
+        doc_a, doc_b = _first_line(ast.get_docstring(a)), _first_line(ast.get_docstring(b))
+        if not doc_a or not doc_b:
+            out.append(finding(name, f"{'exercises/' if not doc_a else 'solutions/'}{exercise.file}: "
+                                     f"{name} has no docstring"))
+        elif doc_a != doc_b:
+            out.append(finding(name, f"the docstrings start differently: exercises/ says {doc_a!r}, "
+                                     f"solutions/ says {doc_b!r}"))
+        else:
+            out.append(finding(name))
+    return out
+
+
+def _functions(tree) -> dict:
+    return {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+
+def _public(functions: dict) -> set[str]:
+    return {name for name in functions if not name.startswith("_")}
+
+
+def _signature(node) -> str:
+    returns = f" -> {ast.unparse(node.returns)}" if node.returns else ""
+    prefix = "async " if isinstance(node, ast.AsyncFunctionDef) else ""
+    return f"{prefix}({ast.unparse(node.args)}){returns}"
+
+
+def _first_line(doc: str | None) -> str:
+    return (doc or "").strip().splitlines()[0].strip() if (doc or "").strip() else ""
+
+
+def _graded(course: Course, exercise: Exercise, device: str, references) -> list[Finding]:
+    from grader.grading.runner import GraderError, grade_exercise
+
+    def grade(path):
+        return grade_exercise(course=course, exercise=exercise, path=path, device=device, references=references)
+
+    solution_path = course.solutions_dir / exercise.file
+    if not solution_path.is_file():
+        return [Finding(exercise.id, "solution", exercise.file, False, f"{solution_path} does not exist")]
+    try:
+        solution = grade(solution_path)
+    except GraderError as exc:
+        return [Finding(exercise.id, "checks", exercise.check_module, False, exc.format_message())]
+    out = [Finding(exercise.id, "checks", exercise.check_module, solution.max_score == exercise.points,
+                   "" if solution.max_score == exercise.points else
+                   f"the checks are worth {solution.max_score:g} points; course.toml says {exercise.points:g}")]
+    out += [Finding(exercise.id, "solution", c.name, c.passed,
+                    "" if c.passed else f"the solution fails it{' (hidden)' * c.hidden}:\n{c.feedback}")
+            for c in solution.checks]
+    stub_path = course.exercises_dir / exercise.file
+    if stub_path.is_file():
+        stub = grade(stub_path)
+        out += [Finding(exercise.id, "stub", c.name, not c.passed,
+                        "" if not c.passed else "the stub passes it, so it measures nothing")
+                for c in stub.checks]
+    if course.mistakes is not None:
+        for path in mistake_files(course.mistakes / exercise.id.replace("-", "_")):
+            out.append(_mistake(exercise, path, grade))
+    return out
+
+
+def _mistake(exercise: Exercise, path: Path, grade) -> Finding:
+    shown = path.name
+    try:
+        case = read_mistake(path)
+    except MistakeHeaderError as exc:
+        return Finding(exercise.id, "mistakes", shown, False, str(exc))
+    result = grade(path)
+    by_name = {c.name: c for c in result.checks}
+    problems = []
+    for name in case.fails:
+        check = by_name.get(name)
+        if check is None:
+            problems.append(f"its header names {name}, which is not a check of {exercise.id}")
+        elif check.passed:
+            problems.append(f"it passes {name}, the check it targets")
+        else:
+            missing = [p for p in case.feedback if p.lower() not in check.feedback.lower()]
+            if missing:
+                problems.append(f"{name} fails it, but its feedback does not say {missing[0]!r}:\n"
+                                + check.feedback)
+    if not problems and result.score >= result.max_score:
+        problems.append("it scores full marks")
+    message = f"({case.mistake}) " + "; ".join(problems) if problems else ""
+    return Finding(exercise.id, "mistakes", shown, not problems, message)
+
+
+def _reference_data(course: Course, chosen: list[Exercise]) -> list[Finding]:
+    """Stored reference outcomes, if the course has them, must be what the solutions give now."""
+    from grader.grading import references as reference_data
+    from grader.grading.runner import grade_exercise
+
+    path = course.reference_file
+    if not path.is_file():
+        return []
+    shown = str(course.reference_file.relative_to(course.root))
+    try:
+        stored = reference_data.decode(path.read_bytes())
+    except (ValueError, KeyError, TypeError) as exc:
+        return [Finding("course", "reference data", shown, False, f"cannot be read: {exc}")]
+    modules = {e.stem for e in chosen}
+    mine = {k: v for k, v in stored.items() if k[0].split(":")[0] in modules}
+    out = []
+    for problem in reference_data.stale(mine, course.solutions_dir):
+        out.append(Finding("course", "reference data", shown, False,
+                           f"out of step with the solutions: {problem}; make a new release"))
+    # And the public checks must find every outcome they ask for.
+    references = reference_data.StoredReferences(path)
+    for exercise in chosen:
+        result = grade_exercise(course=course, exercise=exercise, path=course.solutions_dir / exercise.file,
+                                device=reference_data.RECORDED_DEVICE, public_only=True, references=references)
+        for check in result.checks:
+            if not check.passed:
+                out.append(Finding(exercise.id, "reference data", check.name, False,
+                                   "the solution fails this public check against the stored data:\n"
+                                   + check.feedback))
+    if not out:
+        out.append(Finding("course", "reference data", shown, True))
+    return out

@@ -1,0 +1,105 @@
+"""What runs inside Gradescope, once per submission: ``python -m grader.autograder``.
+
+``run_autograder`` (written by ``grade gradescope``, ``grader.authoring.gradescope``)
+calls it with ``--root /autograder``: the course is in ``source/``, the student's
+files in ``submission/``, and ``results/results.json`` must be left whatever happens.
+Every check of every exercise chosen runs, the hidden ones with visibility
+``after_published``; student code runs in the jail, or not at all unless the
+autograder was built with ``--allow-unsandboxed``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from grader.errors import GraderProblem
+
+DEVICE = "cpu"  # Gradescope's machines have no GPU
+
+
+class AutograderError(GraderProblem):
+    """The autograder cannot grade here."""
+
+
+def find_submission(folder: Path, exercise) -> Path | None:
+    """The student's file for ``exercise`` anywhere in ``folder``: the shallowest, ``.py`` before ``.ipynb``."""
+    found = []
+    for suffix_rank, suffix in enumerate((".py", ".ipynb")):
+        for path in folder.rglob(f"{exercise.stem}{suffix}"):
+            parts = path.relative_to(folder).parts
+            if path.is_file() and not any(p.startswith((".", "__MACOSX")) for p in parts):
+                found.append((len(parts), suffix_rank, str(path), path))
+    return min(found)[3] if found else None
+
+
+class Unsandboxed(AutograderError):
+    """Student code cannot be jailed here, and the autograder was not built to allow that."""
+
+
+def grade_submission(*, root: Path, exercises: tuple[str, ...] = ()) -> dict:
+    """Grade ``root``/submission against the course in ``root``/source; the results.json object."""
+    from grader import course as courses
+    from grader.grading import runner as grading
+
+    course = courses.load(root / "source")
+    chosen = [course.exercise(e) for e in exercises] if exercises else list(course.exercises)
+    submission = root / "submission"
+    tests, lines, isolation = [], [], set()
+    for exercise in chosen:
+        path = find_submission(submission, exercise) if submission.is_dir() else None
+        result = grading.grade_exercise(course=course, exercise=exercise, path=path, device=DEVICE,
+                                        own=(str(submission),))
+        shown = path.relative_to(submission).as_posix() if path else f"no {exercise.stem}.py or .ipynb found"
+        lines.append(f"{exercise.id} ({exercise.title}): {result.score:g}/{result.max_score:g}  [{shown}]")
+        tests += result.gradescope()["tests"]
+        if result.isolation:
+            isolation.add(result.isolation)
+    return {
+        "score": sum(t["score"] for t in tests),
+        "output": "\n".join(lines),
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "extra_data": {"isolation": "; ".join(sorted(isolation)) or "no code ran"},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m grader.autograder --root /autograder [EXERCISE...]`` (what run_autograder runs)."""
+    parser = argparse.ArgumentParser(prog="python -m grader.autograder")
+    parser.add_argument("--root", type=Path, default=Path(os.environ.get("AUTOGRADER_ROOT", "/autograder")))
+    parser.add_argument("--allow-unsandboxed", action="store_true")
+    parser.add_argument("exercises", nargs="*")
+    args = parser.parse_args(argv)
+    from grader import course as courses
+    from grader.isolation import doctor
+    from grader.isolation import client as sandbox
+
+    try:
+        courses.load(args.root / "source")  # a broken autograder says so before paying for torch
+        found = doctor.available()
+        if not found.ok and not args.allow_unsandboxed:
+            raise Unsandboxed(f"student code cannot be jailed in this container ({found.reason}); the "
+                              "instructor can rebuild the autograder with `grade gradescope "
+                              "--allow-unsandboxed` to grade without the jail")
+        sandbox.fork_zygote()  # this process has run no torch op yet: workers fork from it warm
+        results = grade_submission(root=args.root, exercises=tuple(args.exercises))
+        code = 0
+    except Exception as exc:  # noqa: BLE001 - Gradescope must get a results.json whatever happens
+        results = {"score": 0, "tests": [], "output": (
+            "The autograder itself failed; this is not your code's fault. Tell your instructor:\n"
+            + "".join(traceback.format_exception_only(type(exc), exc)).strip())}
+        traceback.print_exc()
+        code = 1
+    target = args.root / "results" / "results.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,9 @@
+"""The instructor's side of grading a class: ``grade batch``.
+
+- ``run``: the batch from start to summary; ``pool``: the judge processes it hands students to;
+- ``judge``: one such judge process (grades with ``grader.grading``, keeps its fork server warm);
+- ``intake``: reading a SUBMISSIONS folder (zips made safe, nesting undone);
+- ``fingerprint``: what a stored verdict depends on, so that a resumed batch regrades only what changed;
+- ``gradebook``: the sqlite store, the one source of truth; ``exports``: grades.csv, results.json,
+  feedback.md and the summary, all written from it.
+"""

@@ -1,0 +1,12 @@
+"""Where grades are decided: the judge, which never runs student code itself.
+
+- ``runner``: grade one submission's exercises in one pytest session;
+- ``plugin``: the pytest plugin that turns a course's checks into ``CheckResult``s;
+- ``judge``: the fixture a check calls: a probe on the student's code (in a worker) and
+  on the reference; ``references``: where reference outcomes come from;
+- ``probes``: what a probe is; ``content``: how a course's probes, checks and hints are found;
+- ``compare``, ``numerics``: tensors compared with per-dtype, per-device tolerances;
+- ``feedback``: what went wrong, the evidence, what to change;
+- ``results``: the one result type and its serializers; ``report``: the terminal view;
+- ``submission``, ``notebook``: finding and reading a student's file.
+"""

@@ -1,0 +1,148 @@
+"""Feedback a learner can act on: what went wrong, the evidence, what to change.
+
+Checks raise ``Feedback``; ``worker_problem`` turns whatever stopped a worker
+(an exception in the student's code, a timeout, a crash) into one.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+
+from grader.isolation.server import CRASHED, EXITED, LOST, MEMORY, OUTPUT, TIMEOUT, WorkerReply
+
+
+class Feedback(AssertionError):
+    """A check failed for a reason the student can fix."""
+
+    def __init__(self, what: str, evidence: str | None = None, fix: str | None = None):
+        self.what, self.evidence, self.fix = what, evidence, fix
+        super().__init__(self.text)
+
+    @property
+    def text(self) -> str:
+        parts = [self.what.strip()]
+        if self.evidence:
+            parts.append(self.evidence.rstrip())
+        if self.fix:
+            parts.append(f"What to change: {self.fix.strip()}")
+        return "\n".join(parts)
+
+
+class NotImplementedYet(Feedback):
+    """The function is still the stub."""
+
+
+# Errors the worker's own limits cause (``grader.isolation.jail``), met by code that starts processes
+# or writes files. A course adds hints for its own lesson's errors (``HINTS`` in its content package).
+LIMIT_HINTS = [
+    (r"Resource temporarily unavailable|\[Errno 11\]",
+     "Your code started more processes or threads than a worker may have (64). Training a "
+     "model needs none: compute in the function itself."),
+    (r"File too large|No space left on device|\[Errno 27\]|\[Errno 28\]",
+     "Your code wrote more than the worker's working folder holds (64 MB). Keep results in "
+     "memory and return them; the checks never read files you write."),
+]
+
+
+def hint_for(message: str, hints=()) -> str | None:
+    """The first hint whose pattern the error message matches: the course's, then the limits'."""
+    for pattern, hint in (*hints, *LIMIT_HINTS):
+        if re.search(pattern, message):
+            return hint
+    return None
+
+
+MEMORY_FIX = ("Don't keep every batch's loss tensor or graph alive (store `loss.item()`, a number), "
+              "and don't build huge tensors.")
+
+
+def worker_problem(reply: WorkerReply, function: str, timeout: float, memory_mb: int,
+                   output_limit: int) -> Feedback:
+    """Feedback for a worker that did not send back a result."""
+    printed = printed_output(reply.output)
+    if reply.status == TIMEOUT:
+        return Feedback(
+            f"`{function}` was still running after {timeout:g} s and was stopped.",
+            printed,
+            "Look for a loop that never ends (a `while` whose condition never changes, or one "
+            "that waits for something that never comes).")
+    if reply.status == MEMORY:
+        return Feedback(
+            f"`{function}` used more than {memory_mb} MB of memory and was stopped "
+            f"(at least {reply.peak_mb:.0f} MB seen).", printed, MEMORY_FIX)
+    if reply.status == OUTPUT:
+        return Feedback(
+            f"`{function}` printed more than {output_limit // 1024} KiB and was stopped.",
+            printed, "Remove print calls inside loops; return results instead of printing them.")
+    if reply.status == EXITED:
+        return Feedback(
+            f"The process running `{function}` ended (exit code {reply.returncode}) before your "
+            "function returned.", printed,
+            "Remove calls to `os._exit`, `sys.exit` or `exit`: a function hands back its result with `return`.")
+    if reply.status == CRASHED and reply.signal == signal.SIGXCPU:
+        return Feedback(f"`{function}` used more CPU time than a worker may have and was stopped.", printed,
+                        "Look for a loop that never ends, or one that does far more work than the task needs.")
+    if reply.status == CRASHED:
+        name = signal.Signals(reply.signal).name if reply.signal else "?"
+        return Feedback(f"The process running `{function}` crashed ({name}).", printed,
+                        "Look for code that kills the process or corrupts memory (ctypes, signals).")
+    if reply.status == LOST:
+        return Feedback("The grader's worker server stopped unexpectedly; this is not your code's fault.",
+                        None, "Run grade again; if it keeps happening, tell your instructor.")
+    return Feedback(f"The worker sent back something the grader cannot read ({reply.status}).",
+                    printed, "Don't write to file descriptors your code did not open.")
+
+
+def student_error(error: dict, function: str, filename: str, memory_mb: int = 0, hints=()) -> Feedback:
+    """Feedback for an error the worker reported (an exception, a missing function, an exit)."""
+    kind, message = error.get("kind"), str(error.get("message", ""))
+    trace = error.get("traceback", "")
+    where = f"Traceback (your code only):\n{_indent(trace)}" if trace else None
+    if kind == "jail":
+        return Feedback(
+            "The grader could not set up the isolated process your code runs in; this is not your "
+            f"code's fault ({message}).", None,
+            "Nothing in your code; run `grade doctor` to see what this machine allows, and tell your "
+            "instructor if it keeps happening.")
+    if kind == "memory":
+        return Feedback(
+            f"`{function}` used more than {memory_mb} MB of memory and was stopped (an allocation was "
+            f"refused: {message[:200]}).", where, MEMORY_FIX)
+    if kind == "missing":
+        found = error.get("found")
+        what = (f"{filename} defines `{function}`, but as a {found}, not a function." if found
+                else f"{filename} has no function named `{function}`.")
+        return Feedback(what, None, f"Define `def {function}(...)` with exactly this name (see the exercise).")
+    if kind == "not_implemented":
+        return NotImplementedYet(
+            f"not implemented yet: `{function}` still raises NotImplementedError.", None,
+            "Replace the `raise NotImplementedError` line with your code.")
+    if kind == "syntax":
+        return Feedback(f"Python cannot read {filename}.", _indent(trace or message),
+                        "Fix the line shown; no check can run until the file parses.")
+    if kind == "import":
+        return Feedback(
+            f"{filename} raised {error.get('type')} while it was being loaded, before `{function}` "
+            f"could be called: {message}", where,
+            "Code at the top level of the file runs on import: keep it to imports and definitions "
+            "(put experiments inside `if __name__ == \"__main__\":`).")
+    if kind == "exit":
+        return Feedback(f"Your code called exit() (code {message}) instead of returning.", where,
+                        "Remove the `sys.exit`/`exit` call: a function hands back its result with `return`.")
+    hint = hint_for(message, hints)
+    return Feedback(f"`{function}` raised {error.get('type')}: {message}", where,
+                    hint or "Read the traceback from the bottom up: the last line of your code "
+                    "shown is where it went wrong.")
+
+
+def printed_output(output: str) -> str | None:
+    if not output.strip():
+        return None
+    lines = output.strip().splitlines()
+    shown = "\n".join(lines[:10]) + (f"\n… ({len(lines) - 10} more lines)" if len(lines) > 10 else "")
+    return f"Your code printed:\n{_indent(shown)}"
+
+
+def _indent(text: str, by: str = "    ") -> str:
+    return "\n".join(by + line if line.strip() else line for line in text.rstrip().splitlines())

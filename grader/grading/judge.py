@@ -1,0 +1,220 @@
+"""The ``judge`` fixture: how a check runs a probe on the student's code and on the reference.
+
+``judge.student(probe, **params)`` sends the job to a worker and returns its
+outcome as plain data, or raises ``Feedback`` when the worker could not produce
+one (the stub, an exception, a timeout…). ``judge.reference(probe, **params)``
+gives the reference outcome for the same inputs, from ``references``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Protocol
+
+from grader.grading import feedback
+from grader.isolation import wire
+from grader.course import Course, Exercise
+from grader.grading.feedback import Feedback
+from grader.grading.probes import Probe
+from grader.grading.submission import Submission
+from grader.isolation.server import MEMORY, OK, TIMEOUT
+
+
+class References(Protocol):
+    """Where reference outcomes come from: the solutions, or data shipped in a release."""
+
+    def outcome(self, probe: Probe, params: dict, device: str) -> dict: ...
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a grading run needs to know, fixed before the checks start."""
+
+    course: Course
+    """The course."""
+    exercise: Exercise
+    """The exercise being graded."""
+    submission: Submission
+    """The student's code for it."""
+    device: str
+    """``cpu`` or ``cuda``: where student and reference both run."""
+    references: References
+    """The reference outcomes."""
+    sandbox: Callable
+    """Returns the ``grader.isolation.client.Sandbox`` to run student code in."""
+    own: tuple[str, ...] | None = None
+    """The student's own files, shown (copied, read-only) in the worker's jail; None: the
+    submission's folder."""
+    hidden: tuple[str, ...] = ()
+    """Paths the worker must never see, even inside a folder it is shown (solutions, checks…)."""
+    hints: tuple = ()
+    """The course's (error pattern, hint) pairs for exceptions in student code."""
+    state: dict = field(default_factory=dict, compare=False)
+    """What the checks of this submission learnt so far: ``isolation`` (what its workers ran
+    under) and ``timed_out`` (functions that ran past their limit: later checks skip them)."""
+
+
+class Judge:
+    """What a check calls to get outcomes; one per check."""
+
+    def __init__(self, context: Context):
+        self.context = context
+        self.device = context.device
+
+    def student(self, probe: Probe, **params) -> dict:
+        ctx = self.context
+        sub = ctx.submission
+        if sub.problem:
+            raise Feedback(sub.problem)
+        timed_out = ctx.state.setdefault("timed_out", set())
+        if probe.calls in timed_out:
+            # One endless loop costs the student one time limit, not one per check.
+            problem = Feedback(
+                f"`{probe.calls}` ran past its time limit of {ctx.exercise.timeout:g} s in an earlier check, "
+                "so this check did not run it again.", None,
+                "Look for a loop that never ends (a `while` whose condition never changes).")
+            problem.incident = TIMEOUT
+            raise problem
+        request = {
+            "chunks": [{"filename": c.filename, "source": c.source} for c in sub.chunks],
+            "folder": sub.folder,
+            "module": ctx.exercise.stem,
+            "probe": probe.key,
+            "course_root": str(ctx.course.root),
+            "params": params,
+            "device": self.device,
+            "timeout": ctx.exercise.timeout,
+            "memory_mb": ctx.course.memory_mb,
+            "output_limit": ctx.course.output_limit,
+            "own": list(ctx.own if ctx.own is not None else ([sub.folder] if sub.folder else [])),
+            "hidden": list(ctx.hidden),
+        }
+        reply = ctx.sandbox().run(request)
+        if reply.isolation:
+            ctx.state["isolation"] = reply.isolation
+        if reply.status == TIMEOUT:
+            timed_out.add(probe.calls)
+        if reply.status != OK:
+            problem = feedback.worker_problem(reply, probe.calls, ctx.exercise.timeout,
+                                              ctx.course.memory_mb, ctx.course.output_limit)
+            problem.incident = reply.status  # the worker failed, not just the check: batch marks it
+            raise problem
+        try:
+            outcome = wire.decode(reply.payload)
+        except (wire.WireError, ValueError, TypeError, RecursionError) as exc:
+            raise Feedback(f"The worker's answer could not be read ({exc}).", None,
+                           "Don't write to file descriptors your code did not open.") from None
+        if not isinstance(outcome, dict) or not ({"ok"} == set(outcome) or {"error"} == set(outcome)):
+            raise Feedback("The worker's answer has the wrong shape.", None,
+                           "Don't write to file descriptors your code did not open.")
+        if "error" in outcome:
+            error = outcome["error"] if isinstance(outcome["error"], dict) else {}
+            problem = feedback.student_error(error, probe.calls, sub.path.name if sub.path else "?",
+                                             memory_mb=ctx.course.memory_mb, hints=ctx.hints)
+            if error.get("kind") in ("jail", "memory"):
+                problem.incident = "jail" if error.get("kind") == "jail" else MEMORY
+            if reply.output.strip() and error.get("kind") not in ("not_implemented", "missing"):
+                problem = Feedback(problem.what, "\n".join(filter(None, [
+                    problem.evidence, feedback.printed_output(reply.output)])), problem.fix)
+            raise problem
+        return outcome["ok"]
+
+    def reference(self, probe: Probe, **params) -> dict:
+        return self.context.references.outcome(probe, params, self.device)
+
+    def simulate(self, probe: Probe, mistake: Callable, **params) -> dict:
+        """The outcome a known-wrong implementation (grader code, run here) gives on the same inputs.
+
+        Checks use it to name a mistake by its effect: if the student's outcome
+        matches what "never calls zero_grad" gives, the feedback can say so.
+        """
+        key = _callable_key(mistake)
+        if key is not None:
+            key = (probe.key, key, json.dumps(params, sort_keys=True), self.device)
+            if key in _SIMULATED:
+                return _SIMULATED[key]
+        raw = probe(mistake, device=self.device, **params)
+        outcome = wire.decode(wire.encode(raw))
+        if key is not None:
+            if len(_SIMULATED) >= SIMULATED_KEPT:
+                _SIMULATED.clear()
+            _SIMULATED[key] = outcome
+        return outcome
+
+    def both(self, probe: Probe, **params) -> tuple[dict, dict]:
+        """(student outcome, reference outcome) for the same inputs."""
+        want = self.reference(probe, **params)
+        return self.student(probe, **params), want
+
+
+# Outcomes of known-wrong implementations, kept across checks and submissions: a batch
+# judge meets the same mistakes again and again. They depend only on trusted grader
+# code and seeded inputs, so the same key always gives the same outcome.
+SIMULATED_KEPT = 4096
+_SIMULATED: dict[tuple, dict] = {}
+
+
+def _callable_key(fn, depth: int = 0):
+    """What ``fn`` computes, as a hashable key (its code, defaults and closure), or None if unsure."""
+    code = getattr(fn, "__code__", None)
+    if code is None or depth > 4 or getattr(fn, "__kwdefaults__", None):
+        return None
+    parts = [code.co_filename, code.co_firstlineno, _code_key(code)]
+    for value in (*(fn.__defaults__ or ()), *(c.cell_contents for c in (fn.__closure__ or ()))):
+        key = _value_key(value, depth + 1)
+        if key is None:
+            return None
+        parts.append(key)
+    return tuple(parts)
+
+
+def _code_key(code) -> tuple:
+    """A code object by content (nested code, such as comprehensions, included), not by address."""
+    consts = tuple(_code_key(c) if hasattr(c, "co_code") else (type(c).__name__, repr(c)) for c in code.co_consts)
+    return code.co_qualname, code.co_code, code.co_names, consts
+
+
+def _value_key(value, depth: int):
+    if value is None or type(value) in (bool, int, float, str):
+        return (type(value).__name__, value)
+    if type(value) in (tuple, list, frozenset):
+        keys = tuple(_value_key(v, depth + 1) for v in value)
+        return None if None in keys else (type(value).__name__, keys)
+    if callable(value) and hasattr(value, "__code__"):
+        return _callable_key(value, depth)
+    return None  # anything else (tensors, objects, partials): not cached
+
+
+class SolutionReferences:
+    """Reference outcomes computed by running the solution files in this process (they are trusted)."""
+
+    def __init__(self, solutions_dir: Path):
+        self.solutions_dir = Path(solutions_dir)
+        self._cache: dict[tuple, dict] = {}
+        self._modules: dict[str, object] = {}
+
+    def outcome(self, probe: Probe, params: dict, device: str) -> dict:
+        key = (probe.key, json.dumps(params, sort_keys=True), device)
+        if key not in self._cache:
+            function = getattr(self._module(probe.exercise), probe.calls)
+            raw = probe(function, device=device, **params)
+            # Through the wire and back: the reference has exactly the student's shape of data.
+            self._cache[key] = wire.decode(wire.encode(raw))
+        return self._cache[key]
+
+    def _module(self, stem: str):
+        if stem not in self._modules:
+            path = self.solutions_dir / f"{stem}.py"
+            if not path.is_file():
+                raise RuntimeError(f"no reference solution {path}: the checks need solutions/ "
+                                   "(or the reference data of a release)")
+            spec = importlib.util.spec_from_file_location(f"grader_solution_{stem}", path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module
+            spec.loader.exec_module(module)
+            self._modules[stem] = module
+        return self._modules[stem]

@@ -1,0 +1,132 @@
+"""The pytest plugin that turns the checks in ``grader.checks`` into graded results.
+
+Wiring only, in the way pytest's own junitxml does it: markers give each check
+its points and visibility, which travel on ``user_properties``; a makereport
+wrapper turns the failure into feedback text; ``pytest_runtest_logreport``
+feeds a plain collector that ``grader.grading.runner`` reads afterwards.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from grader.grading.feedback import Feedback
+from grader.grading.judge import Context, Judge
+from grader.grading.results import CheckResult
+
+TIMEOUT_MARGIN = 30.0  # pytest-timeout is the backstop; workers have their own, tighter limit
+
+
+class GraderPlugin:
+    """Registered for one pytest run; ``results`` holds the verdicts afterwards.
+
+    One run may grade several exercises of one submission (batch grading does,
+    to pay pytest's start-up once): ``contexts`` maps each check module's file
+    name to its context, and every check gets the context of its own module.
+    """
+
+    def __init__(self, context: Context | dict[str, Context], public_only: bool = False, on_check=None):
+        self.contexts = context if isinstance(context, dict) else {str(context.course.checks_file(context.exercise)): context}
+        self.public_only = public_only
+        self.on_check = on_check
+        """Called with (context, CheckResult) as each check is decided: a report can print it at once."""
+        self.by_module: dict[str, list[CheckResult]] = {name: [] for name in self.contexts}
+        """Check module file name → its checks' verdicts, in the order they ran."""
+        self.incidents: dict[str, dict[str, str]] = {name: {} for name in self.contexts}
+        """Check module → {check name: why its worker gave no outcome (``timeout``, ``memory``…)}."""
+        self._started: dict[str, float] = {}
+        self._module: dict[str, str] = {}  # check's node id → its module's key in ``contexts``
+
+    def _context(self, node) -> Context:
+        return self.contexts[str(node.path)]
+
+    def pytest_configure(self, config):
+        config.addinivalue_line("markers", "points(n): the points a check is worth (required)")
+        config.addinivalue_line("markers", "hidden: a check students do not get in their release")
+
+    @pytest.fixture
+    def judge(self, request) -> Judge:
+        """Runs probes on the student's code (in a worker) and on the reference."""
+        return Judge(self._context(request.node))
+
+    @pytest.fixture
+    def device(self, request) -> str:
+        return self._context(request.node).device
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        kept, dropped = [], []
+        for item in items:
+            marker = item.get_closest_marker("points")
+            if marker is None or len(marker.args) != 1:
+                raise pytest.UsageError(f"check {item.nodeid} needs @pytest.mark.points(n)")
+            hidden = item.get_closest_marker("hidden") is not None
+            doc = (getattr(item.obj, "__doc__", None) or item.name).strip().splitlines()[0]
+            item.user_properties += [("points", float(marker.args[0])), ("hidden", hidden), ("title", doc)]
+            runs = (getattr(item.obj, "student_runs", 1))
+            timeout = self._context(item).exercise.timeout
+            item.add_marker(pytest.mark.timeout(timeout * runs + TIMEOUT_MARGIN))
+            (dropped if hidden and self.public_only else kept).append(item)
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
+
+    def pytest_runtest_setup(self, item):
+        self._started[item.nodeid] = time.monotonic()
+        self._module[item.nodeid] = str(item.path)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        report = yield
+        if call.excinfo is not None and report.failed:
+            report.user_properties.append(("feedback", self._feedback(call.excinfo, item)))
+            report.user_properties.append(("incident", self._incident(call.excinfo)))
+        return report
+
+    def _incident(self, excinfo) -> str | None:
+        """Why no verdict on the student's code could be reached, if that is what happened."""
+        if isinstance(excinfo.value, Feedback):
+            return getattr(excinfo.value, "incident", None)  # set by the judge when a worker failed
+        return "timeout" if self._timed_out(excinfo) else "grader"
+
+    @staticmethod
+    def _timed_out(excinfo) -> bool:
+        message = str(excinfo.value)
+        return "Timeout" in message and "pytest-timeout" in message
+
+    def _feedback(self, excinfo, item) -> str:
+        if isinstance(excinfo.value, Feedback):
+            return excinfo.value.text
+        message = str(excinfo.value)
+        if self._timed_out(excinfo):
+            return ("This check took longer than its time limit and was stopped. "
+                    "Look for a loop that never ends.")
+        return ("The grader itself failed on this check; this is not your code's fault. "
+                f"Tell your instructor: {excinfo.typename}: {message}\n"
+                f"{excinfo.getrepr(style='short')}")
+
+    def pytest_runtest_logreport(self, report):
+        props = dict(report.user_properties)
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            passed = report.passed
+            if report.skipped:
+                feedback_text = "skipped: " + str(report.longrepr[-1] if isinstance(report.longrepr, tuple) else "")
+            else:
+                feedback_text = props.get("feedback", "" if passed else str(report.longrepr))
+            module = self._module[report.nodeid]
+            if not passed and props.get("incident"):
+                self.incidents[module][report.nodeid.rsplit("::", 1)[-1]] = props["incident"]
+            result = CheckResult(
+                name=report.nodeid.rsplit("::", 1)[-1],
+                title=props.get("title", report.nodeid),
+                points=props.get("points", 0.0) if passed else 0.0,
+                max_points=props.get("points", 0.0),
+                passed=passed,
+                hidden=props.get("hidden", False),
+                feedback="" if passed else feedback_text,
+                seconds=round(time.monotonic() - self._started.get(report.nodeid, time.monotonic()), 3),
+            )
+            self.by_module[module].append(result)
+            if self.on_check is not None:
+                self.on_check(self.contexts[module], result)

@@ -1,0 +1,117 @@
+"""Finding a student's file for an exercise and turning it into code chunks for a worker.
+
+Nothing here runs student code: a ``.py`` file is read and compiled (compiling
+runs nothing) so that a syntax error is reported once, with file and line; a
+notebook is read with nbformat (``grader.grading.notebook``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.course import Course, Exercise
+
+SUFFIXES = (".py", ".ipynb")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of student code and the file name its tracebacks show."""
+
+    filename: str
+    """Shown in tracebacks: ``exercises/exercise_3.py`` or ``exercise_3.ipynb [cell 4]``."""
+    source: str
+    """The code."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A student's code for one exercise, or the reason there is none to run."""
+
+    exercise: Exercise
+    """The exercise it answers."""
+    path: Path | None
+    """The file, if one was found."""
+    chunks: tuple[Chunk, ...] = ()
+    """The code to run, in order."""
+    problem: str | None = None
+    """Why it cannot run (not submitted, a syntax error, a broken notebook); None if it can."""
+    not_submitted: bool = field(default=False)
+    """True when no file for the exercise exists at all."""
+
+    @property
+    def folder(self) -> str | None:
+        return str(self.path.parent) if self.path else None
+
+
+def locate(course: Course, exercise: Exercise, given: Path | None = None) -> Path | None:
+    """The file to grade: ``given`` if it is a file, else ``exercise_N.py`` (or ``.ipynb``) in it.
+
+    Without ``given``, the course's own ``exercises/`` folder.
+    """
+    if given is not None and Path(given).is_file():
+        return Path(given)
+    folder = Path(given) if given is not None else course.exercises_dir
+    for suffix in SUFFIXES:
+        candidate = folder / f"{exercise.stem}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load(exercise: Exercise, path: Path | None) -> Submission:
+    """Read ``path`` into chunks; problems become ``Submission.problem``, never exceptions."""
+    if path is None:
+        return Submission(exercise, None, not_submitted=True,
+                          problem=f"not submitted: no {exercise.stem}.py or {exercise.stem}.ipynb was handed in")
+    shown = display_path(path)
+    if path.suffix == ".ipynb":
+        from grader.grading import notebook
+
+        try:
+            chunks = notebook.chunks(path, shown)
+        except notebook.NotebookError as exc:
+            return Submission(exercise, path, problem=str(exc))
+    elif path.suffix == ".py":
+        try:
+            source = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            return Submission(exercise, path, problem=f"cannot read {shown}: {exc}")
+        chunks = (Chunk(shown, source),)
+    else:
+        return Submission(exercise, path, problem=f"{shown}: hand in a .py file or a .ipynb notebook")
+    for chunk in chunks:
+        problem = syntax_problem(chunk)
+        if problem:
+            return Submission(exercise, path, chunks, problem=problem)
+    return Submission(exercise, path, chunks)
+
+
+def syntax_problem(chunk: Chunk) -> str | None:
+    """The syntax error in ``chunk``, in words a student can act on, or None."""
+    try:
+        compile(chunk.source, chunk.filename, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        where = f"{chunk.filename}, line {exc.lineno}"
+        text = (exc.text or "").rstrip("\n")
+        pointer = ""
+        if text and exc.offset:
+            indent = len(text) - len(text.lstrip())
+            pointer = "\n    " + " " * (exc.offset - 1 - indent) + "^"
+        shown = f"\n    {text.strip()}{pointer}" if text.strip() else ""
+        return f"Python cannot read your code: {exc.msg} ({where}){shown}\nFix this line first; no check can run until the file parses."
+    except ValueError as exc:  # e.g. null bytes
+        return f"Python cannot read {chunk.filename}: {exc}"
+    return None
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the cwd when it is below it, else absolute."""
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+

@@ -1,0 +1,140 @@
+"""The judge's side of the fork server: start it, send it jobs, restart it if it dies.
+
+``fork_zygote()`` is the fast path, for a process that has imported torch and
+run no torch op yet (the ``grade`` command calls it first thing). Anywhere else,
+say inside a test session that has already computed with torch, ``current()``
+spawns a fresh zygote with ``python -m grader.isolation.server`` instead: slower to
+start, but it never inherits a used OpenMP pool.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import socket
+import subprocess
+import sys
+
+from grader.isolation import server as zygote
+from grader.isolation.server import LOST, WorkerReply
+
+REPLY_MARGIN = 15.0  # seconds past a job's own limit before the zygote counts as lost
+
+
+class Sandbox:
+    """A connection to one zygote."""
+
+    def __init__(self, sock: socket.socket, pid: int, popen: subprocess.Popen | None = None):
+        self._sock, self.pid, self._popen = sock, pid, popen
+        self.alive = True
+
+    def run(self, request: dict) -> WorkerReply:
+        """Run one job; a reply with status ``lost`` if the zygote itself failed."""
+        try:
+            self._sock.settimeout(float(request.get("timeout", 30)) + REPLY_MARGIN)
+            zygote.send_message(self._sock, request)
+            message = zygote.recv_message(self._sock)
+        except (OSError, ValueError):
+            message = None
+        if message is None:
+            self.close()
+            return WorkerReply(LOST, b"", "", 0, None, None, 0.0, 0.0)
+        header, payload = message
+        fields = {k: header[k] for k in WorkerReply.__dataclass_fields__ if k != "payload"}
+        return WorkerReply(payload=payload, **fields)
+
+    def end_session(self) -> None:
+        """End the worker that serves the current submission's jobs (and what it left running)."""
+        if not self.alive:
+            return
+        try:
+            self._sock.settimeout(REPLY_MARGIN)
+            zygote.send_message(self._sock, {"end": True})
+            message = zygote.recv_message(self._sock)
+        except (OSError, ValueError):
+            message = None
+        if message is None:
+            self.close()
+
+    def close(self) -> None:
+        if not self.alive:
+            return
+        self.alive = False
+        self._sock.close()
+        if self._popen is not None:
+            try:
+                self._popen.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._popen.kill()
+                self._popen.wait()
+        else:
+            try:
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                pass
+
+
+_current: Sandbox | None = None
+
+
+def fork_zygote(probe_modules: tuple[str, ...] = ()) -> Sandbox:
+    """Fork a zygote from this process: call only before any torch op has run here.
+
+    ``probe_modules`` (``grader.grading.content.probe_modules``) are imported first, so
+    that every worker starts with them.
+    """
+    import torch  # noqa: F401
+
+    zygote.preload(probe_modules)
+    parent, child = socket.socketpair()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            parent.close()
+            zygote.serve(child)
+        finally:
+            os._exit(0)
+    child.close()
+    _set(Sandbox(parent, pid))
+    return _current
+
+
+def spawn_zygote() -> Sandbox:
+    """Start a zygote as a fresh interpreter (safe at any time, costs a torch import)."""
+    parent, child = socket.socketpair()
+    env = dict(os.environ, PYTHONSAFEPATH="1")  # the cwd never goes on the zygote's sys.path
+    popen = subprocess.Popen(
+        [sys.executable, "-m", "grader.isolation.server", str(child.fileno())],
+        pass_fds=[child.fileno()],
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
+    child.close()
+    _set(Sandbox(parent, popen.pid, popen))
+    return _current
+
+
+def current() -> Sandbox:
+    """The running zygote, started (spawned) if there is none or it died."""
+    if _current is None or not _current.alive:
+        spawn_zygote()
+    return _current
+
+
+def end_session() -> None:
+    """End the running zygote's worker for the last submission, if there is one."""
+    if _current is not None:
+        _current.end_session()
+
+
+def _set(sandbox: Sandbox) -> None:
+    global _current
+    if _current is not None:
+        _current.close()
+    _current = sandbox
+
+
+@atexit.register
+def _shutdown() -> None:
+    if _current is not None:
+        _current.close()

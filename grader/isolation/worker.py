@@ -1,0 +1,286 @@
+"""What runs inside a worker: load the submission, run its probes, send plain data back.
+
+This module runs in the forked worker only. The student's code runs here, so
+nothing here is trusted by the judge: the result goes back as ``grader.isolation.wire``
+bytes, and the judge checks them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import linecache
+import os
+import shutil
+import struct
+import sys
+import traceback
+import types
+
+from grader.isolation import jail
+from grader.grading import numerics
+from grader.grading import probes
+from grader.isolation import wire
+from grader.isolation.server import FRAME, die_with_parent
+
+TRACEBACK_FRAMES = 8
+
+
+def serve_jobs(request: dict, request_fd: int, result_fd: int, plan=None) -> None:
+    """Enter the jail (``plan``; None: limits only), run ``request``, then each later job the
+    zygote sends on ``request_fd`` (a 4-byte length and ``{"probe", "params"}`` as JSON: the
+    same submission, other inputs), writing each outcome to ``result_fd``; exit when the zygote
+    closes the pipe. Never returns."""
+    filenames = {chunk["filename"] for chunk in request["chunks"]}
+    try:
+        _confine(request, plan)
+        _isolate(request.get("folder"), request["scratch"])
+        fresh = _Fresh(request, jailed=plan is not None)
+    except BaseException as exc:  # noqa: BLE001 - reported as this job's error
+        _send(result_fd, {"error": describe_error(exc, filenames, request)})
+        os._exit(0)
+    job = request
+    while job is not None:
+        try:
+            outcome = {"ok": _run(dict(request, **job))}
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
+            outcome = {"error": describe_error(exc, filenames, request)}
+        _send(result_fd, outcome)
+        try:
+            fresh.reset()
+        except BaseException:  # noqa: BLE001 - never seen; then the next job gets a fresh worker
+            os._exit(0)
+        job = _next_job(request_fd)
+    os._exit(0)
+
+
+def _send(result_fd: int, outcome: dict) -> None:
+    """One result: the zygote's frame marker, its length, then ``grader.isolation.wire`` bytes."""
+    try:
+        data = wire.encode(outcome)
+    except Exception as exc:  # noqa: BLE001 - a value the probe could not send
+        data = wire.encode({"error": {"kind": "unsendable", "type": type(exc).__name__,
+                                      "message": str(exc), "traceback": ""}})
+    # What this job printed goes out before its result, so the zygote counts it as this job's.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - the student's code may have replaced or closed it
+            pass
+    view = memoryview(FRAME + struct.pack("<Q", len(data)) + data)
+    while view:
+        view = view[os.write(result_fd, view):]
+
+
+def _next_job(request_fd: int) -> dict | None:
+    head = _read_exact(request_fd, 4)
+    if head is None:
+        return None
+    body = _read_exact(request_fd, struct.unpack("<I", head)[0])
+    return None if body is None else json.loads(body)
+
+
+def _read_exact(fd: int, n: int) -> bytes | None:
+    data = b""
+    while len(data) < n:
+        chunk = os.read(fd, n - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+class _Fresh:
+    """Puts back, after each job, what the student's code may have changed, so the next job
+    sees what it would in a newly forked worker: the module is executed anew, modules the
+    submission imported from its folder are imported anew, and torch's and Python's global
+    settings, random states, the environment, ``sys.path`` and the working folder are as they
+    were when the worker started."""
+
+    def __init__(self, request: dict, jailed: bool = False):
+        import random
+
+        import torch
+
+        # One thread: the judge (and, in a batch, other judges and workers) share the
+        # cores, and OpenMP threads spinning against each other can be 10x slower.
+        torch.set_num_threads(1)
+        numerics.configure(request["device"])
+        self.folder = os.path.realpath(request["folder"]) + os.sep if request.get("folder") else None
+        self.scratch, self.device = request["scratch"], request["device"]
+        self.jailed = jailed
+        self.seed = torch.initial_seed()
+        self.random = random.getstate()
+        self.environ = dict(os.environ)
+        self.path = list(sys.path)
+        self.modules = set(sys.modules)
+        self.dtype = torch.get_default_dtype()
+
+    def reset(self) -> None:
+        import random
+
+        import torch
+
+        for name in [n for n in sys.modules if n not in self.modules and self._students(n)]:
+            del sys.modules[name]
+        sys.path[:] = self.path
+        if os.environ != self.environ:
+            os.environ.clear()
+            os.environ.update(self.environ)
+        os.makedirs(self.scratch, exist_ok=True)  # the student's code may have removed it
+        _empty(self.scratch)
+        os.chdir(self.scratch)
+        if self.jailed:
+            _empty("/dev/shm")  # the jail's own: nothing passes from job to job
+        random.setstate(self.random)
+        torch.manual_seed(self.seed)
+        torch.set_default_dtype(self.dtype)
+        torch.set_grad_enabled(True)
+        torch.autograd.set_detect_anomaly(False)
+        torch.set_default_device(None)
+        torch.set_num_threads(1)
+        numerics.configure(self.device)
+
+    def _students(self, name: str) -> bool:
+        """A module the submission imported from its own folder (a helper of the student's), not a
+        part of a package already loaded (torch's lazily imported submodules stay) nor an
+        installed package (a virtual environment may live in that folder)."""
+        module = sys.modules.get(name)
+        if module is None:
+            return True
+        file = getattr(module, "__file__", None)
+        if self.folder is None or not isinstance(file, str) or name.partition(".")[0] in self.modules:
+            return False
+        real = os.path.realpath(file)
+        return real.startswith(self.folder) and "site-packages" not in real and "dist-packages" not in real
+
+
+def _empty(folder: str) -> None:
+    """Remove what ``folder`` holds, best effort; mount points under it (the jail's copy of the
+    student's own files may sit under /tmp) stay."""
+    for entry in os.listdir(folder):
+        target = os.path.join(folder, entry)
+        if os.path.ismount(target) or _holds_mount(target):
+            continue
+        if os.path.isdir(target) and not os.path.islink(target):
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(target)
+
+
+def _holds_mount(path: str) -> bool:
+    """Whether a mount point (the jail's copy of the student's files) lies under ``path``."""
+    prefix = path.rstrip("/") + "/"
+    try:
+        with open("/proc/self/mounts") as f:
+            return any(line.split()[1].startswith(prefix) for line in f)
+    except (OSError, IndexError):
+        return False
+
+
+def _confine(request: dict, plan) -> None:
+    """The jail (``grader.isolation.jail``) with this submission's own files and limits; where the
+    machine allows no jail, the same limits and ``no_new_privs`` at least."""
+    timeout = float(request.get("timeout", 30))
+    device = request.get("device", "cpu")
+    limits = jail.Limits(
+        # CUDA reserves far more address space than it ever uses: no address-space limit there.
+        memory_mb=int(request.get("memory_mb", 2048)) if device == "cpu" else 0,
+        cpu_seconds=int(timeout * jail.CPU_BUDGET) + 60)
+    if plan is not None:
+        jail.enter(plan, limits, own=tuple(request.get("own") or ()), hidden=tuple(request.get("hidden") or ()))
+        return
+    die_with_parent(request.get("zygote"))
+    try:
+        # No process limit here: outside its own user namespace it would count all of the user's
+        # processes, and a desktop has more than a worker may start.
+        jail.set_limits(dataclasses.replace(limits, nproc=0))
+        jail.prctl(jail.PR_SET_NO_NEW_PRIVS, 1)
+    except (OSError, ValueError, jail.JailError):
+        pass  # not Linux: the zygote's own time, memory and output limits still hold
+
+
+def _isolate(folder: str | None, scratch: str) -> None:
+    """No cwd or script folder on sys.path; the submission's folder last, never first; the
+    scratch folder (which the zygote removes afterwards) as the working directory."""
+    cwd = os.getcwd()
+    sys.path[:] = [p for p in sys.path if p not in ("", ".", cwd)]
+    if folder:
+        sys.path.append(folder)
+    os.chdir(scratch)
+
+
+def _run(request: dict):
+    probe = probes.resolve(request["probe"])
+    module = load_module(request["module"], request["chunks"])
+    function = getattr(module, probe.calls, None)
+    if function is None:
+        raise MissingFunction(probe.calls)
+    if not callable(function):
+        raise MissingFunction(probe.calls, type(function).__name__)
+    return probe(function, device=request["device"], **request["params"])
+
+
+class MissingFunction(Exception):
+    """The submission does not define the function a check needs."""
+
+    def __init__(self, name: str, found: str | None = None):
+        super().__init__(name)
+        self.name, self.found = name, found
+
+
+def load_module(name: str, chunks: list[dict]) -> types.ModuleType:
+    """Execute the submission's code chunks, in order, as one module."""
+    module = types.ModuleType(name)
+    module.__file__ = chunks[0]["filename"] if chunks else name
+    sys.modules[name] = module
+    for chunk in chunks:
+        source, filename = chunk["source"], chunk["filename"]
+        # So that tracebacks can show the student's lines, notebooks included.
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        code = compile(source, filename, "exec", dont_inherit=True)
+        try:
+            exec(code, module.__dict__)
+        except BaseException as exc:
+            exc.grader_stage = "import"
+            raise
+    return module
+
+
+def _out_of_memory(message: str) -> bool:
+    return "can't allocate memory" in message or "not enough memory" in message
+
+
+def describe_error(exc: BaseException, filenames: set[str], request: dict) -> dict:
+    """Plain data about an exception, its traceback trimmed to the student's frames."""
+    if isinstance(exc, MissingFunction):
+        return {"kind": "missing", "type": "", "message": exc.name, "found": exc.found or "", "traceback": ""}
+    if isinstance(exc, jail.JailError):  # the grader's fault (or the machine's), never the student's
+        return {"kind": "jail", "type": "", "message": str(exc)[:2000], "traceback": ""}
+    frames = traceback.extract_tb(exc.__traceback__)
+    own = [f for f in frames if f.filename in filenames][-TRACEBACK_FRAMES:]
+    if isinstance(exc, SyntaxError) and exc.filename in filenames:
+        kind = "syntax"
+    elif isinstance(exc, SystemExit):
+        kind = "exit"
+    elif getattr(exc, "grader_stage", None) == "import":
+        kind = "import"
+    elif isinstance(exc, NotImplementedError) and own:
+        kind = "not_implemented"
+    elif isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError) and _out_of_memory(str(exc))):
+        kind = "memory"  # the jail's hard memory limit (address space) refused an allocation
+    else:
+        kind = "exception"
+    lines = traceback.format_list(own)
+    message = str(exc) if not isinstance(exc, SystemExit) else repr(exc.code)
+    if kind == "syntax":
+        lines = traceback.format_exception_only(type(exc), exc)[:-1]
+    return {
+        "kind": kind,
+        "type": type(exc).__name__,
+        "message": message[:4000],
+        "traceback": "".join(lines)[:8000],
+        "in_student_code": bool(own),
+    }
