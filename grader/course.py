@@ -44,11 +44,6 @@ class Exercise:
         """``exercise_3``: the file name without its extension."""
         return Path(self.file).stem
 
-    @property
-    def check_module(self) -> str:
-        """The file name of this exercise's checks, inside its content folder."""
-        return CHECKS_FILE
-
 
 @dataclass(frozen=True)
 class Course:

@@ -6,7 +6,7 @@ import ast
 
 from conftest import MISTAKES, ROOT, read_mistake
 
-CHECKS = ROOT / "grader" / "checks" / "test_exercise_2.py"
+CHECKS = ROOT / "grader" / "lesson" / "exercise_2" / "checks.py"
 
 
 def _checks() -> dict[str, int]:

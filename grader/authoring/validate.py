@@ -249,11 +249,12 @@ def _graded(course: Course, exercise: Exercise, device: str, references) -> list
     solution_path = course.solutions_dir / exercise.file
     if not solution_path.is_file():
         return [Finding(exercise.id, "solution", exercise.file, False, f"{solution_path} does not exist")]
+    checks = course.checks_file(exercise).relative_to(course.root).as_posix()
     try:
         solution = grade(solution_path)
     except GraderError as exc:
-        return [Finding(exercise.id, "checks", exercise.check_module, False, exc.format_message())]
-    out = [Finding(exercise.id, "checks", exercise.check_module, solution.max_score == exercise.points,
+        return [Finding(exercise.id, "checks", checks, False, exc.message)]
+    out = [Finding(exercise.id, "checks", checks, solution.max_score == exercise.points,
                    "" if solution.max_score == exercise.points else
                    f"the checks are worth {solution.max_score:g} points; course.toml says {exercise.points:g}")]
     out += [Finding(exercise.id, "solution", c.name, c.passed,
