@@ -32,11 +32,12 @@ def main() -> None:
     from grader.grading import probes
     from grader.isolation import client as sandbox
 
-    box = sandbox.fork_zygote()  # before any torch op here, as `grade` does
-    stem = args.probe.split(":")[0]
+    stem, _, name = args.probe.partition(":")
+    module = f"grader.lesson.{stem}.probes"  # this course's content folder (course.toml)
+    box = sandbox.fork_zygote((module,))  # before any torch op here, as `grade` does
     source = (ROOT / "solutions" / f"{stem}.py").read_text()
     request = {"chunks": [{"filename": f"{stem}.py", "source": source}], "folder": None, "module": stem,
-               "probe": args.probe, "params": _params(probes.resolve(args.probe)), "device": "cpu",
+               "probe": f"{module}:{name}", "params": _params(probes.resolve(f"{module}:{name}")), "device": "cpu",
                "timeout": 30, "memory_mb": 2048, "output_limit": 1 << 20, "user": None}
     walls = {"fresh worker per check": [], "one worker per submission": []}
     for _ in range(args.rounds):

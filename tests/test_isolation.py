@@ -273,7 +273,7 @@ def test_jobs_sharing_a_worker_start_from_a_clean_slate(tmp_path):
 
 def _request(path, folder, timeout: float = 300) -> dict:
     return {"chunks": [{"filename": str(path), "source": path.read_text()}], "folder": str(folder),
-            "own": [str(folder)], "hidden": [], "module": "exercise_3", "probe": "exercise_3:sgd_steps",
+            "own": [str(folder)], "hidden": [], "module": "exercise_3", "probe": "grader.lesson.exercise_3.probes:sgd_steps",
             "params": {"seed": 1, "lr": 0.1}, "device": "cpu", "timeout": timeout, "memory_mb": 2048,
             "output_limit": 1 << 20}
 
