@@ -45,7 +45,7 @@ class ExerciseGroup(click.Group):
 @click.group(cls=ExerciseGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="optim-grader", prog_name="grade")
 def cli():
-    """Grade your work on the course "Optimizers and Gradients".
+    """Grade your work on the exercises of a course (its course.toml says which).
 
     \b
       grade exercise-3                 grade exercises/exercise_3.py
@@ -159,7 +159,7 @@ def batch_command(submissions, out, jobs, regrade, exercises, timeout, memory, d
     graded. Exit status 0 when every student has a result (errors included,
     listed in the summary), 130 when interrupted.
     """
-    from grader.batch import run as batch
+    batch = _instructor("grader.batch.run", "batch")
 
     report = batch.run(submissions=submissions, out=out, jobs=jobs, regrade=regrade, exercises=exercises,
                        timeout=timeout, memory=memory, device=device, fork_server=_PRISTINE,
@@ -198,7 +198,7 @@ def validate_command(exercises, junit_xml, device):
     """
     from grader import course as courses
     from grader.grading import runner as grading
-    from grader.authoring import validate
+    validate = _instructor("grader.authoring.validate", "validate")
 
     course = courses.load()
     for exercise in exercises:
@@ -218,7 +218,7 @@ def validate_command(exercises, junit_xml, device):
 def release_command(out, force):
     """Write the student release to the folder OUT: stubs, notebooks, public checks, reference data."""
     from grader import course as courses
-    from grader.authoring import release
+    release = _instructor("grader.authoring.release", "release")
 
     course = courses.load()
     release.check_destination(course, out, force)  # before paying for torch
@@ -236,12 +236,28 @@ def release_command(out, force):
 def gradescope_command(out, exercises, allow_unsandboxed):
     """Write a Gradescope autograder zip to OUT (grades with every check, hidden ones included)."""
     from grader import course as courses
-    from grader.authoring import gradescope
+    gradescope = _instructor("grader.authoring.gradescope", "gradescope")
 
     course = courses.load()
     for exercise in exercises:
         course.exercise(exercise)
     click.echo(gradescope.build(course=course, out=out, exercises=exercises, allow_unsandboxed=allow_unsandboxed))
+
+
+def _instructor(module: str, command: str):
+    """The instructor-side module behind ``grade COMMAND``; a usage error in a student release,
+    which leaves the instructor's side of the grader out."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            from grader.errors import UsageProblem
+
+            raise UsageProblem(f"`grade {command}` is an instructor's command, and this copy of the course "
+                               "(a student release) does not include it") from None
+        raise
 
 
 def _stdout_colour() -> bool:

@@ -5,7 +5,7 @@ the student's function, and in the judge with the reference solution's. It
 returns plain data (``grader.isolation.wire`` can send it): return values described by
 ``describe``, parameters and gradients after the call, optimizer state, and
 whatever else the check compares. Probes build every input from a seed with
-``grader.lesson.inputs``; nothing depends on the student's random state.
+the course's seeded generator; nothing depends on the student's random state.
 
 Import-time code here must not run torch operations: this package is imported
 before the fork server starts.
