@@ -8,5 +8,5 @@
 - ``compare``, ``numerics``: tensors compared with per-dtype, per-device tolerances;
 - ``feedback``: what went wrong, the evidence, what to change;
 - ``results``: the one result type and its serializers; ``report``: the terminal view;
-- ``submission``, ``notebook``: finding and reading a student's file.
+- ``submission``, ``notebook``: finding and reading a student's file, into ``chunk``s of code.
 """

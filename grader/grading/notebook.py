@@ -13,7 +13,7 @@ import ast
 import re
 from pathlib import Path
 
-from grader.grading.submission import Chunk
+from grader.grading.chunk import Chunk
 
 MARKER = "# graded"
 TAG = "graded"

@@ -11,18 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.course import Course, Exercise
+from grader.grading.chunk import Chunk
 
 SUFFIXES = (".py", ".ipynb")
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A piece of student code and the file name its tracebacks show."""
-
-    filename: str
-    """Shown in tracebacks: ``exercises/exercise_3.py`` or ``exercise_3.ipynb [cell 4]``."""
-    source: str
-    """The code."""
 
 
 @dataclass(frozen=True)
