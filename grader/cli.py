@@ -63,6 +63,7 @@ def cli():
       grade validate                          prove the course right (course CI)
       grade release OUT                       write what students get
       grade gradescope OUT.zip                build a Gradescope autograder
+      grade new exercise-7 --title T --functions f,g   start a new exercise
     """
 
 
@@ -244,6 +245,27 @@ def gradescope_command(out, exercises, allow_unsandboxed):
     click.echo(gradescope.build(course=course, out=out, exercises=exercises, allow_unsandboxed=allow_unsandboxed))
 
 
+@cli.command("new", short_help="Start a new exercise: stub, solution, a worked check, course.toml.")
+@click.argument("exercise")
+@click.option("--title", required=True, help="The exercise's title, as `grade list` shows it.")
+@click.option("--functions", required=True, help="The functions students write, comma-separated: f,g.")
+@click.option("--points", type=int, default=10, show_default=True, help="What the exercise is worth.")
+def new_command(exercise, title, functions, points):
+    """Start the new exercise EXERCISE (an id such as exercise-7) in this course.
+
+    Writes its stub, a solution to fill in, its probes and one worked check, an
+    example for the mistake corpus, and its entry at the end of course.toml;
+    refuses (exit 2) when any of it exists. `grade validate EXERCISE` then says
+    what is still missing.
+    """
+    from grader import course as courses
+    scaffold = _instructor("grader.authoring.scaffold", "new")
+
+    names = tuple(name.strip() for name in functions.split(",") if name.strip())
+    made = scaffold.new_exercise(course=courses.load(), exercise_id=exercise, title=title,
+                                 functions=names, points=points)
+    click.echo(made.summary())
+
 def _instructor(module: str, command: str):
     """The instructor-side module behind ``grade COMMAND``; a usage error in a student release,
     which leaves the instructor's side of the grader out."""
@@ -279,9 +301,19 @@ def _warm_start(course, exercises=None) -> None:
     from grader.isolation import client as sandbox
 
     if _PRISTINE and sandbox._current is None:
+        import importlib
+
         from grader.grading import content
 
-        sandbox.fork_zygote(content.probe_modules(course, exercises))
+        content.importable(course)  # a course's content need not live inside the grader package
+        loaded = []
+        for name in content.probe_modules(course, exercises):
+            try:
+                importlib.import_module(name)  # imports only: no torch op runs
+            except Exception:  # noqa: BLE001 - its checks report it, as a finding or a grader error
+                continue
+            loaded.append(name)
+        sandbox.fork_zygote(tuple(loaded))
     _PRISTINE = False
 
 
