@@ -28,8 +28,9 @@ from grader.isolation import server as zygote
 from grader.course import Course, Exercise
 from grader.grading import content
 from grader.batch.gradebook import ERROR, GRADED, MISSING
+from grader.isolation.protocol import LOST
 
-RETRY_INCIDENTS = {zygote.LOST, "jail"}  # the grader's machinery failed, not the code: grade again next run
+RETRY_INCIDENTS = {LOST, "jail"}  # the grader's machinery failed, not the code: grade again next run
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import signal
 
-from grader.isolation.server import CRASHED, EXITED, LOST, MEMORY, OUTPUT, TIMEOUT, WorkerReply
+from grader.isolation.protocol import CRASHED, EXITED, LOST, MEMORY, OUTPUT, TIMEOUT, WorkerReply
 
 
 class Feedback(AssertionError):

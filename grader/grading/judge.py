@@ -21,7 +21,7 @@ from grader.course import Course, Exercise
 from grader.grading.feedback import Feedback
 from grader.grading.probes import Probe
 from grader.grading.submission import Submission
-from grader.isolation.server import MEMORY, OK, TIMEOUT
+from grader.isolation.protocol import MEMORY, OK, TIMEOUT
 
 
 class References(Protocol):

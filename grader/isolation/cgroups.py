@@ -21,6 +21,8 @@ from __future__ import annotations
 import os
 import time
 
+from grader.isolation import procs
+
 ROOT = "/sys/fs/cgroup"
 SLACK_MB = 64  # past the memory limit: what the worker's first torch op maps on top of its fork
 
@@ -141,7 +143,7 @@ def sweep(servers: tuple[int, ...] = (), wait: float = 2.0) -> None:
 
     Call from the host's PID namespace: a group's name holds its server's pid as seen there."""
     deadline = time.monotonic() + wait
-    while any(alive(pid) for pid in servers) and time.monotonic() < deadline:
+    while any(procs.alive(pid) for pid in servers) and time.monotonic() < deadline:
         time.sleep(0.02)
     _sweep_once()
 
@@ -161,17 +163,8 @@ def _sweep_once() -> None:
         except OSError:
             continue
         for name in names:
-            if not alive(int(name[7:])):
+            if not procs.alive(int(name[7:])):
                 _remove(os.path.join(parent, name))
-
-
-def alive(pid: int) -> bool:
-    """Running (a zombie is not: it only waits to be reaped)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
 
 
 def _make(parent: str, name: str) -> str | None:

@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 from grader.isolation import server as zygote
-from grader.isolation.server import LOST, WorkerReply
+from grader.isolation.protocol import LOST, WorkerReply, recv_message, send_message
 
 REPLY_MARGIN = 15.0  # seconds past a job's own limit before the zygote counts as lost
 
@@ -32,8 +32,8 @@ class Sandbox:
         """Run one job; a reply with status ``lost`` if the zygote itself failed."""
         try:
             self._sock.settimeout(float(request.get("timeout", 30)) + REPLY_MARGIN)
-            zygote.send_message(self._sock, request)
-            message = zygote.recv_message(self._sock)
+            send_message(self._sock, request)
+            message = recv_message(self._sock)
         except (OSError, ValueError):
             message = None
         if message is None:
@@ -49,8 +49,8 @@ class Sandbox:
             return
         try:
             self._sock.settimeout(REPLY_MARGIN)
-            zygote.send_message(self._sock, {"end": True})
-            message = zygote.recv_message(self._sock)
+            send_message(self._sock, {"end": True})
+            message = recv_message(self._sock)
         except (OSError, ValueError):
             message = None
         if message is None:

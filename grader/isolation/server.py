@@ -11,11 +11,10 @@ putting back before each what the last one changed (``grader.isolation.worker``)
 first job that fails in any way ends it, and the next job gets a fresh fork.
 The zygote puts each worker in its own process group, reads its output and its
 results through pipes, and kills the whole group when a job runs too long, uses
-too much memory or prints too much. It never decodes what a worker sends: it
+too much memory or prints too much (``grader.isolation.session``). It never decodes what a worker sends: it
 passes the bytes on to the judge, which decodes them with ``grader.isolation.wire``.
 
-Messages on the socket are a 4-byte length, a JSON header, and (for replies)
-``header["payload"]`` bytes of payload.
+What a job and a reply are, and how they are framed, is ``grader.isolation.protocol``.
 """
 
 from __future__ import annotations
@@ -26,85 +25,16 @@ import select
 import shutil
 import signal
 import socket
-import struct
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 
-# What a reply's status means; the judge turns each into feedback.
-OK, TIMEOUT, MEMORY, OUTPUT, EXITED, CRASHED, LOST = (
-    "ok", "timeout", "memory", "output", "exited", "crashed", "lost",
-)
-
-OUTPUT_KEPT = 8192          # bytes of a worker's printed output kept for feedback
-RESULT_LIMIT = 256 << 20    # a result larger than this is a flood, not an answer
-POLL = 0.02                 # seconds between memory readings
-
-
-@dataclass(frozen=True)
-class WorkerReply:
-    """What became of one job in a worker."""
-
-    status: str
-    """``ok``, or why the worker was stopped or died (see the constants above)."""
-    payload: bytes
-    """The worker's result bytes (``grader.isolation.wire``), empty unless it got that far."""
-    output: str
-    """The start of what the worker printed (stdout and stderr), for feedback."""
-    output_bytes: int
-    """How many bytes the worker printed in all."""
-    returncode: int | None
-    """The worker's exit code, or None if a signal ended it."""
-    signal: int | None
-    """The signal that ended the worker, if one did."""
-    seconds: float
-    """Wall time from fork to end."""
-    peak_mb: float
-    """The largest resident memory seen, in MB."""
-    isolation: str = ""
-    """``jail``, or ``unjailed: <why>`` (``grader.isolation.jail``): what the student's code ran under."""
-
-
-# ---------------------------------------------------------------- framing
-
-def send_message(sock: socket.socket, header: dict, payload: bytes = b"") -> None:
-    header = dict(header, payload=len(payload))
-    data = json.dumps(header).encode()
-    sock.sendall(struct.pack("<I", len(data)) + data + payload)
-
-
-def recv_message(sock: socket.socket) -> tuple[dict, bytes] | None:
-    """One message, or None at end of stream, a stream cut short or a message that is not one
-    (a peer killed mid-message is the same as one that hung up)."""
-    size = _recv_exact(sock, 4)
-    raw = _recv_exact(sock, struct.unpack("<I", size)[0]) if size is not None else None
-    try:
-        header = json.loads(raw) if raw is not None else None
-    except ValueError:
-        return None
-    if not isinstance(header, dict) or not isinstance(header.get("payload", 0), int):
-        return None
-    payload = _recv_exact(sock, header["payload"]) if header.get("payload") else b""
-    return None if payload is None else (header, payload)
-
-
-def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
-    chunks, got = [], 0
-    while got < n:
-        chunk = sock.recv(min(n - got, 1 << 20))
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        got += len(chunk)
-    return b"".join(chunks)
-
-
-# ---------------------------------------------------------------- server side
+from grader.isolation import procs
+from grader.isolation.procs import die_with_parent
+from grader.isolation.protocol import CRASHED, EXITED, WorkerReply, recv_message, send_message
+from grader.isolation.session import SCRATCH_PREFIX, Session
 
 IDLE_END = 5.0  # seconds without a job after which a session's worker is ended anyway
-FRAME = b"GRDRFRM1"         # starts each result a worker sends; then its length, 8 bytes
-FRAME_HEAD = len(FRAME) + 8
 REQUEST_LIMIT = 32 << 10    # a later job larger than this (never, in practice) gets a new worker
 
 
@@ -174,13 +104,8 @@ def setup_isolation() -> None:
     cgroups = control_groups.Cgroups.find(jail.server_id or os.getpid())
 
 
-SCRATCH_PREFIX = "grader-worker-"  # + the fork server's pid: an unjailed worker's working folder
-
-
 def _sweep_scratch() -> None:
     """Remove the working folders of unjailed workers whose fork server was killed (``kill -9``)."""
-    from grader.isolation.cgroups import alive
-
     folder = tempfile.gettempdir()
     try:
         names = [n for n in os.listdir(folder) if n.startswith(SCRATCH_PREFIX)]
@@ -188,7 +113,7 @@ def _sweep_scratch() -> None:
         return
     for name in names:
         pid = name[len(SCRATCH_PREFIX):].partition("-")[0]
-        if pid.isdigit() and not alive(int(pid)):
+        if pid.isdigit() and not procs.alive(int(pid)):
             shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
 
 
@@ -219,7 +144,7 @@ def supervise(request: dict, session: Session | None = None,
     started = time.monotonic()
     reused = session is not None
     if session is None:
-        session = Session.start(request, key, sock)
+        session = _start(request, key, sock)
     reply, keep = session.watch(request, started)
     if not keep:
         session = session.end()
@@ -231,252 +156,22 @@ def supervise(request: dict, session: Session | None = None,
     return session, reply
 
 
+def _start(request: dict, key: str, sock: socket.socket | None) -> Session:
+    """A fresh worker for ``request``: jailed if this fork server can, in a cgroup if it has them."""
+    from grader.isolation import jail
+
+    _load_probe(request)
+    plan = plan_for(request) if isolation == "jail" else None
+    group = None
+    if cgroups is not None and request.get("device", "cpu") == "cpu":
+        group = cgroups.make(int(request.get("memory_mb", 2048)), jail.NPROC)
+    return Session.start(request, key, sock, plan=plan, group=group, isolation=isolation)
+
+
 def session_key(request: dict) -> str:
     """What makes two jobs the same submission's: everything but the probe and its inputs."""
     fields = {k: request.get(k) for k in ("chunks", "folder", "module", "device", "own", "hidden")}
     return json.dumps(fields, sort_keys=True)
-
-
-class Session:
-    """One worker and its pipes: jobs in, results and printed output out."""
-
-    def __init__(self, key: str, pid: int, requests: int, results: int, output: int, scratch: str | None):
-        self.key, self.pid, self.scratch = key, pid, scratch
-        self.requests, self.results, self.output = requests, results, output
-        self.pending = bytearray()  # result bytes read past the last complete result
-        self.output_open = True
-        self.group = None  # its cgroup (``grader.isolation.cgroups``), if the machine allows one
-
-    @classmethod
-    def start(cls, request: dict, key: str, sock: socket.socket | None) -> Session:
-        from grader.isolation import jail
-
-        _load_probe(request)
-
-        plan = plan_for(request) if isolation == "jail" else None
-        request_r, request_w = os.pipe()
-        result_r, result_w = os.pipe()
-        output_r, output_w = os.pipe()
-        if plan is not None:  # the worker's working folder is the jail's own /tmp: nothing to clean here
-            scratch = None
-            request = dict(request, scratch="/tmp", zygote=None)
-        else:  # the worker's working folder; removed with whatever the student's code left in it
-            scratch = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
-            request = dict(request, scratch=scratch, zygote=os.getpid())
-        group = None
-        if cgroups is not None and request.get("device", "cpu") == "cpu":
-            group = cgroups.make(int(request.get("memory_mb", 2048)), jail.NPROC)
-        pid = jail.fork_worker() if plan is not None else os.fork()
-        if pid == 0:  # the worker
-            try:
-                os.setpgid(0, 0)
-                if group is not None:
-                    try:
-                        group.enter()  # before any student code: all it starts is counted together
-                    except OSError:
-                        pass  # never seen; the per-process limits still hold
-                for fd in (request_w, result_r, output_r):
-                    os.close(fd)
-                if sock is not None:
-                    sock.close()
-                devnull = os.open(os.devnull, os.O_RDONLY)
-                os.dup2(devnull, 0)
-                os.dup2(output_w, 1)
-                os.dup2(output_w, 2)
-                os.close(output_w)
-                from grader.isolation.worker import serve_jobs
-
-                serve_jobs(request, request_r, result_w, plan)
-            finally:
-                os._exit(70)
-        try:
-            os.setpgid(pid, pid)
-        except OSError:
-            pass  # the worker already did it, or is already gone
-        for fd in (request_r, result_w, output_w):
-            os.close(fd)
-        os.set_blocking(request_w, False)  # a worker that stops reading must not block the zygote
-        session = cls(key, pid, request_w, result_r, output_r, scratch)
-        session.group = group
-        return session
-
-    def send(self, encoded: bytes) -> bool:
-        """Hand the worker its next job; False if it cannot take it (the session is over)."""
-        data = struct.pack("<I", len(encoded)) + encoded
-        try:
-            if os.waitpid(self.pid, os.WNOHANG)[0]:
-                return False  # it ended between jobs (its code may have left a thread behind)
-            return os.write(self.requests, data) == len(data)
-        except OSError:
-            return False
-
-    def end(self) -> None:
-        """Kill the worker and whatever it started, and remove its scratch folder."""
-        _kill_group(self.pid)
-        try:
-            os.waitpid(self.pid, 0)
-        except ChildProcessError:
-            pass  # already reaped
-        _kill_group(self.pid)  # anything it forked after the first kill
-        for fd in (self.requests, self.results, self.output):
-            os.close(fd)
-        if self.scratch is not None:
-            shutil.rmtree(self.scratch, ignore_errors=True)
-        if self.group is not None:
-            self.group.remove()  # empty now: the worker's PID namespace is gone with it
-        return None
-
-    def _oom_killed(self) -> bool:
-        return self.group is not None and self.group.oom_kills() > 0
-
-    def watch(self, request: dict, started: float) -> tuple[WorkerReply, bool]:
-        """Wait for the current job's result under its limits. Returns the reply, and whether
-        the worker may take another job."""
-        deadline = started + float(request.get("timeout", 30))
-        memory_limit = float(request.get("memory_mb", 2048))
-        output_limit = int(request.get("output_limit", 1 << 20))
-        result, output, printed = self.pending, bytearray(), 0
-        self.pending = bytearray()
-        status, peak, next_poll = OK, 0.0, 0.0
-        exit_status, payload, garbled = None, None, False
-        while payload is None:
-            payload, garbled = _frame(result)
-            if payload is not None:
-                break
-            now = time.monotonic()
-            if now >= deadline:
-                status = TIMEOUT
-                break
-            if now >= next_poll:
-                done, raw = os.waitpid(self.pid, os.WNOHANG)
-                if done:  # gone; but a result it sent just before is still a result
-                    exit_status = raw
-                    while select.select([self.results], [], [], 0)[0] and _read_into(self.results, result, None):
-                        pass
-                    payload, garbled = _frame(result)
-                    break
-                rss = _rss_mb(self.pid)
-                peak = max(peak, rss)
-                if rss > memory_limit or self._oom_killed():
-                    status = MEMORY
-                    break
-                next_poll = now + POLL
-            watched = [self.results, self.output] if self.output_open else [self.results]
-            ready, _, _ = select.select(watched, [], [], min(POLL, deadline - now))
-            if self.output in ready:
-                got = _read_into(self.output, output)
-                printed += got
-                self.output_open = got > 0  # the student's code may close stdout and stderr
-            if self.results in ready and not _read_into(self.results, result, limit=None):
-                # The worker closed its result pipe: it is gone, or about to be.
-                exit_status = _reap(self.pid, time.monotonic() + 1.0)
-                break
-            if printed > output_limit or len(result) > RESULT_LIMIT + FRAME_HEAD:
-                status = OUTPUT
-                break
-        if status == OK and payload is not None:
-            # What the worker printed before it sent its result is in the pipe by now.
-            while self.output_open and select.select([self.output], [], [], 0)[0]:
-                got = _read_into(self.output, output)
-                printed += got
-                self.output_open = got > 0
-            size = len(FRAME) + 8 + len(payload)
-            self.pending = result[size:] if not garbled else bytearray()
-        seconds = time.monotonic() - started
-        if payload is not None and status == OK:
-            keep = exit_status is None and not garbled and not self.pending
-            return WorkerReply(OK, payload, _text(output), printed, None, None, seconds, round(peak, 1),
-                               isolation), keep
-        # The worker failed: whatever became of it, it takes no more jobs.
-        if status != OK:
-            _kill_group(self.pid)
-        if exit_status is None:
-            returncode, sig = _decode_status(_reap(self.pid, time.monotonic() + 5))  # killed: soon
-        else:
-            returncode, sig = _decode_status(exit_status)
-        if status == OK and self._oom_killed():
-            status = MEMORY  # the kernel killed it (or one of its processes) at the group's limit
-        if status == OK:
-            status = CRASHED if sig is not None else EXITED
-            if sig == signal.SIGKILL and returncode is None and time.monotonic() >= deadline:
-                status = TIMEOUT
-        return WorkerReply(status, b"", _text(output), printed, returncode, sig, seconds, round(peak, 1),
-                           isolation), False
-
-
-def _frame(data: bytearray) -> tuple[bytes | None, bool]:
-    """(the result at the start of ``data``, or None while it is incomplete; whether ``data`` is
-    garbled: then the "result" is those bytes, which the judge will say it could not read)."""
-    head = bytes(data[: len(FRAME)])
-    if head != FRAME[: len(head)]:
-        return bytes(data), True
-    if len(data) < FRAME_HEAD:
-        return None, False
-    size = struct.unpack("<Q", data[len(FRAME):FRAME_HEAD])[0]
-    if size > RESULT_LIMIT or len(data) < FRAME_HEAD + size:
-        return None, False  # incomplete, or a flood that the length check in ``watch`` stops
-    return bytes(data[FRAME_HEAD:FRAME_HEAD + size]), False
-
-
-def _read_into(fd: int, buffer: bytearray, limit: int | None = OUTPUT_KEPT) -> int:
-    """Read what ``fd`` has into ``buffer`` (only its first ``limit`` bytes kept); bytes read."""
-    chunk = os.read(fd, 1 << 20)
-    if limit is None:
-        buffer += chunk
-    elif len(buffer) < limit:
-        buffer += chunk[: limit - len(buffer)]
-    return len(chunk)
-
-
-def _text(output: bytearray) -> str:
-    return output.decode("utf-8", "replace")
-
-
-def _reap(pid: int, deadline: float) -> int:
-    """Wait for ``pid`` until ``deadline``, then kill it; its raw wait status."""
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return status
-        if time.monotonic() >= deadline:
-            _kill_group(pid)
-            return os.waitpid(pid, 0)[1]
-        time.sleep(0.002)
-
-
-def _decode_status(status: int) -> tuple[int | None, int | None]:
-    if os.WIFSIGNALED(status):
-        return None, os.WTERMSIG(status)
-    return os.WEXITSTATUS(status), None
-
-
-def _kill_group(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _rss_mb(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/statm", "rb") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (OSError, IndexError, ValueError):
-        return 0.0
-
-
-def die_with_parent(parent: int | None = None) -> None:
-    """Ask Linux to SIGKILL this process when its parent dies (``kill -9`` included); if
-    ``parent`` (its pid, read before forking) is already gone, exit now. A change of user
-    clears the request: make it after one. Elsewhere than Linux, a no-op."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if parent is not None and os.getppid() != parent:
-        os._exit(0)
 
 
 def main() -> None:

@@ -22,7 +22,8 @@ from grader.isolation import jail
 from grader.grading import numerics
 from grader.grading import probes
 from grader.isolation import wire
-from grader.isolation.server import FRAME, die_with_parent
+from grader.isolation.procs import die_with_parent
+from grader.isolation.protocol import frame
 
 TRACEBACK_FRAMES = 8
 
@@ -68,7 +69,7 @@ def _send(result_fd: int, outcome: dict) -> None:
             stream.flush()
         except Exception:  # noqa: BLE001 - the student's code may have replaced or closed it
             pass
-    view = memoryview(FRAME + struct.pack("<Q", len(data)) + data)
+    view = memoryview(frame(data))
     while view:
         view = view[os.write(result_fd, view):]
 
