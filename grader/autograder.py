@@ -26,17 +26,6 @@ class AutograderError(GraderProblem):
     """The autograder cannot grade here."""
 
 
-def find_submission(folder: Path, exercise) -> Path | None:
-    """The student's file for ``exercise`` anywhere in ``folder``: the shallowest, ``.py`` before ``.ipynb``."""
-    found = []
-    for suffix_rank, suffix in enumerate((".py", ".ipynb")):
-        for path in folder.rglob(f"{exercise.stem}{suffix}"):
-            parts = path.relative_to(folder).parts
-            if path.is_file() and not any(p.startswith((".", "__MACOSX")) for p in parts):
-                found.append((len(parts), suffix_rank, str(path), path))
-    return min(found)[3] if found else None
-
-
 class Unsandboxed(AutograderError):
     """Student code cannot be jailed here, and the autograder was not built to allow that."""
 
@@ -44,6 +33,7 @@ class Unsandboxed(AutograderError):
 def grade_submission(*, root: Path, exercises: tuple[str, ...] = ()) -> dict:
     """Grade ``root``/submission against the course in ``root``/source; the results.json object."""
     from grader import course as courses
+    from grader.grading import find
     from grader.grading import runner as grading
 
     course = courses.load(root / "source")
@@ -51,11 +41,19 @@ def grade_submission(*, root: Path, exercises: tuple[str, ...] = ()) -> dict:
     submission = root / "submission"
     tests, lines, isolation = [], [], set()
     for exercise in chosen:
-        path = find_submission(submission, exercise) if submission.is_dir() else None
+        # The rule every way of grading uses (grader.grading.find): Gradescope unzips uploads, so
+        # the file may sit in folders; the shallowest counts, a tie between folders is a problem.
+        found = find.find(submission, exercise.stem) if submission.is_dir() else find.Found()
+        path = found.path
         result = grading.grade_exercise(course=course, exercise=exercise, path=path, device=DEVICE,
-                                        own=(str(submission),))
-        shown = path.relative_to(submission).as_posix() if path else f"no {exercise.stem}.py or .ipynb found"
+                                        own=(str(submission),), problem=found.problem)
+        shown = (path.relative_to(submission).as_posix() if path else
+                 "more than one file, none graded" if found.problem else f"no {exercise.stem}.py or .ipynb found")
         lines.append(f"{exercise.id} ({exercise.title}): {result.score:g}/{result.max_score:g}  [{shown}]")
+        if result.problem and path:  # a note, or why the file cannot run (a not-submitted one says so above)
+            lines += ["  " + line for line in result.problem.splitlines()]
+        elif found.problem:
+            lines.append("  " + found.problem)
         tests += result.gradescope()["tests"]
         if result.isolation:
             isolation.add(result.isolation)

@@ -70,8 +70,8 @@ def cli():
 @cli.command("check", short_help="Grade one exercise (what `grade exercise-3` runs).")
 @click.argument("exercise")
 @click.option("--submission", type=click.Path(exists=True, path_type=Path),
-              help="A .py or .ipynb file, or a folder holding exercise_N files "
-                   "(default: the course's exercises/ folder).")
+              help="A .py or .ipynb file, or a folder or .zip holding exercise_N.py or .ipynb, found "
+                   "at any depth (default: the course's exercises/ folder).")
 @click.option("--public", "public_only", is_flag=True, help="Run only the public checks.")
 @click.option("--device", type=DEVICES, default="auto", show_default=True,
               help="Where your code and the reference run.")
@@ -83,16 +83,26 @@ def check_command(exercise, submission, public_only, device, as_json):
 
     course = courses.load()
     spec = course.exercise(exercise)
+    from grader.grading import find
     from grader.grading import runner as grading
     from grader.grading import submission as submissions
 
-    path = submissions.locate(course, spec, submission)
+    where = submission or course.exercises_dir
+    if find.is_zip(submission):  # unpacked as `grade batch` unpacks zips, into a folder removed on exit
+        try:
+            where = click.get_current_context().with_resource(
+                find.unpacked(submission, shown=submissions.display_path(submission)))
+        except find.UnsafeZip as exc:
+            raise click.BadParameter(f"{submission.name}: {exc}", param_hint="--submission") from None
+    found = find.find(where, spec.stem)  # the rule `grade batch` and Gradescope use too
+    path = found.path
     if path is None:
-        where = submissions.display_path(submission or course.exercises_dir)
-        message = f"no {spec.stem}.py or {spec.stem}.ipynb in {where}"
+        shown = submissions.display_path(submission or course.exercises_dir)
+        message = found.problem or f"no {spec.stem}.py or {spec.stem}.ipynb in {shown}"
         if submission is not None:
             raise click.BadParameter(message, param_hint="--submission")
-        raise click.ClickException(f"{message}: is this the course folder you were given?")
+        raise click.ClickException(message if found.problem else
+                                   f"{message}: is this the course folder you were given?")
     _warm_start(course, (spec,))
     from grader.grading import report
 
@@ -102,7 +112,7 @@ def check_command(exercise, submission, public_only, device, as_json):
     def show(context, check):  # each check's line as soon as it is decided: no silent screen
         lines = [] if shown else report.head(spec.id, spec.title, context.submission.path and
                                              submissions.display_path(context.submission.path),
-                                             context.submission.problem, colour)
+                                             context.submission.problem or context.submission.note, colour)
         shown.append(check)
         lines += report.check_lines(check, context.submission.problem, 1, colour)
         try:

@@ -8,6 +8,16 @@ saved notebook's cells by the names they define, so that an edit you ran but
 did not save yet counts; a graded cell not run since the kernel started counts
 as saved. With no graded cell run at all, the saved notebook is graded as is.
 
+Which notebook: ``notebook=`` (a file, or a folder searched by the rule every way
+of grading uses, ``grader.grading.find``, for ``exercise_N.ipynb``), else the one
+Jupyter or VS Code says this kernel runs, else ``exercise_N.ipynb`` found by that
+rule from the kernel's folder, then from the course's ``exercises/``.
+
+A notebook whose ``# graded`` markers were deleted is forgiven as ``grade``
+forgives it (``grader.grading.notebook``): with no marked cell, in the kernel's
+history or the saved file, the cells that define the exercise's functions are
+graded instead, and the report says so.
+
 This module is imported by the notebook's import cells in the worker too: keep
 its top level free of work.
 """
@@ -42,12 +52,12 @@ def grade(exercise_id: str, *, notebook=None, device: str | None = None, history
     from grader.isolation import client as sandbox
     from grader.grading import submission as submissions
 
-    saved = Path(notebook).resolve() if notebook else None
-    course = courses.load(_root(saved))
+    given = Path(notebook).resolve() if notebook else None
+    course = courses.load(_root(given))
     exercise = course.exercise(exercise_id)
-    saved = saved or find_saved(course, exercise)
+    saved = _found(given, exercise) if given else find_saved(course, exercise)
     device = grading.resolve_device(device or "auto", course)
-    nb = merged(saved, ipython_history() if history is None else history)
+    nb = merged(saved, ipython_history() if history is None else history, exercise.functions)
     if nb is None:
         return grading.grade_exercise(course=course, exercise=exercise, path=saved, device=device)
     import nbformat
@@ -70,8 +80,19 @@ def _root(saved: Path | None) -> Path:
 
     if saved is not None:
         with contextlib.suppress(CourseError):
-            return find_root(saved.parent)
+            return find_root(saved if saved.is_dir() else saved.parent)
     return find_root()
+
+
+def _found(where: Path, exercise) -> Path | None:
+    """The notebook for ``exercise`` at ``where`` (a file, or a folder searched by the one rule)."""
+    from grader.errors import GraderProblem
+    from grader.grading import find
+
+    found = find.find(where, exercise.stem, suffixes=(".ipynb",))
+    if found.problem:
+        raise GraderProblem(f"{found.problem} (in {where}); or name it: check(..., notebook=PATH)")
+    return found.path.resolve() if found.path else None
 
 
 def find_saved(course, exercise) -> Path | None:
@@ -83,25 +104,32 @@ def find_saved(course, exercise) -> Path | None:
     vscode = _user_namespace().get("__vsc_ipynb_file__")
     if vscode:
         candidates.append(Path(vscode))
-    candidates += [Path.cwd() / f"{exercise.stem}.ipynb", course.exercises_dir / f"{exercise.stem}.ipynb"]
     for candidate in candidates:
         if candidate.is_file():
             return candidate.resolve()
+    for folder in (Path.cwd(), course.exercises_dir):
+        found = _found(folder, exercise)
+        if found:
+            return found
     return None
 
 
-def merged(saved: Path | None, history: list[str]):
+def merged(saved: Path | None, history: list[str], functions: tuple[str, ...] = ()):
     """The notebook to grade: ``saved`` with its graded cells brought up to date from ``history``.
 
-    None when ``history`` holds no graded cell (grade ``saved`` itself then).
+    None when ``history`` holds no graded cell (grade ``saved`` itself then). With no
+    marked cell run, the cells run that define one of ``functions`` stand in for them;
+    likewise in ``saved`` (``grader.grading.notebook.graded_cells``).
     """
     import nbformat
     from nbformat import v4
 
-    from grader.grading.notebook import is_graded, is_import_cell, strip_magics
+    from grader.grading.notebook import defined_functions, graded_cells, is_graded, is_import_cell, strip_magics
 
     ran = [source for source in history if source.strip()]
     graded = [source for source in ran if is_graded(v4.new_code_cell(source))]
+    if not graded and functions:  # the markers were deleted: the cells defining the functions
+        graded = [source for source in ran if defined_functions(strip_magics(source)) & set(functions)]
     if not graded:
         return None
     latest: dict[tuple, str] = {}
@@ -119,12 +147,19 @@ def merged(saved: Path | None, history: list[str]):
         nb = nbformat.read(str(saved), as_version=4)
     else:
         nb = v4.new_notebook()
-    for cell in nb.cells:
-        if cell.cell_type == "code" and is_graded(cell):
-            names = defined_names(strip_magics(cell.source))
-            if names in latest:
-                cell.source = latest.pop(names)
-    nb.cells += [v4.new_code_cell(source) for source in latest.values()]
+    chosen, _ = graded_cells(nb.cells, functions)
+    for cell in chosen:
+        names = defined_names(strip_magics(cell.source))
+        if names in latest:
+            cell.source = latest.pop(names)
+    added = [v4.new_code_cell(source) for source in latest.values()]
+    nb.cells += added
+    if any(is_graded(cell) for cell in nb.cells if cell.cell_type == "code"):
+        # Some cells are marked: a chosen cell that lost its marker (in the kernel or the file)
+        # must stay graded beside them. With none marked, grading forgives the whole notebook.
+        for cell in [*chosen, *added]:
+            if not is_graded(cell):
+                cell.setdefault("metadata", {}).setdefault("tags", []).append("graded")
     present = {cell.source for cell in nb.cells if cell.cell_type == "code"}
     imports = []
     for source in ran:

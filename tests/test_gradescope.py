@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from course_copy import ROOT, make_course
-from grader import autograder
+from grader import autograder as autograder_module  # `autograder` is the zip fixture here
 from grader.authoring import gradescope
 from grader.cli import cli
 
@@ -127,7 +127,7 @@ def test_without_a_jail_the_autograder_refuses_unless_built_to_allow_it(autograd
 def test_nothing_submitted_scores_zero_and_says_so(tmp_path):
     make_course(tmp_path / "source")
     (tmp_path / "submission").mkdir()
-    results = autograder.grade_submission(root=tmp_path, exercises=("exercise-3",))
+    results = autograder_module.grade_submission(root=tmp_path, exercises=("exercise-3",))
     assert results["score"] == 0 and len(results["tests"]) == 8
     assert "no exercise_3.py or .ipynb found" in results["output"]
 
@@ -141,11 +141,13 @@ def test_a_broken_autograder_still_writes_results(tmp_path):
     assert "autograder itself failed" in results["output"] and "course.toml" in results["output"]
 
 
-def test_find_submission_prefers_the_shallowest_python_file(tmp_path, course):
-    exercise = course.exercise("exercise-3")
+def test_the_autograder_finds_the_shallowest_file_python_first(tmp_path):
+    """The rule of grader.grading.find, which the autograder uses (tests/test_find_submission.py has more)."""
+    from grader.grading.find import find
+
     for name in ("deep/er/exercise_3.py", "deep/exercise_3.ipynb", "__MACOSX/exercise_3.py"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("")
-    assert autograder.find_submission(tmp_path, exercise) == tmp_path / "deep" / "exercise_3.ipynb"
+    assert find(tmp_path, "exercise_3").path == tmp_path / "deep" / "exercise_3.ipynb"
     (tmp_path / "exercise_3.py").write_text("")
-    assert autograder.find_submission(tmp_path, exercise) == tmp_path / "exercise_3.py"
+    assert find(tmp_path, "exercise_3").path == tmp_path / "exercise_3.py"

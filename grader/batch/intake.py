@@ -3,13 +3,19 @@
 SUBMISSIONS holds one entry per student; the student id is the entry's name
 without its extension. An entry is
 
-- a folder holding ``exercise_N.py`` / ``exercise_N.ipynb`` files, or one folder
-  deeper (LMS downloads nest them: ``alice/submission_1234/exercise_3.py``);
-- a ``.zip`` of such a folder, opened safely into a scratch folder: a member
-  that would land outside it (zip slip) or a link rejects the whole zip, and
-  the bytes written are counted against a cap, whatever the zip's headers say
-  (zip bombs);
+- a folder: each exercise's file is found in it by the one rule every way of
+  grading uses (``grader.grading.find``: at any depth up to a bound, the
+  shallowest, ``.py`` before ``.ipynb``, a tie between folders a problem), so
+  LMS downloads that nest them (``alice/submission_1234/exercise_3.py``) and
+  students' own folders (``Work/week2/exercise_3.py``) are found alike;
+- a ``.zip`` of such a folder, opened safely (``grader.grading.find.unpack``)
+  into a scratch folder: a member that would land outside it (zip slip)
+  rejects the whole zip, links are skipped, and the bytes written are counted
+  against a cap, whatever the zip's headers say (zip bombs);
 - a single ``.py`` or ``.ipynb``: the student's code for every exercise graded.
+
+The student's base folder (what their code may see, and what feedback paths are
+relative to) is the deepest folder holding all their exercise files.
 
 Nothing here runs student code. A problem with an entry (a broken zip, two
 entries for one student…) becomes ``Student.problem``, never an exception: the
@@ -20,20 +26,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import stat
-import zipfile
-import zlib
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from grader.course import Exercise
-from grader.grading.submission import SUFFIXES
+from grader.grading import find
+# The zip rules are the grader's one unpacking (``grade exercise-N --submission work.zip`` uses it too).
+from grader.grading.find import MAX_MEMBERS, MAX_UNZIPPED, SKIPPED_NAMES, SUFFIXES, UnsafeZip, unpack  # noqa: F401
 
-MAX_UNZIPPED = 64 << 20     # bytes a zip may unpack to in all
-MAX_MEMBERS = 2000          # files a zip may hold
 MAX_HASHED_FILES = 2000     # code files read to fingerprint one submission
-SKIPPED_NAMES = ("__MACOSX", "__pycache__", ".ipynb_checkpoints")
 
 
 @dataclass(frozen=True)
@@ -58,10 +59,6 @@ class Student:
             if eid == exercise_id:
                 return Path(path)
         return None
-
-
-class UnsafeZip(Exception):
-    """A zip that must not be unpacked, with the reason."""
 
 
 def find_entries(submissions: Path, skip: tuple[Path, ...] = ()) -> list[Path]:
@@ -116,107 +113,22 @@ def open_entry(entry: Path, exercises: tuple[Exercise, ...], scratch: Path) -> S
         folder = scratch
     else:
         folder = entry
-    base, problem = _exercise_folder(folder, exercises)
-    if problem:
-        return Student(sid, entry.name, None, (), _hash_tree(folder), problem=problem)
-    files = []
+    files, problems = [], []
     for exercise in exercises:
-        for suffix in SUFFIXES:
-            candidate = base / f"{exercise.stem}{suffix}"
-            if candidate.is_file() and not candidate.is_symlink():
-                files.append((exercise.id, str(candidate)))
-                break
+        found = find.find(folder, exercise.stem)
+        if found.problem:
+            problems.append(found.problem)
+        elif found.path is not None:
+            files.append((exercise.id, str(found.path)))
+    if problems:
+        return Student(sid, entry.name, None, (), _hash_tree(folder), problem="; ".join(problems))
+    base = _common_folder([Path(path).parent for _, path in files]) if files else folder
     return Student(sid, entry.name, base, tuple(files), _hash_tree(base))
 
 
-def _exercise_folder(folder: Path, exercises: tuple[Exercise, ...]) -> tuple[Path, str | None]:
-    """The folder holding the exercise files: ``folder`` itself, or its one subfolder that does."""
-    if _holds_exercises(folder, exercises):
-        return folder, None
-    nested = [d for d in sorted(folder.iterdir()) if d.is_dir() and not d.is_symlink()
-              and not d.name.startswith(".") and d.name not in SKIPPED_NAMES
-              and _holds_exercises(d, exercises)]
-    if len(nested) > 1:
-        names = ", ".join(d.name + "/" for d in nested)
-        return folder, f"exercise files in more than one folder ({names}); keep one"
-    return (nested[0] if nested else folder), None
-
-
-def _holds_exercises(folder: Path, exercises: tuple[Exercise, ...]) -> bool:
-    names = {f"{e.stem}{s}" for e in exercises for s in SUFFIXES}
-    return any((folder / name).is_file() for name in names)
-
-
-# ---------------------------------------------------------------- zips
-
-def unpack(archive: Path, dest: Path, max_bytes: int = MAX_UNZIPPED, max_members: int = MAX_MEMBERS) -> None:
-    """Unpack ``archive`` into ``dest`` (created empty), or raise ``UnsafeZip`` and leave ``dest`` removed.
-
-    Every member is checked before anything is written: no absolute path, no
-    ``..``, no link or device, nothing that resolves outside ``dest``. Bytes
-    are counted as they are written, so a header that lies about sizes gains
-    nothing.
-    """
-    if dest.exists():
-        shutil.rmtree(dest)
-    dest.mkdir(parents=True)
-    try:
-        _unpack(archive, dest, max_bytes, max_members)
-    except UnsafeZip:
-        shutil.rmtree(dest, ignore_errors=True)
-        raise
-
-
-def _unpack(archive: Path, dest: Path, max_bytes: int, max_members: int) -> None:
-    try:
-        zf = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise UnsafeZip(f"not a readable zip ({exc})") from None
-    root = dest.resolve()
-    with zf:
-        members = zf.infolist()
-        if len(members) > max_members:
-            raise UnsafeZip(f"holds {len(members)} files; at most {max_members} are unpacked")
-        declared = sum(info.file_size for info in members)
-        if declared > max_bytes:
-            raise UnsafeZip(f"would unpack to {declared >> 20} MB, more than the {max_bytes >> 20} MB allowed "
-                            "(a zip bomb?); nothing was unpacked")
-        plan = []
-        for info in members:
-            name = info.filename
-            mode = info.external_attr >> 16
-            if stat.S_ISLNK(mode):
-                continue  # links are ignored, never followed or created
-            if info.is_dir():
-                continue  # folders are made as files need them
-            if stat.S_IFMT(mode) and not stat.S_ISREG(mode):
-                continue  # devices, fifos: nothing a submission needs (no type bits: a plain file)
-            parts = PurePosixPath(name.replace("\\", "/")).parts
-            if not parts or name.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
-                raise UnsafeZip(f"member {name!r} would land outside its folder (zip slip); nothing was unpacked")
-            if parts[0] in SKIPPED_NAMES or any(p in SKIPPED_NAMES for p in parts):
-                continue
-            target = (dest / PurePosixPath(*parts)).resolve()
-            if not target.is_relative_to(root) or target == root:
-                raise UnsafeZip(f"member {name!r} would land outside its folder (zip slip); nothing was unpacked")
-            plan.append((info, target))
-        written = 0
-        for info, target in plan:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                with zf.open(info) as src, open(target, "xb") as out:
-                    while chunk := src.read(1 << 16):
-                        written += len(chunk)
-                        if written > max_bytes:
-                            raise UnsafeZip(f"unpacks to more than {max_bytes >> 20} MB (a zip bomb?); "
-                                            "nothing was kept")
-                        out.write(chunk)
-            except FileExistsError:
-                raise UnsafeZip(f"member {info.filename!r} appears twice") from None
-            except (zipfile.BadZipFile, zlib.error, OSError, RuntimeError, NotImplementedError,
-                    EOFError) as exc:
-                raise UnsafeZip(f"member {info.filename!r} cannot be read ({exc})") from None
-            os.chmod(target, 0o644)
+def _common_folder(folders: list[Path]) -> Path:
+    """The deepest folder holding all of ``folders``."""
+    return Path(os.path.commonpath([str(f) for f in folders]))
 
 
 # ---------------------------------------------------------------- fingerprints

@@ -5,6 +5,12 @@ cell tag ``graded``. A cell that holds nothing but imports runs too, so a
 graded cell can use what the notebook imported. Every other cell (experiments,
 plots, training runs) never runs. Shell (``!``) and magic (``%``) lines are
 blanked, keeping line numbers.
+
+A notebook in which no cell is marked (the student deleted the markers) is
+forgiven: the cells that define one of the exercise's functions (course.toml's
+``functions``) are graded in their place, and a note says so
+(``graded_cells``). Only when no cell defines any of them is there nothing to
+grade.
 """
 
 from __future__ import annotations
@@ -18,14 +24,21 @@ from grader.grading.chunk import Chunk
 MARKER = "# graded"
 TAG = "graded"
 _SHELL_OR_MAGIC = re.compile(r"^(\s*)[!%]")
+_DEF = re.compile(r"^(?:async\s+)?def\s+(\w+)", re.MULTILINE)
 
 
 class NotebookError(Exception):
     """The notebook cannot be read or holds nothing to grade."""
 
 
-def chunks(path: Path, shown: str) -> tuple[Chunk, ...]:
-    """The code to run from the notebook at ``path``, one chunk per cell."""
+def chunks(path: Path, shown: str, functions: tuple[str, ...] = ()) -> tuple[Chunk, ...]:
+    """The code to run from the notebook at ``path``, one chunk per cell (``read`` without its note)."""
+    return read(path, shown, functions)[0]
+
+
+def read(path: Path, shown: str, functions: tuple[str, ...] = ()) -> tuple[tuple[Chunk, ...], str | None]:
+    """The code to run from the notebook at ``path``, one chunk per cell, and a note for the
+    student when no cell is marked and the cells defining ``functions`` were graded instead."""
     import nbformat
 
     try:
@@ -36,19 +49,62 @@ def chunks(path: Path, shown: str) -> tuple[Chunk, ...]:
             f"{shown} is not a valid Jupyter notebook ({type(exc).__name__}: {_first_line(exc)}). "
             "Open it in Jupyter and save it again, or hand in a .py file."
         ) from None
+    graded, stand_ins = graded_cells(nb.cells, functions)
+    if not graded:
+        defines = f" (and no cell defines {' or '.join(functions)})" if functions else ""
+        raise NotebookError(
+            f"{shown} has no graded cell{defines}: put your functions in cells whose first line is "
+            f"'{MARKER}' (the exercise notebooks come with them marked)"
+        )
+    chosen = {id(cell) for cell in graded}
     out = []
     for index, cell in enumerate(nb.cells, start=1):
         if cell.cell_type != "code":
             continue
         source = strip_magics(cell.source)
-        if is_graded(cell) or is_import_cell(source):
+        if id(cell) in chosen or is_import_cell(source):
             out.append(Chunk(f"{shown} [cell {index}]", source))
-    if not any(is_graded(cell) for cell in nb.cells if cell.cell_type == "code"):
-        raise NotebookError(
-            f"{shown} has no graded cell: put your functions in cells whose first line is "
-            f"'{MARKER}' (the exercise notebooks come with them marked)"
-        )
-    return tuple(out)
+    return tuple(out), forgiven_note(functions, stand_ins)
+
+
+def graded_cells(cells, functions: tuple[str, ...] = ()) -> tuple[list, tuple[str, ...]]:
+    """The code cells to grade among ``cells``, and the functions they were chosen for.
+
+    The marked cells when there are any (then no functions: nothing was forgiven); else the
+    cells that define one of ``functions`` at their top level, and which of them they define.
+    """
+    code = [cell for cell in cells if cell.cell_type == "code"]
+    marked = [cell for cell in code if is_graded(cell)]
+    if marked or not functions:
+        return marked, ()
+    chosen, defined = [], set()
+    for cell in code:
+        names = defined_functions(strip_magics(cell.source)) & set(functions)
+        if names:
+            chosen.append(cell)
+            defined |= names
+    return chosen, tuple(f for f in functions if f in defined)
+
+
+def forgiven_note(functions: tuple[str, ...], stand_ins: tuple[str, ...]) -> str | None:
+    """What the student is told when the cells defining ``stand_ins`` were graded for want of markers."""
+    if not stand_ins:
+        return None
+    missing = [f for f in functions if f not in stand_ins]
+    lacking = f" (no cell defines {', '.join(missing)})" if missing else ""
+    return (f"No cell of this notebook is marked '{MARKER}'; graded the cells that define "
+            f"{', '.join(stand_ins)} instead{lacking}, with the import cells. Put '{MARKER}' back as "
+            "the first line of your solution cells so that exactly those are graded.")
+
+
+def defined_functions(source: str) -> set[str]:
+    """The functions ``source`` defines at its top level; for code Python cannot read, the
+    ``def`` lines at its left margin (so that its syntax error gets reported)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return set(_DEF.findall(source))
+    return {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
 
 
 def is_graded(cell) -> bool:

@@ -61,26 +61,29 @@ def hidden_paths(course: Course) -> tuple[str, ...]:
 
 def grade_exercise(*, course: Course, exercise: Exercise, path: Path | None, device: str = "cpu",
                    public_only: bool = False, references=None, own: tuple[str, ...] | None = None,
-                   hidden: tuple[str, ...] = (), on_check=None) -> ExerciseResult:
+                   hidden: tuple[str, ...] = (), on_check=None, problem: str | None = None) -> ExerciseResult:
     """Grade the file at ``path`` (None: nothing submitted) against ``exercise``'s checks.
 
     ``own``: the student's files their code may see (default: the file's folder); ``hidden``:
     paths it must not see besides the course's own hidden parts; ``on_check(context, check)``:
-    called as each check is decided."""
+    called as each check is decided; ``problem``: why no file could be chosen (an ambiguous
+    hand-in, ``grader.grading.find``): every check fails with it, nothing runs."""
     return run_checks(course=course, exercise=exercise, path=path, device=device, public_only=public_only,
-                      references=references, own=own, hidden=hidden, on_check=on_check)[0]
+                      references=references, own=own, hidden=hidden, on_check=on_check, problem=problem)[0]
 
 
 def run_checks(*, course: Course, exercise: Exercise, path: Path | None, device: str = "cpu",
                public_only: bool = False, references=None, own: tuple[str, ...] | None = None,
-               hidden: tuple[str, ...] = (), on_check=None) -> tuple[ExerciseResult, dict[str, str]]:
+               hidden: tuple[str, ...] = (), on_check=None, problem: str | None = None,
+               ) -> tuple[ExerciseResult, dict[str, str]]:
     """``grade_exercise``, plus {check name: incident} for the checks that reached no verdict on
     the student's code: its worker timed out, ran out of memory, crashed or exited (the
     ``grader.isolation.server`` statuses), or the check itself broke (``grader``). Batch grading calls
     such a submission an error."""
     outcome = grade_exercises(course=course, items=[(exercise, path)], device=device,
                               public_only=public_only, references=references, own=own,
-                              hidden=hidden, on_check=on_check)[exercise.id]
+                              hidden=hidden, on_check=on_check,
+                              problems={exercise.id: problem} if problem else None)[exercise.id]
     if isinstance(outcome, GraderError):
         raise outcome
     return outcome
@@ -88,7 +91,7 @@ def run_checks(*, course: Course, exercise: Exercise, path: Path | None, device:
 
 def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]], device: str = "cpu",
                     public_only: bool = False, references=None, own: tuple[str, ...] | None = None,
-                    hidden: tuple[str, ...] = (), on_check=None,
+                    hidden: tuple[str, ...] = (), on_check=None, problems: dict[str, str] | None = None,
                     ) -> dict[str, tuple[ExerciseResult, dict[str, str]] | GraderError]:
     """``run_checks`` for several exercises of one submission, in one pytest session.
 
@@ -111,7 +114,7 @@ def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]]
         if not check_file.is_file():
             outcomes[exercise.id] = GraderError(f"no checks for {exercise.id}: {check_file} is missing")
             continue
-        subs[exercise.id] = submissions.load(exercise, path)
+        subs[exercise.id] = submissions.load(exercise, path, (problems or {}).get(exercise.id))
         contexts[str(check_file)] = Context(hints=hints, course=course, exercise=exercise, submission=subs[exercise.id],
                                                   device=device, references=references, sandbox=sandbox.current,
                                                   own=own, hidden=hidden)
@@ -153,7 +156,7 @@ def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]]
                 if exercise.id not in outcomes:
                     outcomes.update(grade_exercises(course=course, items=[(exercise, path)], device=device,
                                                     public_only=public_only, references=references,
-                                                    own=own, hidden=hidden))
+                                                    own=own, hidden=hidden, problems=problems))
             return outcomes
         exercise = next(iter(contexts.values())).exercise
         outcomes[exercise.id] = GraderError(f"the checks for {exercise.id} could not run "
@@ -170,7 +173,7 @@ def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]]
             title=exercise.title,
             submission=submissions.display_path(sub.path) if sub.path else None,
             checks=tuple(plugin.by_module[name]),
-            problem=sub.problem,
+            problem=sub.problem or sub.note,  # a note (notebook graded without markers) shows there too
             isolation=context.state.get("isolation", ""),
         ), dict(plugin.incidents[name]))
     return outcomes

@@ -1,4 +1,6 @@
-"""Finding a student's file for an exercise and turning it into code chunks for a worker.
+"""Turning a student's file for an exercise into code chunks for a worker.
+
+Which file that is, is decided by ``grader.grading.find`` (one rule for every way of grading).
 
 Nothing here runs student code: a ``.py`` file is read and compiled (compiling
 runs nothing) so that a syntax error is reported once, with file and line; a
@@ -10,10 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.course import Course, Exercise
+from grader.course import Exercise
 from grader.grading.chunk import Chunk
-
-SUFFIXES = (".py", ".ipynb")
+from grader.grading.find import SUFFIXES, shown_in_zip  # noqa: F401 - SUFFIXES: the kinds of file handed in
 
 
 @dataclass(frozen=True)
@@ -30,29 +31,22 @@ class Submission:
     """Why it cannot run (not submitted, a syntax error, a broken notebook); None if it can."""
     not_submitted: bool = field(default=False)
     """True when no file for the exercise exists at all."""
+    note: str | None = None
+    """Something the student should know although the code runs (a notebook graded without its
+    ``# graded`` markers); shown where a problem would be."""
 
     @property
     def folder(self) -> str | None:
         return str(self.path.parent) if self.path else None
 
 
-def locate(course: Course, exercise: Exercise, given: Path | None = None) -> Path | None:
-    """The file to grade: ``given`` if it is a file, else ``exercise_N.py`` (or ``.ipynb``) in it.
+def load(exercise: Exercise, path: Path | None, problem: str | None = None) -> Submission:
+    """Read ``path`` into chunks; problems become ``Submission.problem``, never exceptions.
 
-    Without ``given``, the course's own ``exercises/`` folder.
+    ``problem``: why no file could be chosen (``grader.grading.find.Found.problem``): nothing runs.
     """
-    if given is not None and Path(given).is_file():
-        return Path(given)
-    folder = Path(given) if given is not None else course.exercises_dir
-    for suffix in SUFFIXES:
-        candidate = folder / f"{exercise.stem}{suffix}"
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def load(exercise: Exercise, path: Path | None) -> Submission:
-    """Read ``path`` into chunks; problems become ``Submission.problem``, never exceptions."""
+    if problem:
+        return Submission(exercise, path, problem=problem)
     if path is None:
         return Submission(exercise, None, not_submitted=True,
                           problem=f"not submitted: no {exercise.stem}.py or {exercise.stem}.ipynb was handed in")
@@ -61,7 +55,7 @@ def load(exercise: Exercise, path: Path | None) -> Submission:
         from grader.grading import notebook
 
         try:
-            chunks = notebook.chunks(path, shown)
+            chunks, note = notebook.read(path, shown, exercise.functions)
         except notebook.NotebookError as exc:
             return Submission(exercise, path, problem=str(exc))
     elif path.suffix == ".py":
@@ -69,14 +63,14 @@ def load(exercise: Exercise, path: Path | None) -> Submission:
             source = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             return Submission(exercise, path, problem=f"cannot read {shown}: {exc}")
-        chunks = (Chunk(shown, source),)
+        chunks, note = (Chunk(shown, source),), None
     else:
         return Submission(exercise, path, problem=f"{shown}: hand in a .py file or a .ipynb notebook")
     for chunk in chunks:
         problem = syntax_problem(chunk)
         if problem:
             return Submission(exercise, path, chunks, problem=problem)
-    return Submission(exercise, path, chunks)
+    return Submission(exercise, path, chunks, note=note)
 
 
 def syntax_problem(chunk: Chunk) -> str | None:
@@ -98,7 +92,11 @@ def syntax_problem(chunk: Chunk) -> str | None:
 
 
 def display_path(path: Path) -> str:
-    """``path`` relative to the cwd when it is below it, else absolute."""
+    """``path`` relative to the cwd when it is below it, else absolute; inside a zip being graded
+    (``grader.grading.find.unpacked``), its path in the zip: ``work.zip/Work/exercise_3.py``."""
+    in_zip = shown_in_zip(path)
+    if in_zip:
+        return in_zip
     path = Path(path).resolve()
     try:
         return str(path.relative_to(Path.cwd().resolve()))
