@@ -1,0 +1,267 @@
+"""Checks for exercise 7: Adam by hand.
+
+When the parameters come out wrong, the checks run known-wrong versions of the
+step (written below, trusted grader code) on the same inputs, and name the
+mistake whose effect the submission reproduces.
+"""
+
+import pytest
+
+from grader.grading.compare import changed, evidence, expect_recorded, expect_type, mismatched
+from grader.grading.feedback import Feedback
+from grader.grading.numerics import tolerance
+from grader.lesson.exercise_7 import probes
+
+IN_PLACE = ("`p = p - …` makes a new tensor and points the name p at it; the model's parameter itself never "
+            "changes. Change p in place inside `with torch.no_grad():`, with `-=` or a method such as `sub_`.")
+
+
+def _adam_with(mistake: str):
+    """An adam_update that makes ``mistake``: the effect each one has, to recognise it by."""
+    def adam_update(params, states, lr, betas, eps):
+        import torch
+
+        beta1, beta2 = reversed(betas) if mistake == "betas_swapped" else betas
+        with torch.no_grad():
+            for p, s in zip(params, states):
+                if p.grad is None:
+                    continue
+                g = p.grad
+                t = s["step"] if mistake == "step_from_zero" else s["step"] + 1
+                if mistake != "step_stuck":
+                    s["step"] += 1
+                m = beta1 * s["m"] + (1 - beta1) * g
+                v = beta2 * s["v"] + (1 - beta2) * (g if mistake == "raw_gradient_in_v" else g * g)
+                if mistake != "moments_not_kept":
+                    s["m"], s["v"] = m, v
+                if mistake != "no_bias_correction":
+                    m, v = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+                top = g if mistake == "raw_gradient_in_update" else m
+                bottom = (v + eps).sqrt() if mistake == "eps_inside_sqrt" else v.sqrt() + eps
+                p -= lr * top / bottom
+    return adam_update
+
+
+MISTAKES = {  # each: (what the student's parameters match, what to change)
+    "step_from_zero": (
+        "what Adam gives when the bias correction uses a step count of 0 on the first step: 1 − β⁰ = 0, "
+        "and dividing by zero turns every value into NaN.",
+        "Count the step before you use it, so that t is 1 on the first step, 2 on the second, and so on."),
+    "raw_gradient_in_v": (
+        "what Adam gives when v averages the gradients themselves instead of their squares: v goes negative "
+        "wherever the gradient is negative, and a negative number has no square root (NaN).",
+        "v is the running average of the squared gradient, g², which is never negative."),
+    "no_bias_correction": (
+        "what Adam gives without bias correction. m and v start at zero, so in the first steps they are "
+        "much smaller than the gradients they average, and the step comes out the wrong size.",
+        "Before the update, divide m by (1 − β₁ᵗ) and v by (1 − β₂ᵗ), with t the step number."),
+    "eps_inside_sqrt": (
+        "what Adam gives with eps added under the square root, √(v̂ + eps), instead of after it.",
+        "Take the square root of v̂ first, then add eps to it."),
+    "betas_swapped": (
+        "what Adam gives with the two betas swapped: m averaged with β₂ and v with β₁. In the parameters, "
+        "the first step hides it (bias correction cancels the betas there); later steps do not.",
+        "betas is (β₁, β₂): β₁ (0.9 by default) goes with m, the average of the gradients, and β₂ (0.999) "
+        "with v, the average of the squared gradients."),
+    "step_stuck": (
+        "what Adam gives when the step count never gets past 1: the first step is right, but every later "
+        "step uses the bias correction of the first.",
+        "Store the new step count in the parameter's dict, so that the next call carries on from it."),
+    "moments_not_kept": (
+        "what Adam gives when m and v start from zero at every call: the first step is right, but the new "
+        "averages never reached the dicts in `states`, so the next call could not build on them.",
+        "Update the dict's m and v in place, or put the new tensors back into the dict."),
+    "raw_gradient_in_update": (
+        "what Adam gives when the update divides the raw gradient, not m̂, by √v̂ + eps. The first step "
+        "hides it (there m̂ equals the gradient); later steps do not.",
+        "Use m̂, the bias-corrected average of the gradients, on top of the fraction."),
+}
+
+
+def _same(got: dict, other: dict, device: str, steps: int) -> bool:
+    """Do two ``{name: tensor}`` maps agree, NaNs in the same places counting as equal?"""
+    import torch
+
+    for name, w in other.items():
+        g = got.get(name)
+        if (g is None) != (w is None):
+            return False
+        if w is None:
+            continue
+        tol = tolerance(w.dtype, device, steps)
+        if g.shape != w.shape or g.dtype != w.dtype or not torch.allclose(g, w, rtol=tol.rtol, atol=tol.atol,
+                                                                          equal_nan=True):
+            return False
+    return True
+
+
+def _nonfinite(after: dict) -> list[str]:
+    import torch
+
+    return [name for name, t in after.items() if t is not None and not torch.isfinite(t).all()]
+
+
+def _student_steps(judge, **params) -> tuple[dict, dict]:
+    """(student, reference) outcomes; a shape error names the usual cause: states paired with the wrong
+    parameters once a frozen one was skipped."""
+    want = judge.reference(probes.adam_steps, **params)
+    try:
+        got = judge.student(probes.adam_steps, **params)
+    except Feedback as problem:
+        shapes = "shape" in problem.what or "size of tensor" in problem.what
+        if params.get("frozen") and shapes and problem.what.startswith("`adam_update` raised"):
+            raise Feedback(problem.what + "\nA parameter was paired with another one's m and v: each dict in "
+                           "`states` belongs to the parameter at the same position, frozen ones included.",
+                           problem.evidence, "Pair each parameter with its dict first, then skip the pair "
+                           "when the parameter's .grad is None.") from None
+        raise
+    return got, want
+
+
+def expect_steps(judge, got: dict, want: dict, device: str, params: dict) -> None:
+    """Parameters after every step must match the reference; name the mistake if they don't."""
+    expect_recorded(got, want, ("after",), "adam_update")
+    for step, (g_after, w_after) in enumerate(zip(got["after"], want["after"])):
+        bad = mismatched(g_after, w_after, device, steps=step + 1)
+        if not bad:
+            continue
+        when = f" after step {step + 1}" if len(want["after"]) > 1 else ""
+        before = want["before"] if step == 0 else want["after"][step - 1]
+        shown = evidence(g_after, w_after, bad)
+        if not changed(before, g_after) and changed(before, w_after):
+            raise Feedback(f"The parameters did not change at all{when}: no update reached them.", shown, IN_PLACE)
+        for mistake, (what, fix) in MISTAKES.items():
+            simulated = judge.simulate(probes.adam_steps, _adam_with(mistake), **params)
+            if _same(g_after, simulated["after"][step], device, step + 1):
+                raise Feedback(f"Your parameters{when} are {what}", shown, fix)
+        if _nonfinite(g_after):
+            raise Feedback(f"Some parameters{when} hold NaN or infinite values: {', '.join(_nonfinite(g_after))}.",
+                           shown, "Look for a division by zero or the square root of a negative number.")
+        raise Feedback(f"The parameters{when} are not where the same Adam step takes them.", shown,
+                       "Go through the docstring's steps in order, for every parameter that has a gradient.")
+
+
+def _name_state_mistake(judge, mine: dict, params: dict, step: int, device: str) -> None:
+    """Raise Feedback naming the mistake whose m and v the student's dicts hold after ``step``, if any."""
+    for mistake, (what, fix) in MISTAKES.items():
+        simulated = judge.simulate(probes.adam_steps, _adam_with(mistake), **params)["states"][step]
+        if all(_same({k: (mine.get(name) or {}).get(k) for k in ("m", "v")}, {k: state[k] for k in ("m", "v")},
+                     device, step + 1) for name, state in simulated.items()):
+            raise Feedback(f"After step {step + 1}, the m and v in your dicts are {what}", None, fix)
+
+
+def expect_returns_none(got: dict) -> None:
+    for returned in got["returned"]:
+        expect_type(returned, "NoneType", "What adam_update returns", "Change the parameters in place and return nothing.")
+
+
+@pytest.mark.points(2)
+def test_adam_first_step_matches_torch(judge, device):
+    """adam_update's first step matches torch.optim.Adam"""
+    params = dict(seed=11, lr=0.01)
+    got, want = _student_steps(judge, **params)
+    expect_steps(judge, got, want, device, params)
+    expect_returns_none(got)
+
+
+@pytest.mark.points(2)
+def test_adam_several_steps_match_torch(judge, device):
+    """Over four steps, adam_update matches torch.optim.Adam"""
+    params = dict(seed=12, lr=0.01, steps=4)
+    got, want = _student_steps(judge, **params)
+    expect_steps(judge, got, want, device, params)
+
+
+@pytest.mark.points(1)
+def test_adam_keeps_its_state(judge, device):
+    """adam_update keeps each parameter's step count, m and v in its dict"""
+    params = dict(seed=13, lr=0.01, steps=3)
+    got, want = _student_steps(judge, **params)
+    expect_recorded(got, want, ("states",), "adam_update")
+    for step, (mine, theirs) in enumerate(zip(got["states"], want["states"])):
+        for name, expected in theirs.items():
+            state = mine.get(name) or {}
+            if state.get("step") != expected["step"]:
+                raise Feedback(f"After step {step + 1}, the step count in {name!r}'s dict is {state.get('step')!r}; "
+                               f"it should be {expected['step']}.", None,
+                               "Add one to the parameter's step count at every step it takes, and keep it in its dict.")
+            for key, average in (("m", "gradients"), ("v", "squared gradients")):
+                bad = mismatched({key: state.get(key)}, {key: expected[key]}, device, steps=step + 1)
+                if bad and state.get(key) is not None and not state[key].any() and expected[key].any():
+                    raise Feedback(f"After step {step + 1}, {name!r}'s {key} in its dict is still all zeros: the new "
+                                   "averages never reached the dicts in `states`, so the next call cannot build "
+                                   "on them.", None, MISTAKES["moments_not_kept"][1])
+                if bad:
+                    _name_state_mistake(judge, mine, params, step, device)
+                    raise Feedback(f"After step {step + 1}, {name!r}'s {key} (the running average of its {average}) "
+                                   "is not what that many Adam steps leave behind.",
+                                   evidence({key: state.get(key)}, {key: expected[key]}, bad, name),
+                                   f"Keep the new {key} in the parameter's dict, updated the way the docstring says.")
+
+
+@pytest.mark.points(1)
+def test_adam_with_a_large_eps(judge, device):
+    """adam_update with eps = 0.01, where it matters where eps goes"""
+    params = dict(seed=14, lr=0.01, eps=0.01, steps=2)
+    got, want = _student_steps(judge, **params)
+    expect_steps(judge, got, want, device, params)
+
+
+@pytest.mark.points(1)
+def test_adam_leaves_autograd_and_grads_alone(judge):
+    """adam_update records no autograd history and leaves .grad unchanged"""
+    got, want = _student_steps(judge, seed=15, lr=0.01)
+    expect_recorded(got, want, ("after", "autograd", "grads_after"), "adam_update")
+    for name, state in got["autograd"].items():
+        if state["has_grad_fn"] or not state["is_leaf"] or not state["requires_grad"]:
+            raise Feedback(f"After adam_update, parameter {name!r} has autograd history or no longer requires "
+                           "grad: the update was recorded as part of the model's computation.", None,
+                           "Do the update inside `with torch.no_grad():`, changing the parameters in place.")
+    bad = mismatched(got["grads_after"][0], want["grads_after"][0])
+    if bad:
+        raise Feedback("adam_update changed the gradients. The optimizer's step only reads `.grad`; clearing "
+                       "gradients is zero_grad's job, at the start of the next training step.",
+                       evidence(got["grads_after"][0], want["grads_after"][0], bad, "gradient of"),
+                       "Read p.grad, don't modify it.")
+
+
+@pytest.mark.points(1)
+def test_adam_skips_frozen_parameters(judge, device):
+    """adam_update skips a frozen parameter (its .grad is None) in the middle of the list"""
+    frozen = ["0.bias"]
+    params = dict(seed=16, lr=0.01, steps=2, frozen=frozen)
+    got, want = _student_steps(judge, **params)
+    expect_recorded(got, want, ("after", "states"), "adam_update")
+    moved = [n for n in frozen if mismatched({n: got["after"][-1][n]}, {n: want["before"][n]})]
+    if moved:
+        raise Feedback(f"Frozen parameters moved: {', '.join(moved)}. A frozen parameter has no gradient and "
+                       "must not change.", None, "Skip parameters whose `.grad` is None.")
+    touched = [n for n in frozen if (got["states"][-1].get(n) or {}).get("step") != 0]
+    if touched:
+        raise Feedback(f"The dict of the frozen parameter {touched[0]!r} was changed (its step count is "
+                       f"{(got['states'][-1].get(touched[0]) or {}).get('step')!r}, not 0).", None,
+                       "Leave the dicts of parameters without a gradient alone.")
+    expect_steps(judge, got, want, device, params)
+
+
+@pytest.mark.points(1)
+@pytest.mark.hidden
+def test_adam_generator_with_a_frozen_parameter(judge, device):
+    """adam_update with params = model.parameters(), a generator, and a frozen first parameter"""
+    params = dict(seed=17, lr=0.01, steps=2, frozen=["0.weight"], pass_as="generator")
+    got, want = _student_steps(judge, **params)
+    expect_recorded(got, want, ("after",), "adam_update")
+    if not changed(want["before"], got["after"][0]):
+        raise Feedback("Given `model.parameters()` (a generator), adam_update changed nothing. A generator can "
+                       "be gone through only once: a first loop (or len, or list) used it up.", None,
+                       "Loop over params exactly once, together with the states.")
+    expect_steps(judge, got, want, device, params)
+
+
+@pytest.mark.points(1)
+@pytest.mark.hidden
+def test_adam_float64_other_settings(judge, device):
+    """adam_update in float64, three steps with other betas, eps and learning rate"""
+    params = dict(seed=18, lr=0.05, betas=(0.8, 0.99), eps=1e-6, steps=3, dtype="float64")
+    got, want = _student_steps(judge, **params)
+    expect_steps(judge, got, want, device, params)
