@@ -6,29 +6,28 @@ and as notebooks, the ``grader`` package with the hidden checks cut out, the
 public checks' reference outcomes as data (``grader/data/reference.grdr``), a
 ``pyproject.toml`` that installs the ``grade`` command, and a README. No
 solution source, no hidden check and no outcome of a hidden scenario goes in;
-``leaks`` scans a bundle for all three. The same inputs give the same bytes.
+``grader.authoring.leaks`` scans a bundle for all three before it is written. The same inputs
+give the same bytes.
 """
 
 from __future__ import annotations
 
-import ast
-import io
-import json
-import keyword
 import re
 import shutil
 import tempfile
-import tokenize
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.errors import GraderProblem
-
 import grader
 from grader.authoring import notebooks
-from grader.grading import references as reference_data
+from grader.authoring.hidden import check_names, strip_hidden
+from grader.authoring.leaks import leaks
 from grader.course import CHECKS_FILE, COURSE_FILE, Course
+from grader.errors import GraderProblem
+from grader.grading import references as reference_data
+from grader.grading.judge import SolutionReferences
+from grader.grading.runner import grade_exercise
 
 PACKAGE = Path(grader.__file__).resolve().parent
 SHIPPED_SUFFIXES = (".py", ".grdr")
@@ -155,80 +154,6 @@ def _write_package(target: Path, course: Course) -> tuple[int, int]:
     return hidden, public
 
 
-def strip_hidden(source: str, filename: str = "<checks>") -> tuple[str, tuple[str, ...]]:
-    """``source`` without the checks marked ``@pytest.mark.hidden``; (new source, removed names).
-
-    Each hidden function goes with its decorators, the comment lines right above
-    it and the blank lines after it; every other byte stays as it was.
-    """
-    tree = ast.parse(source, filename)
-    lines = source.splitlines(keepends=True)
-    spans, names = [], []
-
-    def visit(body):
-        for node in body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and _is_hidden(node):
-                start = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
-                while start > 0 and lines[start - 1].lstrip().startswith("#"):
-                    start -= 1
-                end = node.end_lineno
-                while end < len(lines) and not lines[end].strip():
-                    end += 1
-                spans.append((start, end))
-                # The check's own name (and a hidden class's test methods): its helpers inside may
-                # share names with public code, and go with it anyway.
-                names.append(node.name)
-                if isinstance(node, ast.ClassDef):
-                    names.extend(n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-                                 and n.name.startswith("test"))
-            elif isinstance(node, ast.ClassDef):
-                visit(node.body)
-
-    visit(tree.body)
-    # Module-level statements about a hidden check (``test_x.student_runs = 2``) go with it.
-    for node in tree.body:
-        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr)) and any(
-                isinstance(n, ast.Name) and n.id in names for n in ast.walk(node)):
-            end = node.end_lineno
-            while end < len(lines) and not lines[end].strip():
-                end += 1
-            spans.append((node.lineno - 1, end))
-    for start, end in sorted(spans, reverse=True):
-        del lines[start:end]
-    text = "".join(lines).rstrip("\n") + "\n"
-    # Anything still marked hidden is written in a way this function does not understand: refuse.
-    left = [n.name for n in ast.walk(ast.parse(text))
-            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and _is_hidden(n)]
-    mentioned = [n for n in names if re.search(rf"\b{re.escape(n)}\b", text)]
-    if left or mentioned or re.search(r"\bmark\s*\.\s*hidden\b|\bpytestmark\b", text):
-        raise ReleaseError(f"{filename}: a hidden check is marked in a way the release cannot cut out "
-                           "(mark each hidden check with a @pytest.mark.hidden decorator)")
-    return text, tuple(names)
-
-
-def _is_hidden(node) -> bool:
-    for decorator in node.decorator_list:
-        target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        if (isinstance(target, ast.Attribute) and target.attr == "hidden") or \
-                (isinstance(target, ast.Name) and target.id == "hidden"):
-            return True
-    return False
-
-
-def check_names(source: str) -> list[str]:
-    """The checks (``test_*`` functions) a checks module defines."""
-    return [n.name for n in ast.walk(ast.parse(source))
-            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name.startswith("test")]
-
-
-def hidden_check_names(course: Course) -> list[str]:
-    """Every hidden check of the course, by name."""
-    names = []
-    for path in sorted(course.content.rglob(CHECKS_FILE)):
-        names += strip_hidden(path.read_text(encoding="utf-8"), str(path))[1]
-    return names
-
-
 # ---------------------------------------------------------------- the course files
 
 def _write_course(course: Course, target: Path) -> None:
@@ -336,8 +261,7 @@ def _record(course: Course) -> dict:
     def submissions(exercise):
         return [course.solutions_dir / exercise.file, course.exercises_dir / exercise.file]
 
-    outcomes, results = reference_data.record(course=course, exercises=course.exercises,
-                                              submissions=submissions)
+    outcomes, results = record(course=course, exercises=course.exercises, submissions=submissions)
     problems = []
     for exercise in course.exercises:
         solution, stub = results[exercise.id][:2]
@@ -349,81 +273,17 @@ def _record(course: Course) -> dict:
     return outcomes
 
 
-# ---------------------------------------------------------------- the leak scan
+def record(*, course: Course, exercises, submissions) -> tuple[dict, dict]:
+    """Grade each of ``submissions(exercise)`` with the public checks only, recording what they ask.
 
-def leaks(bundle: Path, course: Course) -> list[str]:
-    """What in the folder ``bundle`` students must not have: solution lines, hidden checks, solutions/.
-
-    A solution line counts when it is not in any stub, says something (more
-    than keywords and brackets) and is not also a line of the grader's own
-    public infrastructure (probes, inputs: code students have by design).
+    Returns (outcomes by key, the ExerciseResults of each exercise in order).
     """
-    secret = secret_lines(course)
-    hidden = hidden_check_names(course)
-    found = []
-    for path in sorted(p for p in Path(bundle).rglob("*") if p.is_file()):
-        relative = path.relative_to(bundle)
-        if "solutions" in relative.parts:
-            found.append(f"{relative}: a solutions folder")
-        data = path.read_bytes()
-        for name in hidden:
-            if re.search(rb"\b" + re.escape(name.encode()) + rb"\b", data):
-                found.append(f"{relative}: names the hidden check {name}")
-        for number, line in _lines(path, data):
-            if line.strip() in secret:
-                found.append(f"{relative}:{number}: solution code `{line.strip()}`")
-    return found
-
-
-def secret_lines(course: Course) -> set[str]:
-    stub_lines, solution_lines = set(), set()
-    for exercise in course.exercises:
-        for folder, into in ((course.exercises_dir, stub_lines), (course.solutions_dir, solution_lines)):
-            path = folder / exercise.file
-            if path.is_file():
-                text = path.read_text(encoding="utf-8")
-                # Students read the whole stub, docstrings included; of a solution, its code counts.
-                into.update(_code_lines(text) if into is solution_lines else
-                            {line.strip() for line in text.splitlines()})
-    public = set()
-    for path in sorted({*PACKAGE.rglob("*.py"), *course.content.rglob("*.py")}):
-        if path.name != CHECKS_FILE:
-            public.update(line.strip() for line in path.read_text(encoding="utf-8").splitlines())
-    return {line for line in solution_lines - stub_lines - public if _says_something(line)}
-
-
-def _code_lines(source: str) -> set[str]:
-    """The stripped lines of code in ``source``: no comments, no docstrings."""
-    docstring_lines = set()
-    for node in ast.walk(ast.parse(source)):
-        body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
-                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
-            docstring_lines.update(range(body[0].lineno, body[0].end_lineno + 1))
-    return {line.strip() for number, line in enumerate(source.splitlines(), start=1)
-            if number not in docstring_lines and line.strip() and not line.strip().startswith("#")}
-
-
-def _says_something(line: str) -> bool:
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(line + "\n").readline))
-    except (tokenize.TokenError, SyntaxError):
-        return True
-    return any((t.type == tokenize.NAME and not keyword.iskeyword(t.string))
-               or t.type in (tokenize.NUMBER, tokenize.STRING) for t in tokens)
-
-
-def _lines(path: Path, data: bytes):
-    """(line number, line) of a file as a reader sees it: notebook cells line by line, too."""
-    text = data.decode("utf-8", "replace")
-    yield from enumerate(text.splitlines(), start=1)
-    if path.suffix == ".ipynb":
-        try:
-            cells = json.loads(text).get("cells", [])
-        except (ValueError, AttributeError):
-            return
-        for index, cell in enumerate(cells, start=1):
-            source = cell.get("source", "")
-            source = "".join(source) if isinstance(source, list) else source
-            for number, line in enumerate(source.splitlines(), start=1):
-                yield f"cell {index} line {number}", line
+    recorder = reference_data.Recorder(SolutionReferences(course.solutions_dir))
+    results = {}
+    for exercise in exercises:
+        results[exercise.id] = [
+            grade_exercise(course=course, exercise=exercise, path=path, device=reference_data.RECORDED_DEVICE,
+                           public_only=True, references=recorder)
+            for path in submissions(exercise)
+        ]
+    return recorder.outcomes, results

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
-import click
-
 from grader.course import CHECKS_FILE, PROBES_FILE, Course, Exercise
+from grader.grading import report
 
 PARTS = ("to do", "contract", "checks", "solution", "stub", "mistakes", "reference data")
 TODO = "TODO"  # what ``grade new`` leaves where the author has to write something
@@ -64,7 +63,7 @@ class Validation:
     def render(self, colour: bool = False) -> str:
         """A readable report: a line per exercise and part, with what is off under it."""
         def style(text, **kw):
-            return click.style(text, **kw) if colour else text
+            return report.style(text, colour, **kw)
 
         lines = [style(f"grade validate: {self.course}", bold=True)]
         exercises = list(dict.fromkeys(f.exercise for f in self.findings))
@@ -178,7 +177,7 @@ def validate(*, course: Course, exercises: tuple[str, ...] = (), device: str = "
     """Verify every promise of ``course`` (or of the ``exercises`` named) and say what holds."""
     from grader.grading.judge import SolutionReferences
 
-    chosen = [course.exercise(e) for e in exercises] if exercises else list(course.exercises)
+    chosen = course.select(exercises)
     references = SolutionReferences(course.solutions_dir)  # computed once for every file graded
     findings: list[Finding] = []
     for exercise in chosen:
@@ -328,7 +327,7 @@ def _graded(course: Course, exercise: Exercise, device: str, references) -> list
     def grade(path):
         return grade_exercise(course=course, exercise=exercise, path=path, device=device, references=references)
 
-    solution_path = course.solutions_dir / exercise.file
+    solution_path = course.solution_file(exercise)
     if not solution_path.is_file():
         return [Finding(exercise.id, "solution", exercise.file, False, f"{solution_path} does not exist")]
     checks = course.checks_file(exercise).relative_to(course.root).as_posix()
@@ -427,8 +426,8 @@ def _reference_data(course: Course, chosen: list[Exercise]) -> list[Finding]:
         stored = reference_data.decode(path.read_bytes())
     except (ValueError, KeyError, TypeError) as exc:
         return [Finding("course", "reference data", shown, False, f"cannot be read: {exc}")]
-    modules = {e.stem for e in chosen}
-    mine = {k: v for k, v in stored.items() if k[0].split(":")[0] in modules}
+    modules = {course.probes_module(e) for e in chosen}
+    mine = {k: v for k, v in stored.items() if k[0].partition(":")[0] in modules}
     out = []
     for problem in reference_data.stale(mine, course.solutions_dir):
         out.append(Finding("course", "reference data", shown, False,
