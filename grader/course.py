@@ -85,6 +85,24 @@ class Course:
         raise UnknownExercise(f"{exercise_id} is not in {COURSE_FILE};{did_you_mean(exercise_id, ids)} "
                               f"known: {', '.join(ids)}")
 
+    def select(self, ids=()) -> tuple[Exercise, ...]:
+        """The exercises called ``ids`` (each one known, as ``exercise`` checks), in course order and
+        once each; every exercise when ``ids`` is empty."""
+        ids = tuple(ids)
+        if not ids:
+            return self.exercises
+        wanted = {self.exercise(i).id for i in ids}
+        return tuple(e for e in self.exercises if e.id in wanted)
+
+    def solution_file(self, exercise: Exercise) -> Path:
+        """``exercise``'s reference solution, ``solutions/exercise_3.py`` (a release has none)."""
+        return self.solutions_dir / f"{exercise.stem}.py"
+
+    def missing_solutions(self, exercises=None) -> list[Path]:
+        """The solution files of ``exercises`` (default: every exercise) that do not exist."""
+        return [p for p in (self.solution_file(e) for e in (self.exercises if exercises is None else exercises))
+                if not p.is_file()]
+
     @property
     def content_package(self) -> str:
         """The content folder as a dotted package name, importable with the course root on sys.path."""
