@@ -27,8 +27,8 @@ def adam_steps(adam_update, *, device, seed, lr=0.01, betas=(0.9, 0.999), eps=1e
         p.requires_grad_(name not in frozen)
     names = [name for name, _ in model.named_parameters()]
     states = [{"step": 0, "m": torch.zeros_like(p), "v": torch.zeros_like(p)} for p in model.parameters()]
-    record = {"before": inputs.named_tensors(model), "grads": [], "after": [], "grads_after": [],
-              "states": [], "returned": []}
+    record = {"settings": {"lr": lr, "betas": list(betas), "eps": eps}, "before": inputs.named_tensors(model),
+              "grads": [], "after": [], "grads_after": [], "states": [], "returned": []}
     for step in range(steps):
         inputs.stale_grads(model, seed + 100 * step)  # the gradients this step uses
         record["grads"].append(inputs.named_tensors(model, "grad"))
