@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import source_tree
 from course_copy import ROOT, complete_exercises, load, make_course
 from grader.grading import references as reference_data
-from grader.authoring import release
+from grader.authoring import hidden, leaks, release
 from grader.cli import cli
 from grader.grading.judge import SolutionReferences
 
@@ -55,27 +56,48 @@ def test_the_bundle_holds_what_students_need_and_no_more(bundle, course3):
     assert "grade exercise-3" in (bundle.out / "README.md").read_text()
 
 
-def test_hidden_checks_are_cut_out_and_the_rest_kept_byte_for_byte(bundle):
+# The instructor's side of the engine: what grades a class, builds releases and runs on Gradescope.
+INSTRUCTOR_SIDE = ("grader/batch/", "grader/authoring/", "grader/autograder.py")
+
+
+def test_the_bundle_ships_no_instructor_module_and_needs_none(bundle):
+    """No instructor module goes out, and every module of ours that a shipped module imports
+    (function-level imports too) is shipped: the student side stands alone. (The CLI reaches
+    the instructor's commands by name, through importlib, and says so when they are absent.)"""
+    shipped = {f for f in bundle.files if f.startswith("grader/") and f.endswith(".py")}
+    assert not sorted(f for f in shipped if f.startswith(INSTRUCTOR_SIDE))
+    ours = source_tree.modules(ROOT / "grader")
+    in_bundle = source_tree.modules(bundle.out / "grader")
+    missing = []
+    for module, path in sorted(in_bundle.items()):
+        for name, line in sorted(source_tree.imports(path, module)):
+            target = source_tree.owner(name, ours)
+            if target is not None and target not in in_bundle:
+                missing.append(f"{path.relative_to(bundle.out)}:{line} imports {target}, which is not shipped")
+    assert not missing, "\n".join(missing)
+
+
+def test_hidden_checks_are_cut_out_and_the_rest_kept_byte_for_byte(bundle, course3):
     source = (ROOT / "grader" / "lesson" / "exercise_3" / "checks.py").read_text()
     shipped = (bundle.out / "grader" / "lesson" / "exercise_3" / "checks.py").read_text()
     assert "hidden" not in shipped
-    assert release.check_names(shipped) == [n for n in release.check_names(source)
-                                            if n not in release.hidden_check_names()]
+    assert hidden.check_names(shipped) == [n for n in hidden.check_names(source)
+                                           if n not in hidden.hidden_check_names(course3)]
     cut = source.index("@pytest.mark.points(1)\n@pytest.mark.hidden")
     assert shipped == source[:cut].rstrip("\n") + "\n"
 
 
 def test_the_bundle_leaks_nothing(bundle, course3):
     """No line of solution code that the stubs lack, no hidden check's name, anywhere in the bundle."""
-    secret = release.secret_lines(course3)
+    secret = leaks.secret_lines(course3)
     assert "p -= lr * p.grad" in secret and "v.mul_(momentum).add_(p.grad)" in secret
-    hidden = release.hidden_check_names()
-    assert "test_sgd_float64_two_steps" in hidden
-    assert release.leaks(bundle.out, course3) == []
+    held_back = hidden.hidden_check_names(course3)
+    assert "test_sgd_float64_two_steps" in held_back
+    assert leaks.leaks(bundle.out, course3) == []
     for path in bundle.out.rglob("*"):
         if path.is_file():
             data = path.read_bytes()
-            assert not [name for name in hidden if name.encode() in data], path
+            assert not [name for name in held_back if name.encode() in data], path
 
 
 def test_the_leak_scan_finds_what_is_planted(bundle, course3, tmp_path):
@@ -89,7 +111,7 @@ def test_the_leak_scan_finds_what_is_planted(bundle, course3, tmp_path):
     nb["cells"][3]["source"] = "# graded\ndef sgd_update(params, lr):\n    p -= lr * p.grad\n"
     (copy / "exercises" / "exercise_3.ipynb").write_text(json.dumps(nb))
     (copy / "README.md").write_text("see test_momentum_generator_with_frozen\n")
-    found = "\n".join(release.leaks(copy, course3))
+    found = "\n".join(leaks.leaks(copy, course3))
     assert "solutions/exercise_3.py: a solutions folder" in found
     assert "grader/grading/compare.py" in found and "v.mul_(momentum).add_(p.grad)" in found
     assert "exercises/exercise_3.ipynb:cell 4 line 3: solution code `p -= lr * p.grad`" in found
@@ -118,7 +140,7 @@ def test_stored_references_say_what_is_missing(bundle):
     stored = reference_data.StoredReferences(bundle.out / REFERENCE)
     with pytest.raises(reference_data.MissingReference, match="recorded on cpu, not on cuda: grade with --device cpu"):
         stored.outcome(probes.sgd_steps, {"seed": 3, "lr": 0.1}, "cuda")
-    with pytest.raises(reference_data.MissingReference, match="no outcome of exercise_3:sgd_steps"):
+    with pytest.raises(reference_data.MissingReference, match="no outcome of grader.lesson.exercise_3.probes:sgd_steps"):
         stored.outcome(probes.sgd_steps, {"seed": 9, "lr": 0.003, "steps": 2, "dtype": "float64"}, "cpu")
 
 
@@ -172,13 +194,13 @@ test_secret.student_runs = 2
 def test_public_two(judge):
     """kept too"""
 '''
-    text, removed = release.strip_hidden(source)
+    text, removed = hidden.strip_hidden(source)
     assert removed == ("test_secret",)
     assert "secret" not in text and "seed=99" not in text and "hidden scenario" not in text
     assert text == source.replace(source[source.index("# A comment"):source.index("@pytest.mark.points(1)\ndef "
                                                                                   "test_public_two")], "")
-    with pytest.raises(release.ReleaseError, match="cannot cut out"):
-        release.strip_hidden("import pytest\npytestmark = pytest.mark.hidden\n")
+    with pytest.raises(hidden.HiddenCheckError, match="cannot cut out"):
+        hidden.strip_hidden("import pytest\npytestmark = pytest.mark.hidden\n")
 
 
 def test_every_exercise_is_released_and_its_data_grades_the_solution(tmp_path):
@@ -187,7 +209,7 @@ def test_every_exercise_is_released_and_its_data_grades_the_solution(tmp_path):
 
     course = load(make_course(tmp_path / "course", tuple(complete_exercises())))
     made = release.release(course=course, out=tmp_path / "release")
-    assert release.leaks(made.out, course) == []
+    assert leaks.leaks(made.out, course) == []
     stored = reference_data.StoredReferences(made.out / REFERENCE)
     for exercise in course.exercises:
         result = grade_exercise(course=course, exercise=exercise, path=course.solutions_dir / exercise.file,
@@ -302,6 +324,6 @@ def test_strip_hidden_names_the_check_not_the_helpers_inside_it():
         "@pytest.mark.hidden\n"
         "def test_secret(judge):\n    def step(x):\n        return x\n    helper(step)\n"
     )
-    text, removed = release.strip_hidden(source)
+    text, removed = hidden.strip_hidden(source)
     assert removed == ("test_secret",)
     assert "def helper(step)" in text and "test_secret" not in text

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from course_copy import ROOT, load, make_course
 from grader.grading import references as reference_data
-from grader.authoring import validate
+from grader.authoring import release, validate
 from grader.cli import cli
 
 REFERENCE = "grader/lesson/reference.grdr"  # where this course keeps a release's reference data
@@ -134,8 +134,8 @@ def recorded(tmp_path_factory):
     """Reference data for exercise-3 of a course copy, recorded the way a release records it."""
     root = make_course(tmp_path_factory.mktemp("recorded"))
     course = load(root)
-    outcomes, _ = reference_data.record(course=course, exercises=course.exercises,
-                                        submissions=lambda e: [course.solutions_dir / e.file])
+    outcomes, _ = release.record(course=course, exercises=course.exercises,
+                                 submissions=lambda e: [course.solutions_dir / e.file])
     return outcomes
 
 

@@ -1,7 +1,7 @@
 """Reference outcomes stored as data: what a student release grades against instead of solutions/.
 
-At release time every public check runs against the reference solution with a
-``Recorder`` around the solution's references; each outcome the checks asked for
+At release time (``grader.authoring.release.record``) every public check runs against the
+reference solution with a ``Recorder`` around the solution's references; each outcome the checks asked for
 is kept under its key (probe, params, device) and written with ``grader.isolation.wire``
 (JSON and raw tensor bytes, no pickle) to ``grader/data/reference.grdr``.
 ``StoredReferences`` answers the checks from that file. Hidden checks never run
@@ -92,25 +92,6 @@ class StoredReferences:
 def find(course) -> Path | None:
     """The reference file a course has, if any."""
     return course.reference_file if course.reference_file.is_file() else None
-
-
-def record(*, course, exercises, submissions) -> tuple[dict, dict]:
-    """Grade each of ``submissions(exercise)`` with the public checks only, recording what they ask.
-
-    Returns (outcomes by key, the ExerciseResults of each exercise in order).
-    """
-    from grader.grading.runner import grade_exercise
-    from grader.grading.judge import SolutionReferences
-
-    recorder = Recorder(SolutionReferences(course.solutions_dir))
-    results = {}
-    for exercise in exercises:
-        results[exercise.id] = [
-            grade_exercise(course=course, exercise=exercise, path=path, device=RECORDED_DEVICE,
-                           public_only=True, references=recorder)
-            for path in submissions(exercise)
-        ]
-    return recorder.outcomes, results
 
 
 def write(path: Path, outcomes: dict) -> None:

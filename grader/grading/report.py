@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 
-import click
-
 from grader.grading.results import CheckResult, ExerciseResult
 
 
@@ -25,7 +23,7 @@ def render(result: ExerciseResult, colour: bool) -> str:
 
 def head(exercise: str, title: str, submission: str | None, problem: str | None, colour: bool) -> list[str]:
     """The exercise's title line, and why the submission cannot run, if it cannot."""
-    lines = [_style(f"{exercise}: {title}", colour, bold=True) + (f"  ({submission})" if submission else "")]
+    lines = [style(f"{exercise}: {title}", colour, bold=True) + (f"  ({submission})" if submission else "")]
     if problem:
         lines += ["", *("  " + line for line in problem.splitlines()), ""]
     return lines
@@ -33,9 +31,9 @@ def head(exercise: str, title: str, submission: str | None, problem: str | None,
 
 def check_lines(check: CheckResult, problem: str | None, width: int, colour: bool) -> list[str]:
     """One check's line, and its feedback under it when it failed (printed as soon as it is decided)."""
-    mark = _style("✓", colour, fg="green") if check.passed else _style("✗", colour, fg="red")
+    mark = style("✓", colour, fg="green") if check.passed else style("✗", colour, fg="red")
     points = f"{_points(check.points)}/{_points(check.max_points)}".rjust(2 * width + 1)
-    hidden = _style(" (hidden)", colour, dim=True) if check.hidden else ""
+    hidden = style(" (hidden)", colour, dim=True) if check.hidden else ""
     lines = [f"  {mark} {points}  {check.title}{hidden}"]
     if not check.passed and check.feedback and not (problem and check.feedback == problem):
         lines += ["        " + line if line else "" for line in check.feedback.splitlines()]
@@ -45,15 +43,23 @@ def check_lines(check: CheckResult, problem: str | None, width: int, colour: boo
 def foot(result: ExerciseResult, colour: bool) -> list[str]:
     total = f"{_points(result.score)}/{_points(result.max_score)}"
     verdict = "all checks passed" if result.passed else f"{sum(not c.passed for c in result.checks)} failed"
-    return [_style(f"  Score: {total}  ({verdict})", colour, bold=True, fg="green" if result.passed else None)]
+    return [style(f"  Score: {total}  ({verdict})", colour, bold=True, fg="green" if result.passed else None)]
 
 
 def _width(checks) -> int:
     return max((len(_points(c.max_points)) for c in checks), default=1)
 
 
-def _style(text: str, colour: bool, **kw) -> str:
-    return click.style(text, **kw) if colour else text
+_COLOURS = {"red": 31, "green": 32, "yellow": 33, "blue": 34, "magenta": 35, "cyan": 36}
+
+
+def style(text: str, colour: bool, *, fg: str | None = None, bold: bool = False, dim: bool = False) -> str:
+    """``text`` in ANSI colour and weight when ``colour`` is on (the codes ``click.style`` writes:
+    only the CLI imports click)."""
+    if not colour:
+        return text
+    codes = ([_COLOURS[fg]] if fg else []) + ([1] if bold else []) + ([2] if dim else [])
+    return "".join(f"\x1b[{code}m" for code in codes) + text + "\x1b[0m"
 
 
 def _points(value: float) -> str:
