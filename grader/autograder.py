@@ -11,13 +11,13 @@ autograder was built with ``--allow-unsandboxed``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import traceback
 from pathlib import Path
 
 from grader.errors import GraderProblem
+from grader.grading.results import dumps, gradescope, isolation
 
 DEVICE = "cpu"  # Gradescope's machines have no GPU
 
@@ -37,9 +37,9 @@ def grade_submission(*, root: Path, exercises: tuple[str, ...] = ()) -> dict:
     from grader.grading import runner as grading
 
     course = courses.load(root / "source")
-    chosen = [course.exercise(e) for e in exercises] if exercises else list(course.exercises)
+    chosen = course.select(exercises)
     submission = root / "submission"
-    tests, lines, isolation = [], [], set()
+    graded, lines = [], []
     for exercise in chosen:
         # The rule every way of grading uses (grader.grading.find): Gradescope unzips uploads, so
         # the file may sit in folders; the shallowest counts, a tie between folders is a problem.
@@ -54,16 +54,10 @@ def grade_submission(*, root: Path, exercises: tuple[str, ...] = ()) -> dict:
             lines += ["  " + line for line in result.problem.splitlines()]
         elif found.problem:
             lines.append("  " + found.problem)
-        tests += result.gradescope()["tests"]
-        if result.isolation:
-            isolation.add(result.isolation)
-    return {
-        "score": sum(t["score"] for t in tests),
-        "output": "\n".join(lines),
-        "stdout_visibility": "hidden",
-        "tests": tests,
-        "extra_data": {"isolation": "; ".join(sorted(isolation)) or "no code ran"},
-    }
+        graded.append(result)
+    # Gradescope takes the assignment's total from its own settings: no max_score.
+    return gradescope(graded, output="\n".join(lines), stdout_visibility="hidden", max_score=False,
+                      extra_data={"isolation": isolation(graded) or "no code ran"})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,14 +82,14 @@ def main(argv: list[str] | None = None) -> int:
         results = grade_submission(root=args.root, exercises=tuple(args.exercises))
         code = 0
     except Exception as exc:  # noqa: BLE001 - Gradescope must get a results.json whatever happens
-        results = {"score": 0, "tests": [], "output": (
+        results = gradescope([], max_score=False, output=(
             "The autograder itself failed; this is not your code's fault. Tell your instructor:\n"
-            + "".join(traceback.format_exception_only(type(exc), exc)).strip())}
+            + "".join(traceback.format_exception_only(type(exc), exc)).strip()))
         traceback.print_exc()
         code = 1
     target = args.root / "results" / "results.json"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    target.write_text(dumps(results), encoding="utf-8")
     return code
 
 

@@ -5,7 +5,6 @@ Exit codes: 0 every check passed, 1 some check failed, 2 usage error.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -127,7 +126,9 @@ def check_command(exercise, submission, public_only, device, as_json):
         click.echo(f"warning: your code ran without the grader's jail ({result.isolation[len('unjailed: '):]}); "
                    "run `grade doctor` for details.", err=True)
     if as_json:
-        click.echo(json.dumps(result.gradescope(), indent=2))
+        from grader.grading.results import dumps
+
+        click.echo(dumps(result.gradescope(), ascii=True), nl=False)  # a terminal's encoding is unknown
     elif shown:
         click.echo("\n".join(report.foot(result, colour)), color=colour)
     else:

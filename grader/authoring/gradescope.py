@@ -78,8 +78,8 @@ class GradescopeError(GraderProblem):
 
 def build(*, course: Course, out: Path, exercises: tuple[str, ...] = (), allow_unsandboxed: bool = False) -> str:
     """Write the autograder zip for ``course`` (or the ``exercises`` named) to ``out``; a summary line."""
-    chosen = [course.exercise(e) for e in exercises] if exercises else list(course.exercises)
-    missing = [str(course.solutions_dir / e.file) for e in chosen if not (course.solutions_dir / e.file).is_file()]
+    chosen = course.select(exercises)
+    missing = [str(p) for p in course.missing_solutions(chosen)]
     if missing:
         raise GradescopeError("the autograder grades against the solutions; missing: " + ", ".join(missing))
     # The engine's student side, the runner, and the course's content with every check.

@@ -253,8 +253,7 @@ def _record(course: Course) -> dict:
     asks before it judges (``judge.both``); a scenario asked for only after a
     mismatch would be missing, and ``StoredReferences`` says so by name.
     """
-    missing = [str(course.solutions_dir / e.file) for e in course.exercises
-               if not (course.solutions_dir / e.file).is_file()]
+    missing = [str(p) for p in course.missing_solutions()]
     if missing:
         raise ReleaseError("the reference data needs every solution; missing: " + ", ".join(missing))
 

@@ -1,25 +1,21 @@
-"""The batch's store (``gradebook.sqlite``) and the files written from it.
+"""The batch's store (``gradebook.sqlite``), and how a file is written whole or not at all.
 
 The store is the only truth: the batch writes one transaction per graded
 student, so an interrupt at any moment (Ctrl-C, ``kill -9``) leaves it as it
-was after the last whole student. ``grades.csv``, ``<student>/results.json``
-and ``<student>/feedback.md`` are written from the store, each through a
-temporary file and ``os.replace``: they are complete or absent, never half
-written, and the same store gives the same bytes.
+was after the last whole student. The files written from it
+(``grader.batch.exports``) go through ``write_atomic``: they are complete or
+absent, never half written.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import sqlite3
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.grading.results import CheckResult, ExerciseResult, gradescope_test
+from grader.grading.results import CheckResult, ExerciseResult
 
 SCHEMA_VERSION = "2"
 STORE_NAME = "gradebook.sqlite"
@@ -71,53 +67,23 @@ CREATE TABLE IF NOT EXISTS checks (
 
 
 @dataclass(frozen=True)
-class Check:
-    """One check's row."""
-
-    name: str
-    """The check's function name."""
-    title: str
-    """Its one-line title."""
-    points: float
-    """Points scored."""
-    max_points: float
-    """Points it is worth."""
-    status: str
-    """``passed``, ``failed`` or ``error``."""
-    incident: str
-    """Why there is no verdict on the code (``timeout``…), or ''."""
-    hidden: bool
-    """Not in the students' release."""
-    feedback: str
-    """Why it failed."""
-    seconds: float
-    """How long it took."""
-
-
-@dataclass(frozen=True)
 class Graded:
-    """One exercise of one student, as the store keeps it."""
+    """One exercise of one student, as the store keeps it: the result, what became of the exercise,
+    and what graded it."""
 
     student: str
     """The student id."""
-    exercise: str
-    """The exercise id."""
-    title: str
-    """The exercise title."""
+    result: ExerciseResult
+    """The result, as single grading gives it (no checks for an entry that could not be opened, or an
+    exercise the grader failed on)."""
     status: str
     """``graded``, ``missing`` or ``error``."""
     reason: str
     """Why an error (or missing); '' when graded."""
     retry: bool
     """The grader failed (not the code): a rerun grades it again."""
-    score: float
-    """Points scored."""
     max_score: float
-    """Points possible."""
-    file: str | None
-    """The file graded, relative to the student's folder."""
-    problem: str | None
-    """Why the code could not run at all."""
+    """Points possible (a result without checks: the exercise's points)."""
     content_hash: str
     """sha256 of the student's code files when graded."""
     grader_version: str
@@ -132,19 +98,14 @@ class Graded:
     """When, in UTC."""
     seconds: float
     """Grading time."""
-    isolation: str = ""
-    """What the student's code ran under: ``jail``, or ``unjailed: <why>``; '' when none ran."""
-    checks: tuple[Check, ...] = ()
-    """The checks, in the order they ran (none for an entry that could not be opened)."""
 
-    def exercise_result(self) -> ExerciseResult:
-        """As the ``ExerciseResult`` single grading gives."""
-        return ExerciseResult(
-            exercise=self.exercise, title=self.title, submission=self.file,
-            checks=tuple(CheckResult(name=c.name, title=c.title, points=c.points, max_points=c.max_points,
-                                     passed=c.status == "passed", hidden=c.hidden, feedback=c.feedback,
-                                     seconds=c.seconds) for c in self.checks),
-            problem=self.problem)
+    @property
+    def exercise(self) -> str:
+        return self.result.exercise
+
+    @property
+    def score(self) -> float:
+        return self.result.score
 
 
 class Gradebook:
@@ -174,16 +135,18 @@ class Gradebook:
         """Store ``rows`` (one student's exercises) in one transaction: all of them or none."""
         with self.transaction():
             for g in rows:
+                r = g.result
                 self.conn.execute("DELETE FROM checks WHERE student = ? AND exercise = ?", (g.student, g.exercise))
                 self.conn.execute(
                     "INSERT OR REPLACE INTO submissions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (g.student, g.exercise, g.status, g.reason, int(g.retry), g.score, g.max_score, g.title,
-                     g.file, g.problem, g.content_hash, g.grader_version, g.fingerprint, g.torch_version,
-                     g.device, g.graded_at, g.seconds, g.isolation))
+                    (g.student, g.exercise, g.status, g.reason, int(g.retry), g.score, g.max_score, r.title,
+                     r.submission, r.problem, g.content_hash, g.grader_version, g.fingerprint, g.torch_version,
+                     g.device, g.graded_at, g.seconds, r.isolation))
+                # A check's mistake is not stored yet (no column): it reads back as None.
                 self.conn.executemany(
                     "INSERT INTO checks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [(g.student, g.exercise, c.name, i, c.title, c.points, c.max_points, c.status, c.incident,
-                      int(c.hidden), c.feedback, c.seconds) for i, c in enumerate(g.checks)])
+                    [(g.student, g.exercise, c.name, i, c.title, c.points, c.max_points, c.status,
+                      c.incident or "", int(c.hidden), c.feedback, c.seconds) for i, c in enumerate(r.checks)])
 
     # ------------------------------------------------------------ reading
 
@@ -197,21 +160,21 @@ class Gradebook:
 
     def get(self, student: str, exercise: str) -> Graded | None:
         row = self.conn.execute(
-            "SELECT student, exercise, title, status, reason, retry, score, max_score, file, problem, "
-            "content_hash, grader_version, fingerprint, torch_version, device, graded_at, seconds, isolation "
+            "SELECT title, status, reason, retry, max_score, file, problem, content_hash, grader_version, "
+            "fingerprint, torch_version, device, graded_at, seconds, isolation "
             "FROM submissions WHERE student = ? AND exercise = ?", (student, exercise)).fetchone()
         if row is None:
             return None
-        checks = tuple(Check(name, title, points, max_points, status, incident, bool(hidden), feedback, seconds)
-                       for name, title, points, max_points, status, incident, hidden, feedback, seconds
-                       in self.conn.execute(
-                           "SELECT name, title, points, max_points, status, incident, hidden, feedback, seconds "
-                           "FROM checks WHERE student = ? AND exercise = ? ORDER BY position", (student, exercise)))
-        (student, exercise, title, status, reason, retry, score, max_score, file, problem, content_hash,
-         grader_version, fingerprint, torch_version, device, graded_at, seconds, isolation) = row
-        return Graded(student, exercise, title, status, reason, bool(retry), score, max_score, file, problem,
-                      content_hash, grader_version, fingerprint, torch_version, device, graded_at, seconds,
-                      isolation, checks)
+        columns = ("name", "title", "points", "max_points", "status", "incident", "hidden", "feedback", "seconds")
+        checks = tuple(CheckResult.from_json(dict(zip(columns, values))) for values in self.conn.execute(
+            f"SELECT {', '.join(columns)} FROM checks WHERE student = ? AND exercise = ? ORDER BY position",
+            (student, exercise)))
+        (title, status, reason, retry, max_score, file, problem, content_hash, grader_version, fingerprint,
+         torch_version, device, graded_at, seconds, isolation) = row
+        result = ExerciseResult(exercise=exercise, title=title, submission=file, checks=checks, problem=problem,
+                                isolation=isolation)
+        return Graded(student, result, status, reason, bool(retry), max_score, content_hash, grader_version,
+                      fingerprint, torch_version, device, graded_at, seconds)
 
     def student(self, student: str, exercises: list[str]) -> list[Graded]:
         """The stored rows of ``student`` for ``exercises``, in that order (absent ones left out)."""
@@ -231,7 +194,7 @@ class _Transaction:
         return False
 
 
-# ---------------------------------------------------------------- files written from the store
+# ---------------------------------------------------------------- files written whole
 
 def write_atomic(path: Path, text: str, durable: bool = False) -> None:
     """Write ``path`` whole or not at all.
@@ -305,153 +268,3 @@ def sweep_temporaries(out: Path) -> None:
     """Remove what an interrupted ``write_atomic`` of an older grader left (never a result)."""
     for leftover in out.glob("**/.*.tmp"):
         leftover.unlink(missing_ok=True)
-
-
-def grades_csv(rows: dict[str, list[Graded]], exercises: list[tuple[str, float]]) -> str:
-    """One row per student (sorted by id): id, points per exercise, total, maximum."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["student", *[eid for eid, _ in exercises], "total", "maximum"])
-    maximum = sum(points for _, points in exercises)
-    for student in sorted(rows):
-        scores = {g.exercise: g.score for g in rows[student]}
-        cells = [scores.get(eid, 0.0) for eid, _ in exercises]
-        writer.writerow([student, *map(_number, cells), _number(sum(cells)), _number(maximum)])
-    return out.getvalue()
-
-
-def results_json(graded: list[Graded], exercises: list[tuple[str, str, float]]) -> str:
-    """A student's results in Gradescope's results.json shape, over the exercises graded."""
-    by_id = {g.exercise: g for g in graded}
-    tests, notes = [], []
-    for eid, title, points in exercises:
-        g = by_id.get(eid)
-        if g is None:
-            continue
-        if g.checks:
-            tests += [gradescope_test(eid, c) for c in g.exercise_result().checks]
-        else:  # nothing could run: one failed line carrying the reason, worth the exercise
-            tests.append({"name": f"{eid}: {title}", "score": 0.0, "max_score": float(points),
-                          "status": "failed", "output": g.reason, "visibility": "visible"})
-        if g.status == ERROR:
-            notes.append(f"{eid}: {g.reason}")
-    result = {
-        "score": sum(t["score"] for t in tests),
-        "max_score": sum(t["max_score"] for t in tests),
-        "tests": tests,
-    }
-    if notes:
-        result["output"] = "\n".join(notes)
-    isolation = {g.exercise: g.isolation for g in graded if g.isolation}
-    if isolation:  # an extra field the results.json schema allows: what the code ran under
-        result["extra_data"] = {"isolation": isolation}
-    return json.dumps(result, indent=2, ensure_ascii=False) + "\n"
-
-
-def feedback_md(student: str, graded: list[Graded], exercises: list[tuple[str, str, float]]) -> str:
-    """Readable feedback for one student, to hand back."""
-    by_id = {g.exercise: g for g in graded}
-    total = sum(g.score for g in graded)
-    maximum = sum(points for eid, _, points in exercises if eid in by_id)
-    lines = [f"# Feedback for {student}", "", f"**Total: {_number(total)} / {_number(maximum)}**", ""]
-    for eid, title, points in exercises:
-        g = by_id.get(eid)
-        if g is None:
-            continue
-        lines += [f"## {eid}: {title} — {_number(g.score)} / {_number(g.max_score or points)}", ""]
-        if g.file:
-            lines += [f"File: `{g.file}`", ""]
-        if g.status == ERROR:
-            lines += [f"> **Could not be graded normally:** {_one_line(g.reason)}", ""]
-        if g.problem:
-            lines += [_fenced(g.problem), ""]
-        if not g.checks and g.status != ERROR and g.reason:
-            lines += [g.reason, ""]
-        for c in g.checks:
-            mark = "✅" if c.status == "passed" else "❌"
-            hidden = " *(hidden)*" if c.hidden else ""
-            lines.append(f"- {mark} {_number(c.points)}/{_number(c.max_points)} — {c.title}{hidden}")
-            if c.status != "passed" and c.feedback and not (g.problem and c.feedback.strip() == g.problem.strip()):
-                lines += ["", _indent(_fenced(c.feedback)), ""]
-        lines.append("")
-    return "\n".join(lines).rstrip("\n") + "\n"
-
-
-def _number(value: float) -> str:
-    return f"{value:g}"
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _fenced(text: str) -> str:
-    fence = "```"
-    while fence in text:
-        fence += "`"
-    return f"{fence}text\n{text.rstrip()}\n{fence}"
-
-
-def _indent(text: str) -> str:
-    return "\n".join("    " + line if line else "" for line in text.splitlines())
-
-
-# ---------------------------------------------------------------- the terminal summary
-
-def summary(rows: dict[str, list[Graded]], exercises: list[tuple[str, float]], *, graded: int, skipped: int,
-            errors, seconds: float, cpu: float, out: Path) -> str:
-    """Students graded, mean and distribution per exercise, the checks failed most, the errors and why."""
-    lines = [f"{len(rows)} students: {graded} graded in this run, {skipped} unchanged since the last one "
-             f"({seconds:.1f} s, {cpu:.0f} CPU-seconds). Results in {out}", ""]
-    width = max(len(eid) for eid, _ in exercises)
-    for eid, points in exercises:
-        scores = [g.score for sid in rows for g in rows[sid] if g.exercise == eid]
-        if scores:
-            lines.append(f"  {eid.ljust(width)}  mean {sum(scores) / len(scores):5.2f}/{points:g}  "
-                         f"{_histogram(scores, points)}")
-    failed: dict[tuple[str, str], int] = {}
-    for sid in rows:
-        for g in rows[sid]:
-            if g.status != MISSING:
-                for c in g.checks:
-                    if c.status != "passed":
-                        failed[(g.exercise, c.title)] = failed.get((g.exercise, c.title), 0) + 1
-    if failed:
-        lines += ["", "Checks failed most often (students):"]
-        for (eid, title), count in sorted(failed.items(), key=lambda kv: (-kv[1], kv[0]))[:8]:
-            lines.append(f"  {count:4d}  {eid}: {title}")
-    missing = sum(1 for sid in rows for g in rows[sid] if g.status == MISSING)
-    if missing:
-        lines += ["", f"Not submitted: {missing} exercise file{'s' if missing != 1 else ''} (0 points each)."]
-    unjailed = sorted({g.isolation for sid in rows for g in rows[sid] if g.isolation and g.isolation != "jail"})
-    ran = [g for sid in rows for g in rows[sid] if g.isolation]
-    if unjailed:
-        lines += ["", f"WARNING: {sum(g.isolation != 'jail' for g in ran)} of {len(ran)} exercise submissions "
-                  f"ran outside the jail ({'; '.join(unjailed)}): they could read other students' files "
-                  "and the results. See `grade doctor`."]
-    elif ran:
-        lines += ["", f"Isolation: all {len(ran)} exercise submissions that ran code ran in the jail."]
-    if errors:
-        lines += ["", f"Errors ({len(errors)}): scored what their checks gave; each student's feedback.md says more"]
-        for student, eid, reason in errors[:20]:
-            lines.append(f"  {student} {eid}: {_clip(reason, 150)}")
-        if len(errors) > 20:
-            lines.append(f"  … and {len(errors) - 20} more (all in the gradebook's submissions table)")
-    return "\n".join(lines)
-
-
-def _histogram(scores: list[float], points: float) -> str:
-    """How many students scored in each band of about a fifth of the points: ``0–1: 3 · 2–3: 0 · … · 10: 41``."""
-    step = max(1, round(points / 5))
-    bands, low = [], 0
-    while low <= points:
-        high = low + step - 1 if low + step <= points else points
-        count = sum(1 for s in scores if low <= s < high + 1 or (high == points and s >= low))
-        bands.append(f"{low:g}{'' if high == low else f'–{high:g}'}: {count}")
-        low = high + 1
-    return " · ".join(bands)
-
-
-def _clip(text: str, n: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1] + "…"

@@ -6,7 +6,7 @@ has imported everything and made the heap cheap to fork) or spawned as
 connects to main's socket and grades each student's exercises in one pytest
 session (``grading.grade_exercises``: the checks and plugin of ``grade
 exercise-N``), keeping reference outcomes across students. Results go back as
-JSON, never pickle.
+JSON (``ExerciseResult.to_json``), never pickle.
 """
 
 from __future__ import annotations
@@ -25,12 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.isolation import server as zygote
+from grader.isolation.procs import die_with_parent
+from grader.isolation.protocol import recv_message, send_message
 from grader.course import Course, Exercise
 from grader.grading import content
-from grader.batch.gradebook import ERROR, GRADED, MISSING
-from grader.isolation.protocol import LOST
-
-RETRY_INCIDENTS = {LOST, "jail"}  # the grader's machinery failed, not the code: grade again next run
 
 
 @dataclass(frozen=True)
@@ -57,7 +55,7 @@ class Settings:
         course = courses.load(Path(self.course_root))
         if self.memory:
             course = dataclasses.replace(course, memory_mb=int(self.memory))
-        chosen = tuple(course.exercise(e) for e in self.exercises)
+        chosen = course.select(self.exercises)
         if self.timeout:
             chosen = tuple(dataclasses.replace(e, timeout=float(self.timeout)) for e in chosen)
         return course, chosen
@@ -108,7 +106,7 @@ def judge_process(address: str, work: str, settings: Settings, parent: int) -> N
     """Body of a judge: fork a zygote, connect to main, grade students until main hangs up."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is main's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    zygote.die_with_parent(parent)
+    die_with_parent(parent)
     # Nothing of main's reaches the zygote or its workers: not the store, not other judges' sockets.
     os.closerange(3, os.sysconf("SC_OPEN_MAX") if os.sysconf("SC_OPEN_MAX") > 0 else 65536)
     # This judge's temporary files, and its workers' (they make one folder each): main removes them.
@@ -134,15 +132,15 @@ def judge_process(address: str, work: str, settings: Settings, parent: int) -> N
     references = grading.default_references(course)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect("\0" + address)
-    zygote.send_message(sock, {"ready": True, "zygote": server.pid})
+    send_message(sock, {"ready": True, "zygote": server.pid})
     by_id = {e.id: e for e in chosen}
-    unsubmitted: dict[str, tuple] = {}
+    unsubmitted: dict[str, object] = {}  # exercise id → the result of handing in nothing
     first = True
-    while (message := zygote.recv_message(sock)) is not None:
+    while (message := recv_message(sock)) is not None:
         job = message[0]
         reply = _grade_student(job, course, by_id, settings.device, references, unsubmitted, neutral,
                                settings.hidden)
-        zygote.send_message(sock, reply)
+        send_message(sock, reply)
         if first:  # pytest and the references are loaded now: keep the collector off them
             gc.collect()
             gc.freeze()
@@ -171,39 +169,16 @@ def _grade_student(job: dict, course, by_id, device, references, unsubmitted, ne
             outcome = outcome or outcomes[exercise.id]
             if isinstance(outcome, Exception):
                 text = " ".join(str(outcome).split())[:600]
-                results.append({"id": exercise.id, "status": ERROR, "retry": True, "file": None,
-                                "problem": None, "checks": [], "seconds": 0.0,
-                                "reason": f"the grader failed on this exercise ({type(outcome).__name__}: {text})"})
+                results.append({"id": exercise.id, "seconds": 0.0,
+                                "error": f"the grader failed on this exercise ({type(outcome).__name__}: {text})"})
                 continue
             if path is None:
                 unsubmitted[exercise.id] = outcome
-            result, incidents = outcome
-            seconds = sum(c.seconds for c in result.checks) if exercise.id in outcomes else 0.0
-            results.append(_describe(exercise, result, incidents, path, seconds))
+            seconds = sum(c.seconds for c in outcome.checks) if exercise.id in outcomes else 0.0
+            results.append({"id": exercise.id, "seconds": seconds, "result": outcome.to_json()})
         return {"student": job["student"], "exercises": results}
     finally:
         os.chdir(neutral)
-
-
-def _describe(exercise: Exercise, result, incidents: dict, path, seconds: float) -> dict:
-    checks = [{
-        "name": c.name, "title": c.title, "points": c.points, "max_points": c.max_points,
-        "status": "passed" if c.passed else ("error" if c.name in incidents else "failed"),
-        "incident": incidents.get(c.name, ""), "hidden": c.hidden, "feedback": c.feedback,
-        "seconds": c.seconds,
-    } for c in result.checks]
-    if incidents:
-        first = next(c for c in result.checks if c.name in incidents)
-        why = (first.feedback.strip().splitlines() or [incidents[first.name]])[0]
-        status, retry = ERROR, any(v in RETRY_INCIDENTS for v in incidents.values())
-        reason = f"{len(incidents)} of {len(result.checks)} checks got no verdict: {why}"
-    elif path is None:
-        status, retry, reason = MISSING, False, "not submitted"
-    else:
-        status, retry, reason = GRADED, False, ""
-    return {"id": exercise.id, "status": status, "retry": retry, "reason": reason,
-            "file": result.submission, "problem": result.problem, "checks": checks, "seconds": seconds,
-            "isolation": result.isolation}
 
 
 def main() -> None:

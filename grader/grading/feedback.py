@@ -13,10 +13,15 @@ from grader.isolation.protocol import CRASHED, EXITED, LOST, MEMORY, OUTPUT, TIM
 
 
 class Feedback(AssertionError):
-    """A check failed for a reason the student can fix."""
+    """A check failed for a reason the student can fix.
 
-    def __init__(self, what: str, evidence: str | None = None, fix: str | None = None):
-        self.what, self.evidence, self.fix = what, evidence, fix
+    ``incident``: why no verdict on the code was reached, when that is what happened (the worker's
+    ``grader.isolation.server`` status, or ``jail``); batch grading records such a check as an error.
+    """
+
+    def __init__(self, what: str, evidence: str | None = None, fix: str | None = None,
+                 incident: str | None = None):
+        self.what, self.evidence, self.fix, self.incident = what, evidence, fix, incident
         super().__init__(self.text)
 
     @property
@@ -59,39 +64,46 @@ MEMORY_FIX = ("Don't keep every batch's loss tensor or graph alive (store `loss.
 
 def worker_problem(reply: WorkerReply, function: str, timeout: float, memory_mb: int,
                    output_limit: int) -> Feedback:
-    """Feedback for a worker that did not send back a result."""
+    """Feedback for a worker that did not send back a result: no verdict was reached, and the worker's
+    status is the incident."""
+    what, evidence, fix = _worker_problem(reply, function, timeout, memory_mb, output_limit)
+    return Feedback(what, evidence, fix, incident=reply.status)
+
+
+def _worker_problem(reply: WorkerReply, function: str, timeout: float, memory_mb: int,
+                    output_limit: int) -> tuple[str, str | None, str]:
     printed = printed_output(reply.output)
     if reply.status == TIMEOUT:
-        return Feedback(
+        return (
             f"`{function}` was still running after {timeout:g} s and was stopped.",
             printed,
             "Look for a loop that never ends (a `while` whose condition never changes, or one "
             "that waits for something that never comes).")
     if reply.status == MEMORY:
-        return Feedback(
+        return (
             f"`{function}` used more than {memory_mb} MB of memory and was stopped "
             f"(at least {reply.peak_mb:.0f} MB seen).", printed, MEMORY_FIX)
     if reply.status == OUTPUT:
-        return Feedback(
+        return (
             f"`{function}` printed more than {output_limit // 1024} KiB and was stopped.",
             printed, "Remove print calls inside loops; return results instead of printing them.")
     if reply.status == EXITED:
-        return Feedback(
+        return (
             f"The process running `{function}` ended (exit code {reply.returncode}) before your "
             "function returned.", printed,
             "Remove calls to `os._exit`, `sys.exit` or `exit`: a function hands back its result with `return`.")
     if reply.status == CRASHED and reply.signal == signal.SIGXCPU:
-        return Feedback(f"`{function}` used more CPU time than a worker may have and was stopped.", printed,
-                        "Look for a loop that never ends, or one that does far more work than the task needs.")
+        return (f"`{function}` used more CPU time than a worker may have and was stopped.", printed,
+                "Look for a loop that never ends, or one that does far more work than the task needs.")
     if reply.status == CRASHED:
         name = signal.Signals(reply.signal).name if reply.signal else "?"
-        return Feedback(f"The process running `{function}` crashed ({name}).", printed,
-                        "Look for code that kills the process or corrupts memory (ctypes, signals).")
+        return (f"The process running `{function}` crashed ({name}).", printed,
+                "Look for code that kills the process or corrupts memory (ctypes, signals).")
     if reply.status == LOST:
-        return Feedback("The grader's worker server stopped unexpectedly; this is not your code's fault.",
-                        None, "Run grade again; if it keeps happening, tell your instructor.")
-    return Feedback(f"The worker sent back something the grader cannot read ({reply.status}).",
-                    printed, "Don't write to file descriptors your code did not open.")
+        return ("The grader's worker server stopped unexpectedly; this is not your code's fault.",
+                None, "Run grade again; if it keeps happening, tell your instructor.")
+    return (f"The worker sent back something the grader cannot read ({reply.status}).",
+            printed, "Don't write to file descriptors your code did not open.")
 
 
 def student_error(error: dict, function: str, filename: str, memory_mb: int = 0, hints=()) -> Feedback:
@@ -104,11 +116,11 @@ def student_error(error: dict, function: str, filename: str, memory_mb: int = 0,
             "The grader could not set up the isolated process your code runs in; this is not your "
             f"code's fault ({message}).", None,
             "Nothing in your code; run `grade doctor` to see what this machine allows, and tell your "
-            "instructor if it keeps happening.")
+            "instructor if it keeps happening.", incident="jail")
     if kind == "memory":
         return Feedback(
             f"`{function}` used more than {memory_mb} MB of memory and was stopped (an allocation was "
-            f"refused: {message[:200]}).", where, MEMORY_FIX)
+            f"refused: {message[:200]}).", where, MEMORY_FIX, incident=MEMORY)
     if kind == "missing":
         found = error.get("found")
         what = (f"{filename} defines `{function}`, but as a {found}, not a function." if found

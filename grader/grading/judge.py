@@ -21,7 +21,7 @@ from grader.course import Course, Exercise
 from grader.grading.feedback import Feedback
 from grader.grading.probes import Probe
 from grader.grading.submission import Submission
-from grader.isolation.protocol import MEMORY, OK, TIMEOUT
+from grader.isolation.protocol import OK, TIMEOUT
 
 
 class References(Protocol):
@@ -73,12 +73,10 @@ class Judge:
         timed_out = ctx.state.setdefault("timed_out", set())
         if probe.calls in timed_out:
             # One endless loop costs the student one time limit, not one per check.
-            problem = Feedback(
+            raise Feedback(
                 f"`{probe.calls}` ran past its time limit of {ctx.exercise.timeout:g} s in an earlier check, "
                 "so this check did not run it again.", None,
-                "Look for a loop that never ends (a `while` whose condition never changes).")
-            problem.incident = TIMEOUT
-            raise problem
+                "Look for a loop that never ends (a `while` whose condition never changes).", incident=TIMEOUT)
         request = {
             "chunks": [{"filename": c.filename, "source": c.source} for c in sub.chunks],
             "folder": sub.folder,
@@ -98,11 +96,9 @@ class Judge:
             ctx.state["isolation"] = reply.isolation
         if reply.status == TIMEOUT:
             timed_out.add(probe.calls)
-        if reply.status != OK:
-            problem = feedback.worker_problem(reply, probe.calls, ctx.exercise.timeout,
-                                              ctx.course.memory_mb, ctx.course.output_limit)
-            problem.incident = reply.status  # the worker failed, not just the check: batch marks it
-            raise problem
+        if reply.status != OK:  # the worker failed, not just the check: the feedback carries the incident
+            raise feedback.worker_problem(reply, probe.calls, ctx.exercise.timeout,
+                                          ctx.course.memory_mb, ctx.course.output_limit)
         try:
             outcome = wire.decode(reply.payload)
         except (wire.WireError, ValueError, TypeError, RecursionError) as exc:
@@ -115,11 +111,9 @@ class Judge:
             error = outcome["error"] if isinstance(outcome["error"], dict) else {}
             problem = feedback.student_error(error, probe.calls, sub.path.name if sub.path else "?",
                                              memory_mb=ctx.course.memory_mb, hints=ctx.hints)
-            if error.get("kind") in ("jail", "memory"):
-                problem.incident = "jail" if error.get("kind") == "jail" else MEMORY
             if reply.output.strip() and error.get("kind") not in ("not_implemented", "missing"):
                 problem = Feedback(problem.what, "\n".join(filter(None, [
-                    problem.evidence, feedback.printed_output(reply.output)])), problem.fix)
+                    problem.evidence, feedback.printed_output(reply.output)])), problem.fix, problem.incident)
             raise problem
         return outcome["ok"]
 

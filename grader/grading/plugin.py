@@ -8,15 +8,28 @@ feeds a plain collector that ``grader.grading.runner`` reads afterwards.
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 
 import pytest
 
 from grader.grading.feedback import Feedback
 from grader.grading.judge import Context, Judge
-from grader.grading.results import CheckResult
+from grader.grading.results import ERROR, FAILED, PASSED, CheckResult
 
 TIMEOUT_MARGIN = 30.0  # pytest-timeout is the backstop; workers have their own, tighter limit
+
+
+class CheckTimedOut(pytest.fail.Exception):
+    """A check ran past its pytest-timeout limit (raised by our timer, so known by its type).
+
+    A kind of pytest's own ``Failed``, as pytest-timeout's signal method raises: pytest reports it
+    the same way, and no ``except Exception`` on the way up can swallow it.
+    """
+
+
+_TIMER = pytest.StashKey[bool]()  # on a check whose timer is ours
 
 
 class GraderPlugin:
@@ -34,8 +47,6 @@ class GraderPlugin:
         """Called with (context, CheckResult) as each check is decided: a report can print it at once."""
         self.by_module: dict[str, list[CheckResult]] = {name: [] for name in self.contexts}
         """Check module file name → its checks' verdicts, in the order they ran."""
-        self.incidents: dict[str, dict[str, str]] = {name: {} for name in self.contexts}
-        """Check module → {check name: why its worker gave no outcome (``timeout``, ``memory``…)}."""
         self._started: dict[str, float] = {}
         self._module: dict[str, str] = {}  # check's node id → its module's key in ``contexts``
 
@@ -84,22 +95,44 @@ class GraderPlugin:
             report.user_properties.append(("incident", self._incident(call.excinfo)))
         return report
 
-    def _incident(self, excinfo) -> str | None:
-        """Why no verdict on the student's code could be reached, if that is what happened."""
-        if isinstance(excinfo.value, Feedback):
-            return getattr(excinfo.value, "incident", None)  # set by the judge when a worker failed
-        return "timeout" if self._timed_out(excinfo) else "grader"
+    # pytest-timeout's hooks for a timer of one's own (its ``--timeout-method=signal``, which grading
+    # asks for, with our exception type); off the main thread, where no signal can be set, its own.
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_timeout_set_timer(self, item, settings):
+        if settings.method != "signal" or threading.current_thread() is not threading.main_thread():
+            return None
+        import pytest_timeout
+
+        def expired(signum, frame):
+            if settings.disable_debugger_detection or not pytest_timeout.is_debugging():
+                raise CheckTimedOut(pytest_timeout.PYTEST_FAILURE_MESSAGE % settings.timeout)
+
+        signal.signal(signal.SIGALRM, expired)
+        signal.setitimer(signal.ITIMER_REAL, settings.timeout)
+        item.stash[_TIMER] = True
+        return True
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_timeout_cancel_timer(self, item):
+        if not item.stash.get(_TIMER, False):
+            return None
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        del item.stash[_TIMER]
+        return True
 
     @staticmethod
-    def _timed_out(excinfo) -> bool:
-        message = str(excinfo.value)
-        return "Timeout" in message and "pytest-timeout" in message
+    def _incident(excinfo) -> str | None:
+        """Why no verdict on the student's code could be reached, if that is what happened."""
+        if isinstance(excinfo.value, Feedback):
+            return excinfo.value.incident
+        return "timeout" if isinstance(excinfo.value, CheckTimedOut) else "grader"
 
     def _feedback(self, excinfo, item) -> str:
         if isinstance(excinfo.value, Feedback):
             return excinfo.value.text
         message = str(excinfo.value)
-        if self._timed_out(excinfo):
+        if isinstance(excinfo.value, CheckTimedOut):
             return ("This check took longer than its time limit and was stopped. "
                     "Look for a loop that never ends.")
         return ("The grader itself failed on this check; this is not your code's fault. "
@@ -115,17 +148,17 @@ class GraderPlugin:
             else:
                 feedback_text = props.get("feedback", "" if passed else str(report.longrepr))
             module = self._module[report.nodeid]
-            if not passed and props.get("incident"):
-                self.incidents[module][report.nodeid.rsplit("::", 1)[-1]] = props["incident"]
+            incident = None if passed else props.get("incident") or None
             result = CheckResult(
                 name=report.nodeid.rsplit("::", 1)[-1],
                 title=props.get("title", report.nodeid),
                 points=props.get("points", 0.0) if passed else 0.0,
                 max_points=props.get("points", 0.0),
-                passed=passed,
+                status=PASSED if passed else ERROR if incident else FAILED,
                 hidden=props.get("hidden", False),
                 feedback="" if passed else feedback_text,
                 seconds=round(time.monotonic() - self._started.get(report.nodeid, time.monotonic()), 3),
+                incident=incident,
             )
             self.by_module[module].append(result)
             if self.on_check is not None:

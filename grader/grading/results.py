@@ -1,8 +1,20 @@
-"""What grading produces: frozen results, and their Gradescope results.json shape."""
+"""What grading produces: frozen results, their plain-JSON form, and Gradescope's results.json.
+
+One model for every path: single grading returns it, a batch judge sends it to
+main as plain JSON (``to_json``/``from_json``), the gradebook stores and reads it,
+and every results.json (``grade --json``, the Gradescope autograder, a batch's
+per-student file) is written by ``gradescope`` and ``dumps``.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Sequence
+
+# A check's status.
+PASSED, FAILED, ERROR = "passed", "failed", "error"
+STATUSES = (PASSED, FAILED, ERROR)
 
 
 @dataclass(frozen=True)
@@ -17,14 +29,42 @@ class CheckResult:
     """Points scored: all of ``max_points`` or nothing."""
     max_points: float
     """Points the check is worth."""
-    passed: bool
-    """Whether the submission passed."""
+    status: str
+    """``passed``; ``failed``: the code is wrong; ``error``: no verdict on the code was reached (``incident``
+    says why)."""
     hidden: bool
     """Hidden checks are not in the students' release."""
     feedback: str
     """Why it failed, in the lesson's words; empty when it passed."""
     seconds: float
     """How long the check took."""
+    incident: str | None = None
+    """Why no verdict was reached: the worker's ``timeout``, ``memory``, ``output``, ``exited``, ``crashed`` or
+    ``lost`` (``grader.isolation.server``), ``jail``, or ``grader`` (the check itself broke); None otherwise."""
+    mistake: str | None = None
+    """The id of the known mistake the feedback names; None when it names none."""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASSED
+
+    def to_json(self) -> dict:
+        """This check as plain JSON values."""
+        return {"name": self.name, "title": self.title, "points": self.points, "max_points": self.max_points,
+                "status": self.status, "hidden": self.hidden, "feedback": self.feedback, "seconds": self.seconds,
+                "incident": self.incident, "mistake": self.mistake}
+
+    @classmethod
+    def from_json(cls, data: dict) -> CheckResult:
+        """The inverse of ``to_json``, every field converted and checked (a missing or '' incident or
+        mistake is None: the gradebook stores '')."""
+        status = str(data["status"])
+        if status not in STATUSES:
+            raise ValueError(f"a check's status is one of {STATUSES}, not {status!r}")
+        return cls(name=str(data["name"]), title=str(data["title"]), points=float(data["points"]),
+                   max_points=float(data["max_points"]), status=status, hidden=bool(data["hidden"]),
+                   feedback=str(data["feedback"]), seconds=float(data["seconds"]),
+                   incident=_optional(data.get("incident")), mistake=_optional(data.get("mistake")))
 
 
 @dataclass(frozen=True)
@@ -57,24 +97,86 @@ class ExerciseResult:
     def passed(self) -> bool:
         return all(c.passed for c in self.checks)
 
+    @property
+    def incidents(self) -> tuple[CheckResult, ...]:
+        """The checks that reached no verdict on the student's code."""
+        return tuple(c for c in self.checks if c.status == ERROR)
+
     def gradescope(self) -> dict:
-        """This result in Gradescope's results.json shape."""
-        result = {
-            "score": self.score,
-            "max_score": self.max_score,
-            "tests": [gradescope_test(self.exercise, c) for c in self.checks],
-        }
-        if self.isolation:
-            result["extra_data"] = {"isolation": self.isolation}
-        return result
+        """This result alone in Gradescope's results.json shape (what ``grade --json`` prints)."""
+        return gradescope([self], extra_data={"isolation": self.isolation} if self.isolation else None)
+
+    def to_json(self) -> dict:
+        """This result as plain JSON values."""
+        return {"exercise": self.exercise, "title": self.title, "submission": self.submission,
+                "problem": self.problem, "isolation": self.isolation,
+                "checks": [c.to_json() for c in self.checks]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> ExerciseResult:
+        """The inverse of ``to_json``, every field converted and checked."""
+        return cls(exercise=str(data["exercise"]), title=str(data["title"]),
+                   submission=_optional(data["submission"]), problem=_optional(data["problem"]),
+                   isolation=str(data["isolation"] or ""),
+                   checks=tuple(CheckResult.from_json(c) for c in data["checks"]))
+
+
+def _optional(value) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+# ---------------------------------------------------------------- Gradescope's results.json
+
+def gradescope(results: Sequence[ExerciseResult], *, output: str | None = None, stdout_visibility: str | None = None,
+               extra_data: dict | None = None, max_score: bool = True, worth: dict[str, float] | None = None,
+               reasons: dict[str, str] | None = None) -> dict:
+    """``results`` as one results.json object (https://gradescope-autograders.readthedocs.io/en/latest/specs/):
+    a test per check, named ``<exercise>: <title>``, hidden checks visible ``after_published``.
+
+    ``output``: text above the tests; ``stdout_visibility``: Gradescope's setting for the autograder's own
+    output; ``extra_data``: fields of our own; ``max_score``: include the total possible (the autograder
+    leaves it to the assignment's settings). A result without checks (a batch entry that could not be
+    graded) becomes one failed test worth ``worth[exercise]``, its output ``reasons[exercise]``.
+    """
+    tests = []
+    for result in results:
+        if result.checks:
+            tests += [gradescope_test(result.exercise, c) for c in result.checks]
+        elif worth and result.exercise in worth:
+            tests.append({"name": f"{result.exercise}: {result.title}", "score": 0.0,
+                          "max_score": float(worth[result.exercise]), "status": FAILED,
+                          "output": (reasons or {}).get(result.exercise, ""), "visibility": "visible"})
+    data: dict = {"score": sum(t["score"] for t in tests)}
+    if max_score:
+        data["max_score"] = sum(t["max_score"] for t in tests)
+    data["tests"] = tests
+    if output is not None:
+        data["output"] = output
+    if stdout_visibility is not None:
+        data["stdout_visibility"] = stdout_visibility
+    if extra_data:
+        data["extra_data"] = extra_data
+    return data
 
 
 def gradescope_test(exercise: str, check: CheckResult) -> dict:
+    """One check as a results.json test (an ``error`` check is ``failed`` there: Gradescope knows no other)."""
     return {
         "name": f"{exercise}: {check.title}",
         "score": check.points,
         "max_score": check.max_points,
-        "status": "passed" if check.passed else "failed",
+        "status": PASSED if check.passed else FAILED,
         "output": check.feedback,
         "visibility": "after_published" if check.hidden else "visible",
     }
+
+
+def isolation(results: Sequence[ExerciseResult]) -> str:
+    """What the code of ``results`` ran under, in one line (``jail``; '' when none of it ran)."""
+    return "; ".join(sorted({r.isolation for r in results if r.isolation}))
+
+
+def dumps(data: dict, *, ascii: bool = False) -> str:
+    """A results.json object as the text of the file. ``ascii``: escape every non-ASCII character, for a
+    reader whose encoding is unknown (a terminal, a pipe)."""
+    return json.dumps(data, indent=2, ensure_ascii=ascii) + "\n"

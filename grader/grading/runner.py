@@ -67,19 +67,10 @@ def grade_exercise(*, course: Course, exercise: Exercise, path: Path | None, dev
     ``own``: the student's files their code may see (default: the file's folder); ``hidden``:
     paths it must not see besides the course's own hidden parts; ``on_check(context, check)``:
     called as each check is decided; ``problem``: why no file could be chosen (an ambiguous
-    hand-in, ``grader.grading.find``): every check fails with it, nothing runs."""
-    return run_checks(course=course, exercise=exercise, path=path, device=device, public_only=public_only,
-                      references=references, own=own, hidden=hidden, on_check=on_check, problem=problem)[0]
-
-
-def run_checks(*, course: Course, exercise: Exercise, path: Path | None, device: str = "cpu",
-               public_only: bool = False, references=None, own: tuple[str, ...] | None = None,
-               hidden: tuple[str, ...] = (), on_check=None, problem: str | None = None,
-               ) -> tuple[ExerciseResult, dict[str, str]]:
-    """``grade_exercise``, plus {check name: incident} for the checks that reached no verdict on
-    the student's code: its worker timed out, ran out of memory, crashed or exited (the
-    ``grader.isolation.server`` statuses), or the check itself broke (``grader``). Batch grading calls
-    such a submission an error."""
+    hand-in, ``grader.grading.find``): every check fails with it, nothing runs. A check that reached
+    no verdict on the student's code (its worker timed out, ran out of memory, crashed or exited, or
+    the check itself broke) has status ``error`` and its ``incident``: batch grading calls such a
+    submission an error."""
     outcome = grade_exercises(course=course, items=[(exercise, path)], device=device,
                               public_only=public_only, references=references, own=own,
                               hidden=hidden, on_check=on_check,
@@ -92,12 +83,12 @@ def run_checks(*, course: Course, exercise: Exercise, path: Path | None, device:
 def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]], device: str = "cpu",
                     public_only: bool = False, references=None, own: tuple[str, ...] | None = None,
                     hidden: tuple[str, ...] = (), on_check=None, problems: dict[str, str] | None = None,
-                    ) -> dict[str, tuple[ExerciseResult, dict[str, str]] | GraderError]:
-    """``run_checks`` for several exercises of one submission, in one pytest session.
+                    ) -> dict[str, ExerciseResult | GraderError]:
+    """``grade_exercise`` for several exercises of one submission, in one pytest session.
 
     The same check modules, plugin and contexts as grading each alone, so the
     same verdicts; pytest's start-up (~50 ms) is paid once. An exercise whose
-    checks cannot run gets a ``GraderError`` in place of its results; if the
+    checks cannot run gets a ``GraderError`` in place of its result; if the
     session as a whole fails, each exercise is graded alone to say which.
     """
     from grader.grading import numerics
@@ -105,7 +96,7 @@ def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]]
     numerics.configure(device)  # the reference runs here: same maths settings as the workers
     references = references or default_references(course)
     hidden = (*hidden_paths(course), *hidden)
-    outcomes: dict[str, tuple[ExerciseResult, dict[str, str]] | GraderError] = {}
+    outcomes: dict[str, ExerciseResult | GraderError] = {}
     contexts, subs = {}, {}
     content.importable(course)
     hints = content.hints(course)
@@ -168,14 +159,14 @@ def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]]
             outcomes[exercise.id] = GraderError(f"the checks for {exercise.id} could not run (none collected):\n"
                                                 + log.getvalue()[-4000:])
             continue
-        outcomes[exercise.id] = (ExerciseResult(
+        outcomes[exercise.id] = ExerciseResult(
             exercise=exercise.id,
             title=exercise.title,
             submission=submissions.display_path(sub.path) if sub.path else None,
             checks=tuple(plugin.by_module[name]),
             problem=sub.problem or sub.note,  # a note (notebook graded without markers) shows there too
             isolation=context.state.get("isolation", ""),
-        ), dict(plugin.incidents[name]))
+        )
     return outcomes
 
 

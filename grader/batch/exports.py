@@ -1,0 +1,130 @@
+"""The files a batch writes from its store, and the summary it prints.
+
+``grades.csv`` (one row per student), each student's ``results.json`` (Gradescope's
+shape, by the one writer ``grader.grading.results``) and ``feedback.md``
+(``grader.grading.markdown``), all through ``write_atomic``: the same store gives
+the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from grader.batch.gradebook import ERROR, MISSING, RESERVED_NAMES, Gradebook, Graded, write_atomic
+from grader.grading import markdown, results
+
+
+def student_files(store: Gradebook, out: Path, sid: str, chosen) -> None:
+    """Write ``sid``'s results.json and feedback.md from what the store holds for the ``chosen`` exercises."""
+    rows = store.student(sid, [e.id for e in chosen])
+    if not rows or sid in RESERVED_NAMES:  # a student called "grades.csv" gets no folder
+        return
+    worth = {e.id: float(e.points) for e in chosen}
+    write_atomic(out / sid / "results.json", results_json(rows, worth))
+    write_atomic(out / sid / "feedback.md", feedback_md(sid, rows, worth))
+
+
+def results_json(graded: list[Graded], worth: dict[str, float]) -> str:
+    """A student's results in Gradescope's results.json shape, over the exercises graded (in ``worth``'s
+    order); an exercise that could not be graded is one failed test carrying the reason."""
+    rows = _in_order(graded, worth)
+    errors = [f"{g.exercise}: {g.reason}" for g in rows if g.status == ERROR]
+    isolation = {g.exercise: g.result.isolation for g in rows if g.result.isolation}
+    return results.dumps(results.gradescope(
+        [g.result for g in rows], worth=worth, reasons={g.exercise: g.reason for g in rows},
+        output="\n".join(errors) if errors else None,
+        # an extra field the results.json schema allows: what the code ran under, per exercise
+        extra_data={"isolation": isolation} if isolation else None))
+
+
+def feedback_md(student: str, graded: list[Graded], worth: dict[str, float]) -> str:
+    """Readable feedback for one student, to hand back."""
+    rows = _in_order(graded, worth)
+    return markdown.feedback_md(student, [g.result for g in rows], worth,
+                                errors={g.exercise: g.reason for g in rows if g.status == ERROR},
+                                notes={g.exercise: g.reason for g in rows if g.status != ERROR})
+
+
+def _in_order(graded: list[Graded], worth: dict[str, float]) -> list[Graded]:
+    by_id = {g.exercise: g for g in graded}
+    return [by_id[eid] for eid in worth if eid in by_id]
+
+
+def grades_csv(rows: dict[str, list[Graded]], exercises: list[tuple[str, float]]) -> str:
+    """One row per student (sorted by id): id, points per exercise, total, maximum."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["student", *[eid for eid, _ in exercises], "total", "maximum"])
+    maximum = sum(points for _, points in exercises)
+    for student in sorted(rows):
+        scores = {g.exercise: g.score for g in rows[student]}
+        cells = [scores.get(eid, 0.0) for eid, _ in exercises]
+        writer.writerow([student, *map(_number, cells), _number(sum(cells)), _number(maximum)])
+    return out.getvalue()
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+# ---------------------------------------------------------------- the terminal summary
+
+def summary(rows: dict[str, list[Graded]], exercises: list[tuple[str, float]], *, graded: int, skipped: int,
+            errors, seconds: float, cpu: float, out: Path) -> str:
+    """Students graded, mean and distribution per exercise, the checks failed most, the errors and why."""
+    lines = [f"{len(rows)} students: {graded} graded in this run, {skipped} unchanged since the last one "
+             f"({seconds:.1f} s, {cpu:.0f} CPU-seconds). Results in {out}", ""]
+    width = max(len(eid) for eid, _ in exercises)
+    for eid, points in exercises:
+        scores = [g.score for sid in rows for g in rows[sid] if g.exercise == eid]
+        if scores:
+            lines.append(f"  {eid.ljust(width)}  mean {sum(scores) / len(scores):5.2f}/{points:g}  "
+                         f"{_histogram(scores, points)}")
+    failed: dict[tuple[str, str], int] = {}
+    for sid in rows:
+        for g in rows[sid]:
+            if g.status != MISSING:
+                for c in g.result.checks:
+                    if not c.passed:
+                        failed[(g.exercise, c.title)] = failed.get((g.exercise, c.title), 0) + 1
+    if failed:
+        lines += ["", "Checks failed most often (students):"]
+        for (eid, title), count in sorted(failed.items(), key=lambda kv: (-kv[1], kv[0]))[:8]:
+            lines.append(f"  {count:4d}  {eid}: {title}")
+    missing = sum(1 for sid in rows for g in rows[sid] if g.status == MISSING)
+    if missing:
+        lines += ["", f"Not submitted: {missing} exercise file{'s' if missing != 1 else ''} (0 points each)."]
+    ran = [g.result.isolation for sid in rows for g in rows[sid] if g.result.isolation]
+    unjailed = sorted({isolation for isolation in ran if isolation != "jail"})
+    if unjailed:
+        lines += ["", f"WARNING: {sum(i != 'jail' for i in ran)} of {len(ran)} exercise submissions "
+                  f"ran outside the jail ({'; '.join(unjailed)}): they could read other students' files "
+                  "and the results. See `grade doctor`."]
+    elif ran:
+        lines += ["", f"Isolation: all {len(ran)} exercise submissions that ran code ran in the jail."]
+    if errors:
+        lines += ["", f"Errors ({len(errors)}): scored what their checks gave; each student's feedback.md says more"]
+        for student, eid, reason in errors[:20]:
+            lines.append(f"  {student} {eid}: {_clip(reason, 150)}")
+        if len(errors) > 20:
+            lines.append(f"  … and {len(errors) - 20} more (all in the gradebook's submissions table)")
+    return "\n".join(lines)
+
+
+def _histogram(scores: list[float], points: float) -> str:
+    """How many students scored in each band of about a fifth of the points: ``0–1: 3 · 2–3: 0 · … · 10: 41``."""
+    step = max(1, round(points / 5))
+    bands, low = [], 0
+    while low <= points:
+        high = low + step - 1 if low + step <= points else points
+        count = sum(1 for s in scores if low <= s < high + 1 or (high == points and s >= low))
+        bands.append(f"{low:g}{'' if high == low else f'–{high:g}'}: {count}")
+        low = high + 1
+    return " · ".join(bands)
+
+
+def _clip(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"

@@ -1,0 +1,58 @@
+"""feedback.md: a student's results as Markdown, to hand back (``grade batch`` writes one per student)."""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from grader.grading.results import ExerciseResult
+
+
+def feedback_md(student: str, results: Sequence[ExerciseResult], worth: Mapping[str, float], *,
+                errors: Mapping[str, str] | None = None, notes: Mapping[str, str] | None = None) -> str:
+    """Readable feedback for ``student`` on ``results`` (in the order shown).
+
+    ``worth``: each exercise's points (the total's maximum, and the most a result without checks
+    could score); ``errors``: why an exercise could not be graded normally (its checks' points
+    stand); ``notes``: a line for a result without checks and without error.
+    """
+    errors, notes = errors or {}, notes or {}
+    total = sum(r.score for r in results)
+    maximum = sum(worth[r.exercise] for r in results)
+    lines = [f"# Feedback for {student}", "", f"**Total: {_number(total)} / {_number(maximum)}**", ""]
+    for r in results:
+        lines += [f"## {r.exercise}: {r.title} — {_number(r.score)} / {_number(r.max_score or worth[r.exercise])}", ""]
+        if r.submission:
+            lines += [f"File: `{r.submission}`", ""]
+        if r.exercise in errors:
+            lines += [f"> **Could not be graded normally:** {_one_line(errors[r.exercise])}", ""]
+        if r.problem:
+            lines += [_fenced(r.problem), ""]
+        if not r.checks and r.exercise not in errors and notes.get(r.exercise):
+            lines += [notes[r.exercise], ""]
+        for c in r.checks:
+            mark = "✅" if c.passed else "❌"
+            hidden = " *(hidden)*" if c.hidden else ""
+            lines.append(f"- {mark} {_number(c.points)}/{_number(c.max_points)} — {c.title}{hidden}")
+            if not c.passed and c.feedback and not (r.problem and c.feedback.strip() == r.problem.strip()):
+                lines += ["", _indent(_fenced(c.feedback)), ""]
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _fenced(text: str) -> str:
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return f"{fence}text\n{text.rstrip()}\n{fence}"
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line if line else "" for line in text.splitlines())
