@@ -2,6 +2,7 @@
 
 - ``run``: the batch from start to summary; ``pool``: the judge processes it hands students to;
 - ``judge``: one such judge process (grades with ``grader.grading``, keeps its fork server warm);
+- ``records``: the rows main stores from a judge's reply (graded, missing or error; retried or not);
 - ``intake``: reading a SUBMISSIONS folder (zips made safe, nesting undone);
 - ``fingerprint``: what a stored verdict depends on, so that a resumed batch regrades only what changed;
 - ``gradebook``: the sqlite store, the one source of truth; ``exports``: grades.csv, results.json,

@@ -7,6 +7,7 @@
 - ``probes``: what a probe is; ``content``: how a course's probes, checks and hints are found;
 - ``compare``, ``numerics``: tensors compared with per-dtype, per-device tolerances;
 - ``feedback``: what went wrong, the evidence, what to change;
-- ``results``: the one result type and its serializers; ``report``: the terminal view;
+- ``results``: the one result type, its plain JSON and Gradescope's results.json;
+  ``report``: the terminal view; ``markdown``: feedback.md;
 - ``submission``, ``notebook``: finding and reading a student's file, into ``chunk``s of code.
 """
