@@ -258,7 +258,7 @@ def _record(course: Course) -> dict:
         raise ReleaseError("the reference data needs every solution; missing: " + ", ".join(missing))
 
     def submissions(exercise):
-        return [course.solutions_dir / exercise.file, course.exercises_dir / exercise.file]
+        return [course.solution_file(exercise), course.exercises_dir / exercise.file]
 
     outcomes, results = record(course=course, exercises=course.exercises, submissions=submissions)
     problems = []

@@ -234,7 +234,7 @@ def unfinished(course: Course, exercise: Exercise) -> list[Finding]:
     stub = course.exercises_dir / exercise.file
     folder = course.content_dir(exercise)
     out = []
-    for path in (stub, course.solutions_dir / exercise.file, folder / PROBES_FILE, folder / CHECKS_FILE):
+    for path in (stub, course.solution_file(exercise), folder / PROBES_FILE, folder / CHECKS_FILE):
         try:
             text = path.read_text(encoding="utf-8")
         except (FileNotFoundError, UnicodeDecodeError):
@@ -435,7 +435,7 @@ def _reference_data(course: Course, chosen: list[Exercise]) -> list[Finding]:
     # And the public checks must find every outcome they ask for.
     references = reference_data.StoredReferences(path)
     for exercise in chosen:
-        result = grade_exercise(course=course, exercise=exercise, path=course.solutions_dir / exercise.file,
+        result = grade_exercise(course=course, exercise=exercise, path=course.solution_file(exercise),
                                 device=reference_data.RECORDED_DEVICE, public_only=True, references=references)
         for check in result.checks:
             if not check.passed:
