@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
-from grader.course import CHECKS_FILE, PROBES_FILE, Course, Exercise
+from grader.authoring import unfinished
+from grader.course import Course, Exercise
 from grader.grading import report
 
 PARTS = ("to do", "contract", "checks", "solution", "stub", "mistakes", "reference data")
-TODO = "TODO"  # what ``grade new`` leaves where the author has to write something
 
 
 @dataclass(frozen=True)
@@ -181,9 +181,11 @@ def validate(*, course: Course, exercises: tuple[str, ...] = (), device: str = "
     references = SolutionReferences(course.solutions_dir)  # computed once for every file graded
     findings: list[Finding] = []
     for exercise in chosen:
-        findings += unfinished(course, exercise)
+        findings += [Finding(exercise.id, "to do", subject, False, message)
+                     for subject, message in unfinished.todos(course, exercise)]
         findings += contract(course, exercise)
-        findings += _probed(course, exercise)
+        findings += [Finding(exercise.id, "checks", subject, not message, message)
+                     for subject, message in unfinished.unprobed(course, exercise)]
         findings += _graded(course, exercise, device, references)
     findings += _reference_data(course, chosen)
     return Validation(course.title, tuple(findings))
@@ -228,81 +230,6 @@ def contract(course: Course, exercise: Exercise) -> list[Finding]:
     return out
 
 
-def unfinished(course: Course, exercise: Exercise) -> list[Finding]:
-    """The ``TODO``s ``grade new`` left in an exercise's files: the task in the stub's docstrings,
-    the solution, the probes and checks."""
-    stub = course.exercises_dir / exercise.file
-    folder = course.content_dir(exercise)
-    out = []
-    for path in (stub, course.solution_file(exercise), folder / PROBES_FILE, folder / CHECKS_FILE):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (FileNotFoundError, UnicodeDecodeError):
-            continue  # the contract and the checks say what is missing
-        lines = [n for n, line in enumerate(text.splitlines(), 1) if TODO in line]
-        if path == stub:
-            lines = [n for n in lines if n in _docstring_lines(text)]  # a stub may leave TODOs to students
-        if lines:
-            line = text.splitlines()[lines[0] - 1]
-            first = line[line.index(TODO):].strip().strip('"').strip()
-            where = f"line{'s' * (len(lines) > 1)} {', '.join(map(str, lines[:6]))}{' …' * (len(lines) > 6)}"
-            out.append(Finding(exercise.id, "to do", _shown(course, path), False,
-                               f"still says {TODO} ({where}), first: {first}"))
-    return out
-
-
-def _docstring_lines(text: str) -> set[int]:
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
-        return set()
-    lines = set()
-    for node in (tree, *ast.walk(tree)):
-        body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
-                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
-            lines.update(range(body[0].lineno, body[0].end_lineno + 1))
-    return lines
-
-
-def _shown(course: Course, path: Path) -> str:
-    return path.relative_to(course.root).as_posix() if path.is_relative_to(course.root) else str(path)
-
-
-def _probed(course: Course, exercise: Exercise) -> list[Finding]:
-    """Every function course.toml lists is called by some probe, so some check can grade it."""
-    import importlib
-
-    from grader.grading import content
-    from grader.grading.probes import Probe
-
-    path = course.content_dir(exercise) / PROBES_FILE
-    if not path.is_file():
-        return [Finding(exercise.id, "checks", _shown(course, path), False,
-                        "does not exist: the checks need probes that call the student's functions")]
-    content.importable(course)
-    try:
-        module = importlib.import_module(course.probes_module(exercise))
-    except Exception as exc:  # noqa: BLE001 - the author's code: say what broke, no traceback of ours
-        return [Finding(exercise.id, "checks", _shown(course, path), False,
-                        f"cannot be imported: {type(exc).__name__}: {exc}")]
-    called = {v.calls for v in vars(module).values() if isinstance(v, Probe)}
-    return [Finding(exercise.id, "checks", name, name in called, "" if name in called else
-                    f"no probe calls `{name}` yet, so no check grades it: add a probe "
-                    f"(@probe(calls=\"{name}\")) to {_shown(course, path)} and a check that uses it")
-            for name in exercise.functions]
-
-
-def _raises_not_implemented(function) -> bool:
-    """Is ``function`` (an ast node) still a stub: does its own body raise NotImplementedError?"""
-    for node in function.body:
-        if isinstance(node, ast.Raise) and node.exc is not None:
-            exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
-            if isinstance(exc, ast.Name) and exc.id == "NotImplementedError":
-                return True
-    return False
-
-
 def _functions(tree) -> dict:
     return {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
 
@@ -336,8 +263,9 @@ def _graded(course: Course, exercise: Exercise, device: str, references) -> list
     except GraderError as exc:
         return [Finding(exercise.id, "checks", checks, False, exc.message)]
     out = [Finding(exercise.id, "checks", checks, solution.max_score == exercise.points,
-                   "" if solution.max_score == exercise.points else _points_differ(exercise, solution.max_score))]
-    stubbed = _stubbed_functions(solution_path)
+                   "" if solution.max_score == exercise.points else
+                   unfinished.points_differ(exercise, solution.max_score))]
+    stubbed = unfinished.stubbed(solution_path)
     if stubbed:
         # No reference to compare with: every check of such a function fails on the solution itself.
         out += [Finding(exercise.id, "solution", name, False,
@@ -366,25 +294,10 @@ def _graded(course: Course, exercise: Exercise, device: str, references) -> list
         out += mistakes
         if folder.is_dir() and not any(f.ok for f in mistakes):
             out.append(Finding(exercise.id, "mistakes", "", False,
-                               f"no mistake caught yet: add to {_shown(course, folder)} a wrong submission for "
-                               "each mistake learners make, headed by what it must fail (see the other files)"))
+                               f"no mistake caught yet: add to {unfinished.shown(course, folder)} a wrong "
+                               "submission for each mistake learners make, headed by what it must fail (see "
+                               "the other files)"))
     return out
-
-
-def _points_differ(exercise: Exercise, worth: float) -> str:
-    more = exercise.points - worth
-    advice = (f"add checks worth {more:g} more point{'s' * (more != 1)}" if more > 0 else
-              f"take {-more:g} point{'s' * (-more != 1)} off the checks")
-    return (f"the checks are worth {worth:g} point{'s' * (worth != 1)}; course.toml says {exercise.points:g}: "
-            f"{advice}, or change `points` of {exercise.id} in course.toml")
-
-
-def _stubbed_functions(path: Path) -> list[str]:
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (SyntaxError, UnicodeDecodeError):
-        return []
-    return [name for name, node in _functions(tree).items() if _raises_not_implemented(node)]
 
 
 def _mistake(exercise: Exercise, path: Path, grade) -> Finding:
