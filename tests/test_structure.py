@@ -1,0 +1,216 @@
+"""The package's shape, read from its source: no import cycles, the engine apart from the lesson,
+click only in the CLI, small modules.
+
+Everything here is derived from the tree under ``grader/`` (parsed, never imported), so a new
+module is covered the day it is added.
+"""
+
+from __future__ import annotations
+
+import ast
+from functools import cache
+from pathlib import Path
+
+import source_tree
+from grader import course as courses
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "grader"
+MAX_LINES = 300
+
+# Modules allowed past MAX_LINES, each with its reason. A course's checks files (lesson content,
+# read by teachers, one test per mistake) are exempt wholesale; see ``_is_content_checks``.
+LONG_MODULES = {
+    # One sequence of namespace and mount steps that only makes sense read top to bottom
+    # (see the comment at its top); split, the order that keeps the jail sound would be scattered.
+    "grader.isolation.jail",
+}
+
+
+@cache
+def _modules() -> dict[str, Path]:
+    """Every module of the package, by dotted name."""
+    return source_tree.modules(PACKAGE)
+
+
+@cache
+def _imports_of(module: str) -> frozenset[tuple[str, int]]:
+    """(name, line) of every import in ``module`` (``source_tree.imports``)."""
+    return frozenset(source_tree.imports(_modules()[module], module))
+
+
+@cache
+def _graph() -> dict[str, dict[str, int]]:
+    """module -> {module of ours it imports: the first line that does}."""
+    graph = {}
+    for module in _modules():
+        edges: dict[str, int] = {}
+        for name, line in sorted(_imports_of(module), key=lambda x: x[1]):
+            target = source_tree.owner(name, _modules())
+            if target is not None and target != module:
+                edges.setdefault(target, line)
+        graph[module] = edges
+    return graph
+
+
+def _cycles(graph: dict[str, dict[str, int]]) -> list[list[str]]:
+    """One cycle (as a path that returns to its start) per strongly connected component."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components = []
+
+    def visit(node: str) -> None:  # Tarjan; the package is small enough for recursion
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph[node]:
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                components.append(set(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return [_path_within(graph, component) for component in components]
+
+
+def _path_within(graph, component: set[str]) -> list[str]:
+    """A shortest cycle through the component's first module, staying inside the component."""
+    start = min(component)
+    paths = {start: [start]}
+    frontier = [start]
+    while frontier:
+        nxt_frontier = []
+        for node in frontier:
+            for nxt in sorted(graph[node]):
+                if nxt == start:
+                    return paths[node] + [start]
+                if nxt in component and nxt not in paths:
+                    paths[nxt] = paths[node] + [nxt]
+                    nxt_frontier.append(nxt)
+        frontier = nxt_frontier
+    return sorted(component)
+
+
+def _describe(graph, cycle: list[str]) -> str:
+    steps = [f"{a} (line {graph[a][b]}) -> {b}" for a, b in zip(cycle, cycle[1:])]
+    return "\n    ".join(steps)
+
+
+def test_no_import_cycles_among_the_packages_modules():
+    """Function-level imports count too: a cycle hidden in a function still means two modules
+    that cannot be understood, tested or moved apart."""
+    graph = _graph()
+    cycles = _cycles(graph)
+    assert not cycles, "import cycles:\n  " + "\n  ".join(_describe(graph, c) for c in cycles)
+
+
+# ---------------------------------------------------------------- engine and content apart
+
+@cache
+def _content_package() -> str:
+    """The lesson's package, found as the engine finds it: through course.toml."""
+    return courses.load(ROOT).content_package
+
+
+def _in_content(module: str) -> bool:
+    return module == _content_package() or module.startswith(_content_package() + ".")
+
+
+def _strings(module: str):
+    """(line, text) of each string constant in ``module`` that is not a docstring."""
+    tree = ast.parse(_modules()[module].read_text(encoding="utf-8"))
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr)
+                  and isinstance(node.body[0].value, ast.Constant)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            yield node.lineno, node.value
+
+
+def test_the_content_package_is_found_through_course_toml():
+    assert _content_package() in _modules() and _modules()[_content_package()].name == "__init__.py"
+    assert any(_in_content(m) and m.endswith(".probes") for m in _modules())
+
+
+def test_the_engine_never_imports_the_lessons_content():
+    """Every module outside the content folder knows no lesson by name: not in an import, not in a
+    string it could import by (``importlib.import_module("grader.lesson...")``)."""
+    package = _content_package()
+    path = package.replace(".", "/")
+    found = []
+    for module in sorted(m for m in _modules() if not _in_content(m)):
+        for name, line in _imports_of(module):
+            target = source_tree.owner(name, _modules())
+            if target is not None and _in_content(target):
+                found.append(f"{module}:{line} imports {target}")
+        for line, text in _strings(module):
+            if package in text or path in text:
+                found.append(f"{module}:{line} names the content package in {text[:60]!r}")
+    assert not found, "\n".join(found)
+
+
+# ---------------------------------------------------------------- click only in the CLI
+
+CLI = "grader.cli"
+# Batch grading (an instructor's long run) draws click's progress bar on stderr; nothing else of
+# click may be used there. Drawing it through a callback from the CLI would remove this exception.
+PROGRESS_BAR_ONLY = "grader.batch"
+
+
+def test_only_the_cli_imports_click():
+    """The domain raises ``grader.errors`` types and returns text; only ``grader.cli`` knows click
+    (flask's cli.py keeps click out of the app the same way)."""
+    found = []
+    for module in sorted(_modules()):
+        imports = [(name, line) for name, line in _imports_of(module)
+                   if name == "click" or name.startswith("click.")]
+        if not imports or module == CLI:
+            continue
+        if module.startswith(PROGRESS_BAR_ONLY + "."):
+            tree = ast.parse(_modules()[module].read_text(encoding="utf-8"))
+            used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+                    and isinstance(node.value, ast.Name) and node.value.id == "click"}
+            if used <= {"progressbar"} and all(name == "click" for name, _ in imports):
+                continue
+        found += [f"{module}:{line} imports {name}" for name, line in sorted(imports, key=lambda x: x[1])]
+    assert not found, "\n".join(found)
+
+
+# ---------------------------------------------------------------- small modules
+
+def _is_content_checks(module: str) -> bool:
+    """A lesson's checks module: one test per mistake the lesson is about, read by teachers. Long
+    is fine there; it is content, not engine."""
+    return _in_content(module) and module.rpartition(".")[2] == Path(courses.CHECKS_FILE).stem
+
+
+def test_no_module_is_longer_than_it_should_be():
+    long = {}
+    for module, path in _modules().items():
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > MAX_LINES and module not in LONG_MODULES and not _is_content_checks(module):
+            long[module] = lines
+    assert not long, (f"modules over {MAX_LINES} lines (split them, or add one to LONG_MODULES with "
+                      f"the reason): {dict(sorted(long.items()))}")
+
+
+def test_the_allow_list_names_only_modules_that_need_it():
+    stale = {m for m in LONG_MODULES if m not in _modules()
+             or len(_modules()[m].read_text(encoding="utf-8").splitlines()) <= MAX_LINES}
+    assert not stale, f"LONG_MODULES names modules that are gone or short now: {sorted(stale)}"
