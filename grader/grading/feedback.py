@@ -16,7 +16,7 @@ class Feedback(AssertionError):
     """A check failed for a reason the student can fix.
 
     ``incident``: why no verdict on the code was reached, when that is what happened (the worker's
-    ``grader.isolation.server`` status, or ``jail``); batch grading records such a check as an error.
+    ``grader.isolation.protocol`` status, or ``jail``); batch grading records such a check as an error.
     """
 
     def __init__(self, what: str, evidence: str | None = None, fix: str | None = None,

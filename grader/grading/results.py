@@ -40,7 +40,7 @@ class CheckResult:
     """How long the check took."""
     incident: str | None = None
     """Why no verdict was reached: the worker's ``timeout``, ``memory``, ``output``, ``exited``, ``crashed`` or
-    ``lost`` (``grader.isolation.server``), ``jail``, or ``grader`` (the check itself broke); None otherwise."""
+    ``lost`` (``grader.isolation.protocol``), ``jail``, or ``grader`` (the check itself broke); None otherwise."""
     mistake: str | None = None
     """The id of the known mistake the feedback names; None when it names none."""
 
