@@ -5,6 +5,7 @@ Exit codes: 0 every check passed, 1 some check failed, 2 usage error.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -175,8 +176,17 @@ def batch_command(submissions, out, jobs, regrade, exercises, timeout, memory, d
 
     report = batch.run(submissions=submissions, out=out, jobs=jobs, regrade=regrade, exercises=exercises,
                        timeout=timeout, memory=memory, device=device, fork_server=_PRISTINE,
-                       allow_unsandboxed=allow_unsandboxed)
+                       progress=_progress_bar, allow_unsandboxed=allow_unsandboxed)
     click.echo(report.summary)
+
+
+@contextlib.contextmanager
+def _progress_bar(students: int):
+    """click's progress bar on stderr (hidden when it is not a terminal); yields what to call as
+    each student is graded."""
+    with click.progressbar(length=students, label="grading", file=sys.stderr, show_eta=True,
+                           show_pos=True, width=24, item_show_func=lambda sid: sid) as bar:
+        yield lambda sid: bar.update(1, sid)
 
 
 @cli.command("doctor", short_help="Show how isolated student code is on this machine.")

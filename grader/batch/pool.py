@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import click
-
 from grader.batch import judge as batch_judge
 from grader.batch.judge import Settings
 from grader.course import Course, Exercise
@@ -154,26 +152,22 @@ class Pool:
 
     # ------------------------------------------------------------ the work
 
-    def grade(self, todo, done: Callable, progress: bool) -> int:
+    def grade(self, todo, done: Callable, graded: Callable[[str], None] | None = None) -> int:
         """Grade ``todo`` [(student, exercises)], calling ``done(job, reply, why)`` as each student's
-        reply comes (``why`` None), or as its judge is lost (``reply`` None, ``why`` in words). Returns
-        the count."""
+        reply comes (``why`` None), or as its judge is lost (``reply`` None, ``why`` in words), then
+        ``graded(student id)`` (the CLI's progress bar). Returns the count."""
         queue = list(todo)
         count = 0
-        bar = click.progressbar(length=len(todo), label="grading", file=sys.stderr, show_eta=True,
-                                show_pos=True, width=24, item_show_func=lambda sid: sid)
-        if not progress:
-            bar.is_hidden = True
-        with bar:
-            while queue or any(j.job for j in self.judges):
-                finished = []
-                for judge in list(self.judges):
-                    if judge.sock is not None and judge.job is None and queue:
-                        if not self._send(judge, queue.pop(0)):  # it died since its last reply
-                            finished += self._lost(judge, done, self._bury(judge))
-                for sid in finished + self._wait(done):
-                    count += 1
-                    bar.update(1, sid)
+        while queue or any(j.job for j in self.judges):
+            finished = []
+            for judge in list(self.judges):
+                if judge.sock is not None and judge.job is None and queue:
+                    if not self._send(judge, queue.pop(0)):  # it died since its last reply
+                        finished += self._lost(judge, done, self._bury(judge))
+            for sid in finished + self._wait(done):
+                count += 1
+                if graded is not None:
+                    graded(sid)
         return count
 
     def _send(self, judge: _Judge, job) -> bool:

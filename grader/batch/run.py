@@ -22,6 +22,7 @@ student recorded as an error; the batch goes on.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -29,6 +30,7 @@ import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import grader
 from grader.batch import exports, gradebook, intake
@@ -95,8 +97,8 @@ class Plan:
     """Grade again what the store holds already."""
     fork_server: bool
     """Judges are forked from this process (it has imported torch but run no torch op)."""
-    progress: bool
-    """Show a progress bar on stderr."""
+    progress: Callable | None
+    """``run``'s ``progress``: what shows students being graded (the CLI's progress bar), or None."""
     allow_unsandboxed: bool
     """Keep results whose code ran outside the jail."""
 
@@ -106,14 +108,15 @@ class Plan:
 def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool = False,
         exercises: tuple[str, ...] = (), timeout: float | None = None, memory: int | None = None,
         device: str = "cpu", course_root: Path | None = None, fork_server: bool = False,
-        progress: bool = True, allow_unsandboxed: bool = False) -> BatchReport:
+        progress: Callable | None = None, allow_unsandboxed: bool = False) -> BatchReport:
     """Grade every student in ``submissions`` into ``out``; see the module docstring.
 
     ``fork_server``: this process has imported torch but run no torch op, so
     judges can be forked from it (fast); otherwise each judge is a fresh
     interpreter (a torch import per judge, once). ``allow_unsandboxed``: grade
     even where student code cannot be jailed (``grade doctor`` says why); the
-    summary and every result say so.
+    summary and every result say so. ``progress(students)``: a context whose value is called with
+    each student's id as they finish (the CLI's progress bar).
     """
     from grader import course as courses
 
@@ -244,7 +247,8 @@ def _grade_runnable(plan: Plan, runnable, records: Records, keep) -> tuple[int, 
     pool = Pool(settings=plan.settings, course=plan.course, chosen=plan.chosen,
                 size=min(plan.jobs, len(runnable)), fork_server=plan.fork_server, scratch=plan.scratch)
     try:
-        count = pool.grade(runnable, done, plan.progress)
+        with plan.progress(len(runnable)) if plan.progress else contextlib.nullcontext() as graded:
+            count = pool.grade(runnable, done, graded)
     finally:
         pool.close()
     return count, pool.cpu_seconds
