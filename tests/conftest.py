@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 # The mistake-header parser lives with `grade validate`, which checks the corpus for course CI.
-from grader.authoring.validate import MistakeCase, read_mistake  # noqa: F401
+from grader.authoring.corpus import MistakeCase, read_mistake  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 MISTAKES = ROOT / "tests" / "mistakes"

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from course_copy import ROOT, load, make_course
 from grader.grading import references as reference_data
-from grader.authoring import release, validate
+from grader.authoring import corpus, release, validate
 from grader.cli import cli
 
 REFERENCE = "grader/lesson/reference.grdr"  # where this course keeps a release's reference data
@@ -179,7 +179,7 @@ def test_read_mistake_parses_the_header(tmp_path):
     path = tmp_path / "exercise_3" / "x.py"
     path.parent.mkdir()
     path.write_text("# mistake: steps uphill\n# fails: test_a, test_b\n# feedback: ascent\n# feedback: sign\n")
-    case = validate.read_mistake(path)
+    case = corpus.read_mistake(path)
     assert (case.exercise, case.mistake, case.fails, case.feedback) == \
         ("exercise-3", "steps uphill", ("test_a", "test_b"), ("ascent", "sign"))
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from grader.authoring import unfinished
+from grader.authoring.corpus import MistakeHeaderError, mistake_files, read_mistake
 from grader.course import Course, Exercise
 from grader.grading import report
 
@@ -111,64 +112,6 @@ def _summary(part: str, found: list[Finding]) -> str:
             "mistakes": "mistake file", "reference data": "verification"}[part]
     total = f"{len(found)} {noun}{'s' * (len(found) != 1)}"
     return f"{total}, all as they should be" if not bad else f"{bad} of {total} off"
-
-
-# ---------------------------------------------------------------- the mistake corpus
-
-@dataclass(frozen=True)
-class MistakeCase:
-    """A file in the mistake corpus and what its header says must happen."""
-
-    path: Path
-    """The file."""
-    exercise: str
-    """The exercise it answers, from its folder name (``exercise_3`` → ``exercise-3``)."""
-    mistake: str
-    """What the learner did wrong."""
-    fails: tuple[str, ...]
-    """The checks it must fail."""
-    feedback: tuple[str, ...]
-    """Phrases that must appear in those checks' feedback (case-insensitive)."""
-
-
-class MistakeHeaderError(ValueError):
-    """A mistake file lacks its header."""
-
-
-def read_mistake(path: Path) -> MistakeCase:
-    """Parse the header: ``# mistake: …``, ``# fails: check, check``, ``# feedback: phrase`` (repeatable)."""
-    text = Path(path).read_text(encoding="utf-8")
-    if Path(path).suffix == ".ipynb":
-        text = _notebook_code(text)
-    fields: dict[str, list[str]] = {}
-    for key, value in re.findall(r"^# (mistake|fails|feedback): (.+)$", text, re.M):
-        fields.setdefault(key, []).append(value.strip())
-    missing = [k for k in ("mistake", "fails", "feedback") if k not in fields]
-    if missing:
-        raise MistakeHeaderError(f"{path} lacks a header line '# {missing[0]}: …'")
-    return MistakeCase(
-        path=Path(path),
-        exercise=Path(path).parent.name.replace("_", "-"),
-        mistake=fields["mistake"][0],
-        fails=tuple(c.strip() for c in fields["fails"][0].split(",")),
-        feedback=tuple(fields["feedback"]),
-    )
-
-
-def mistake_files(folder: Path) -> list[Path]:
-    return sorted(folder.glob("*.py")) + sorted(folder.glob("*.ipynb"))
-
-
-def _notebook_code(text: str) -> str:
-    import json
-
-    try:
-        cells = json.loads(text).get("cells", [])
-    except (ValueError, AttributeError):
-        return ""
-    sources = ["".join(c.get("source", "")) if isinstance(c.get("source"), list) else c.get("source", "")
-               for c in cells if c.get("cell_type") == "code"]
-    return "\n".join(sources)
 
 
 # ---------------------------------------------------------------- validate

@@ -1,0 +1,70 @@
+"""The course's mistake corpus: realistic wrong submissions, each saying what must happen to it.
+
+Every file in ``<mistakes>/exercise_N/`` (course.toml ``[course] mistakes``) opens with a
+header that ``grade validate`` holds the checks to::
+
+    # mistake: what the learner did wrong, in a line
+    # fails: test_a_check, test_another_check     (the checks it must lose)
+    # feedback: a phrase                          (repeatable: what those checks must say)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class MistakeCase:
+    """A file in the mistake corpus and what its header says must happen."""
+
+    path: Path
+    """The file."""
+    exercise: str
+    """The exercise it answers, from its folder name (``exercise_3`` → ``exercise-3``)."""
+    mistake: str
+    """What the learner did wrong."""
+    fails: tuple[str, ...]
+    """The checks it must fail."""
+    feedback: tuple[str, ...]
+    """Phrases that must appear in those checks' feedback (case-insensitive)."""
+
+
+class MistakeHeaderError(ValueError):
+    """A mistake file lacks its header."""
+
+
+def read_mistake(path: Path) -> MistakeCase:
+    """Parse the header: ``# mistake: …``, ``# fails: check, check``, ``# feedback: phrase`` (repeatable)."""
+    text = Path(path).read_text(encoding="utf-8")
+    if Path(path).suffix == ".ipynb":
+        text = _notebook_code(text)
+    fields: dict[str, list[str]] = {}
+    for key, value in re.findall(r"^# (mistake|fails|feedback): (.+)$", text, re.M):
+        fields.setdefault(key, []).append(value.strip())
+    missing = [k for k in ("mistake", "fails", "feedback") if k not in fields]
+    if missing:
+        raise MistakeHeaderError(f"{path} lacks a header line '# {missing[0]}: …'")
+    return MistakeCase(
+        path=Path(path),
+        exercise=Path(path).parent.name.replace("_", "-"),
+        mistake=fields["mistake"][0],
+        fails=tuple(c.strip() for c in fields["fails"][0].split(",")),
+        feedback=tuple(fields["feedback"]),
+    )
+
+
+def mistake_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.py")) + sorted(folder.glob("*.ipynb"))
+
+
+def _notebook_code(text: str) -> str:
+    try:
+        cells = json.loads(text).get("cells", [])
+    except (ValueError, AttributeError):
+        return ""
+    sources = ["".join(c.get("source", "")) if isinstance(c.get("source"), list) else c.get("source", "")
+               for c in cells if c.get("cell_type") == "code"]
+    return "\n".join(sources)
