@@ -7,15 +7,13 @@ stub and the solution agree on functions, signatures and docstrings (read with
 solution scores full marks on every check, public and hidden; the stub scores
 0 and fails every single check (a check a stub passes measures nothing); every
 file of the mistake corpus loses points on the checks its header names, with
-the feedback it names; and reference data, where the course has some, is what
-the solutions give today. Everything is graded in this
-one process, through the same workers as ``grade``.
+the feedback it names (``corpus``); and reference data, where the course has some,
+is what the solutions give today. All graded through the same workers as ``grade``.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
@@ -113,8 +111,6 @@ def _summary(part: str, found: list[Finding]) -> str:
     total = f"{len(found)} {noun}{'s' * (len(found) != 1)}"
     return f"{total}, all as they should be" if not bad else f"{bad} of {total} off"
 
-
-# ---------------------------------------------------------------- validate
 
 def validate(*, course: Course, exercises: tuple[str, ...] = (), device: str = "cpu") -> Validation:
     """Verify every promise of ``course`` (or of the ``exercises`` named) and say what holds."""
