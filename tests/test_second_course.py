@@ -196,3 +196,28 @@ def test_the_tiny_course_graded_in_process_by_a_fork_server_that_never_saw_it(ti
     assert (result.score, result.max_score) == (1, 2), [c.feedback for c in result.checks]
     assert "double(x) is not twice x." in next(c.feedback for c in result.checks if not c.passed)
     assert result.isolation, result  # "jail", or "unjailed: <why>" where this machine allows no jail
+
+
+def test_what_another_course_left_under_the_same_module_names_is_forgotten(tiny, tmp_path, monkeypatch):
+    """pytest imports a check module by the name its package folders give (``lesson.exercise_1.checks``)
+    and reuses a loaded module of that name; one left by another course must not stand in for ours.
+    The engine's own modules (an installed release's content among them) are never forgotten."""
+    import types
+
+    import grader
+    from grader.grading import content
+
+    other = tmp_path / "other" / "lesson" / "exercise_1"
+    for name in ("lesson", "lesson.exercise_1", "lesson.exercise_1.checks", "lesson.exercise_1.probes"):
+        module = types.ModuleType(name)
+        module.__file__ = str(other / "checks.py")
+        monkeypatch.setitem(sys.modules, name, module)
+    content.forget_other_checks([tiny / "lesson" / "exercise_1" / "checks.py"])
+    assert not [n for n in sys.modules if n == "lesson" or n.startswith("lesson.")]
+
+    release = tmp_path / "release" / "grader" / "lesson" / "exercise_1"
+    release.mkdir(parents=True)
+    for folder in (release, release.parent, release.parent.parent):
+        (folder / "__init__.py").write_text("")
+    content.forget_other_checks([release / "checks.py"])
+    assert sys.modules["grader"] is grader and "grader.grading.content" in sys.modules

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
 
 from grader.course import Course, Exercise
+
+ENGINE = Path(__file__).resolve().parents[1]  # the grader package
 
 
 def importable(course: Course) -> None:
@@ -40,3 +43,28 @@ def hints(course: Course) -> tuple[tuple[str, str], ...]:
     except ImportError:
         return ()
     return tuple(getattr(package, "HINTS", ()))
+
+
+def forget_other_checks(check_files) -> None:
+    """Forget modules another course left under the names pytest will import ``check_files`` by.
+
+    pytest (``--import-mode=importlib``) names a check module after the package folders above it
+    (``lesson.exercise_1.checks``, in the packages ``lesson`` and ``lesson.exercise_1``) and
+    reuses a loaded module of that name: a second course graded in the same process would
+    otherwise run the first one's checks, or import its probes.
+    """
+    for path in map(Path, check_files):
+        root = path.parent
+        while (root / "__init__.py").is_file():  # the package root, found as pytest finds it
+            root = root.parent
+        parts = path.relative_to(root).with_suffix("").parts
+        for depth in range(1, len(parts) + 1):
+            name = ".".join(parts[:depth])
+            file = path if depth == len(parts) else root.joinpath(*parts[:depth], "__init__.py")
+            cached = getattr(sys.modules.get(name), "__file__", None)
+            if cached is None or Path(cached).resolve().is_relative_to(ENGINE):
+                continue  # the engine's own (an installed release's content is in it) stays
+            if Path(cached).resolve() != file.resolve():
+                for stale in [n for n in sys.modules if n == name or n.startswith(name + ".")]:
+                    del sys.modules[stale]
+                break  # what was below it went with it

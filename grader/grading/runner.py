@@ -135,6 +135,7 @@ def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]]
         # As an object, not "-p pytest_timeout": that scans every installed distribution each run.
         # No compiled checks left beside the probes, which a worker's jail shows.
         dont_write, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+        content.forget_other_checks(contexts)
         try:
             code = pytest.main(args, plugins=[plugin, pytest_timeout])
         finally:
