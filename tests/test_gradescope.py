@@ -41,7 +41,7 @@ def test_the_zip_holds_the_scripts_and_the_whole_course(autograder):
         modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in archive.infolist()}
         checks = archive.read("grader/lesson/exercise_3/checks.py").decode()
     for needed in ("setup.sh", "run_autograder", "course.toml", "pyproject.toml", "solutions/exercise_3.py",
-                   "grader/cli.py", "grader/lesson/data/fakedata.grdr"):
+                   "grader/cli/__init__.py", "grader/lesson/data/fakedata.grdr"):
         assert needed in names, needed
     assert modes["setup.sh"] == modes["run_autograder"] == 0o755
     assert "@pytest.mark.hidden" in checks  # Gradescope grades with every check

@@ -14,7 +14,7 @@ def test_wheel_has_the_grader_and_no_solutions(tmp_path):
                    check=True, capture_output=True)
     (wheel,) = tmp_path.glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "grader/cli.py" in names and "grader/lesson/data/fakedata.grdr" in names
+    assert "grader/cli/__init__.py" in names and "grader/lesson/data/fakedata.grdr" in names
     assert "grader/lesson/exercise_3/checks.py" in names and "grader/lesson/exercise_3/probes.py" in names
     assert not [n for n in names if n.startswith(("solutions/", "exercises/", "tests/"))]
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))

@@ -40,7 +40,7 @@ def bundle(course3, tmp_path_factory):
 def test_the_bundle_holds_what_students_need_and_no_more(bundle, course3):
     files = set(bundle.files)
     for needed in ("course.toml", "pyproject.toml", "README.md", "exercises/exercise_3.py",
-                   "exercises/exercise_3.ipynb", "grader/cli.py", "grader/lesson/exercise_3/checks.py",
+                   "exercises/exercise_3.ipynb", "grader/cli/__init__.py", "grader/lesson/exercise_3/checks.py",
                    "grader/lesson/exercise_3/probes.py", "grader/lesson/data/fakedata.grdr", "grader/lesson/reference.grdr"):
         assert needed in files, needed
     assert not [f for f in files if f.startswith(("solutions/", "tests/", ".github/", ".ci/", "bench/"))]

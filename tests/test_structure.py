@@ -119,6 +119,37 @@ def test_no_import_cycles_among_the_packages_modules():
     assert not cycles, "import cycles:\n  " + "\n  ".join(_describe(graph, c) for c in cycles)
 
 
+# ---------------------------------------------------------------- layers
+
+# What each layer may import of the others: the isolation layer (where student code runs) knows
+# nothing of grading; grading knows nothing of the instructor's tools; the runner inside
+# Gradescope and the notebook check are student-side too.
+LAYERS = {
+    "grader.isolation": {"grader.isolation", "grader.errors"},
+    "grader.grading": {"grader.grading", "grader.isolation", "grader.course", "grader.errors"},
+    "grader.jupyter": {"grader.jupyter", "grader.grading", "grader.isolation", "grader.course", "grader.errors"},
+    "grader.autograder": {"grader.autograder", "grader.grading", "grader.isolation", "grader.course",
+                          "grader.errors"},
+}
+
+
+def _layer(module: str) -> str:
+    return ".".join(module.split(".")[:2])
+
+
+def test_each_layer_imports_only_the_layers_below_it():
+    """``grader`` itself (its ``__init__``: the version) is below every layer."""
+    found = []
+    for module in sorted(_modules()):
+        allowed = LAYERS.get(_layer(module))
+        if allowed is None:
+            continue
+        for target, line in _graph()[module].items():
+            if _layer(target) not in allowed and target != "grader":
+                found.append(f"{module}:{line} imports {target}")
+    assert not found, "\n".join(found)
+
+
 # ---------------------------------------------------------------- engine and content apart
 
 @cache
@@ -175,7 +206,7 @@ def test_only_the_cli_imports_click():
     (flask's cli.py keeps click out of the app the same way). Batch's progress bar is the CLI's,
     handed in as a callback."""
     found = [f"{module}:{line} imports {name}"
-             for module in sorted(_modules()) if module != CLI
+             for module in sorted(_modules()) if module != CLI and not module.startswith(CLI + ".")
              for name, line in sorted(_imports_of(module), key=lambda x: x[1])
              if name == "click" or name.startswith("click.")]
     assert not found, "\n".join(found)

@@ -33,7 +33,7 @@ PACKAGE = Path(grader.__file__).resolve().parent
 SHIPPED_SUFFIXES = (".py", ".grdr")
 # What a student's `grade exercise-N` and notebook check run: the engine's student side. The
 # instructor's side (batch/, authoring/, autograder.py) stays out of the release.
-STUDENT_SIDE = ("__init__.py", "errors.py", "course.py", "cli.py", "jupyter.py", "isolation", "grading")
+STUDENT_SIDE = ("__init__.py", "errors.py", "course.py", "cli", "jupyter.py", "isolation", "grading")
 
 
 class ReleaseError(GraderProblem):

@@ -13,7 +13,8 @@ from grader.course import Course, Exercise
 # Grader modules whose code does not change verdicts: the instructor's side of a batch (reading
 # submissions, handing students to judges, storing and writing results) and the terminal.
 NOT_IN_FINGERPRINT = {"batch/run.py", "batch/pool.py", "batch/fingerprint.py", "batch/gradebook.py",
-                      "batch/exports.py", "batch/intake.py", "cli.py", "grading/report.py", "grading/markdown.py"}
+                      "batch/exports.py", "batch/intake.py", "cli/__init__.py", "cli/group.py", "cli/student.py",
+                      "cli/instructor.py", "grading/report.py", "grading/markdown.py"}
 
 
 def fingerprint(course: Course, exercise: Exercise, device: str) -> str:

@@ -35,6 +35,21 @@ def probe_modules(course: Course, exercises: tuple[Exercise, ...] | None = None)
     return tuple(course.probes_module(e) for e in chosen if (course.content_dir(e) / "probes.py").is_file())
 
 
+def load_probes(course: Course, exercises: tuple[Exercise, ...] | None = None) -> tuple[str, ...]:
+    """Import the probe modules of ``exercises`` (imports only: no torch op runs), before a fork
+    server is forked from this process; the names of those that loaded. One that does not is
+    left to its checks to report, as a finding or a grader error."""
+    importable(course)  # a course's content need not live inside the grader package
+    loaded = []
+    for name in probe_modules(course, exercises):
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - reported where it is graded
+            continue
+        loaded.append(name)
+    return tuple(loaded)
+
+
 def hints(course: Course) -> tuple[tuple[str, str], ...]:
     """The course's ``HINTS``; none when its content package has no such list."""
     importable(course)

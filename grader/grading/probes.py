@@ -13,9 +13,10 @@ before the fork server starts.
 
 from __future__ import annotations
 
-import importlib
 import reprlib
 from typing import Callable
+
+from grader.isolation import calls
 
 class Probe:
     """A probe function plus the name of the submission function it calls."""
@@ -40,21 +41,11 @@ def probe(calls: str) -> Callable[[Callable], Probe]:
 
 
 def resolve(key: str) -> Probe:
-    """The probe named ``grader.lesson.exercise_3.probes:sgd_single_step``."""
-    module_name, _, name = key.partition(":")
-    found = getattr(importlib.import_module(module_name), name, None)
+    """The probe named ``package.exercise_3.probes:sgd_single_step``."""
+    found = calls.resolve(key)
     if not isinstance(found, Probe):
         raise LookupError(f"no probe {key!r}")
     return found
-
-
-def load(modules: tuple[str, ...]) -> None:
-    """Import the probe modules ``modules``, and what each lists in ``WARM_IMPORTS``: modules
-    torch loads lazily on a probe's first use."""
-    for name in modules:
-        module = importlib.import_module(name)
-        for extra in getattr(module, "WARM_IMPORTS", ()):
-            importlib.import_module(extra)
 
 
 def type_name(value) -> str:

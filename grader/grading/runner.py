@@ -91,9 +91,9 @@ def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]]
     checks cannot run gets a ``GraderError`` in place of its result; if the
     session as a whole fails, each exercise is graded alone to say which.
     """
-    from grader.grading import numerics
+    from grader.isolation import maths
 
-    numerics.configure(device)  # the reference runs here: same maths settings as the workers
+    maths.configure(device)  # the reference runs here: same maths settings as the workers
     references = references or default_references(course)
     hidden = (*hidden_paths(course), *hidden)
     outcomes: dict[str, ExerciseResult | GraderError] = {}

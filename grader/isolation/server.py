@@ -189,26 +189,22 @@ def preload(modules: tuple[str, ...] = ()) -> None:
     """Import what workers need, the probe modules ``modules`` included, so each fork starts
     with it (imports only: no torch op)."""
     import grader.isolation.worker  # noqa: F401
-    from grader.isolation import lazy_dynamo
-    from grader.grading import probes
+    from grader.isolation import calls, lazy_dynamo
 
-    probes.load(modules)
+    calls.load(modules)
     lazy_dynamo.install()  # torch.optim's first step would otherwise import torch._dynamo in every worker
 
 
 def _load_probe(request: dict) -> None:
     """Import the module of the job's probe here, before the fork: inside the jail the course's
     folder may not be there to import it from. (Importing runs no torch op.)"""
-    from grader.grading import probes
+    from grader.isolation import calls
 
     module = str(request.get("probe", "")).partition(":")[0]
     if module in sys.modules:
         return
-    root = request.get("course_root")
-    if root and root not in sys.path:
-        sys.path.insert(0, root)
     try:
-        probes.load((module,))
+        calls.load((module,), root=request.get("course_root"))
     except ImportError:
         pass  # the worker reports it, as it reports any probe it cannot find
 

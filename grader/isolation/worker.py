@@ -19,8 +19,8 @@ import traceback
 import types
 
 from grader.isolation import jail
-from grader.grading import numerics
-from grader.grading import probes
+from grader.isolation import maths
+from grader.isolation import calls
 from grader.isolation import wire
 from grader.isolation.procs import die_with_parent
 from grader.isolation.protocol import frame
@@ -107,7 +107,7 @@ class _Fresh:
         # One thread: the judge (and, in a batch, other judges and workers) share the
         # cores, and OpenMP threads spinning against each other can be 10x slower.
         torch.set_num_threads(1)
-        numerics.configure(request["device"])
+        maths.configure(request["device"])
         self.folder = os.path.realpath(request["folder"]) + os.sep if request.get("folder") else None
         self.scratch, self.device = request["scratch"], request["device"]
         self.jailed = jailed
@@ -141,7 +141,7 @@ class _Fresh:
         torch.autograd.set_detect_anomaly(False)
         torch.set_default_device(None)
         torch.set_num_threads(1)
-        numerics.configure(self.device)
+        maths.configure(self.device)
 
     def _students(self, name: str) -> bool:
         """A module the submission imported from its own folder (a helper of the student's), not a
@@ -214,7 +214,7 @@ def _isolate(folder: str | None, scratch: str) -> None:
 
 
 def _run(request: dict):
-    probe = probes.resolve(request["probe"])
+    probe = calls.resolve(request["probe"])
     module = load_module(request["module"], request["chunks"])
     function = getattr(module, probe.calls, None)
     if function is None:
