@@ -17,10 +17,11 @@ SOLUTION = (ROOT / "solutions" / "exercise_3.py").read_text()
 
 @pytest.fixture(scope="module")
 def strict(course):
-    """exercise-3 with tight limits, so hangs and floods are cut short quickly."""
+    """exercise-3 with tight limits, so hangs and floods are cut short quickly (the time limit far
+    from what a flood takes to reach the memory or output limit, even on a busy machine)."""
     from grader.grading import runner as grading
 
-    exercises = tuple(dataclasses.replace(e, timeout=1.0) for e in course.exercises)
+    exercises = tuple(dataclasses.replace(e, timeout=3.0) for e in course.exercises)
     tight = dataclasses.replace(course, exercises=exercises, memory_mb=600, output_limit=64 * 1024)
 
     def run(path, **kw):
@@ -51,7 +52,7 @@ def test_endless_loop_is_stopped_and_named(strict, tmp_path):
     path = submit(tmp_path, sgd_update_that("    while True:\n        pass\n"))
     start = time.monotonic()
     result = strict(path)
-    assert "still running after 1 s" in feedback_of(result)
+    assert "still running after 3 s" in feedback_of(result)
     # momentum checks still pass: one hanging function does not sink the rest
     assert next(c for c in result.checks if c.name == "test_momentum_first_step").passed
     assert time.monotonic() - start < 60
