@@ -30,11 +30,11 @@ def main() -> None:
     args = parser.parse_args()
 
     from grader.grading import probes
-    from grader.isolation import client as sandbox
+    from grader.isolation import client
 
     stem, _, name = args.probe.partition(":")
     module = f"grader.lesson.{stem}.probes"  # this course's content folder (course.toml)
-    box = sandbox.fork_zygote((module,))  # before any torch op here, as `grade` does
+    box = client.fork_zygote((module,))  # before any torch op here, as `grade` does
     source = (ROOT / "solutions" / f"{stem}.py").read_text()
     request = {"chunks": [{"filename": f"{stem}.py", "source": source}], "folder": None, "module": stem,
                "probe": f"{module}:{name}", "params": _params(probes.resolve(f"{module}:{name}")), "device": "cpu",

@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from grader import course as courses
     from grader.isolation import doctor
-    from grader.isolation import client as sandbox
+    from grader.isolation import client
 
     try:
         courses.load(args.root / "source")  # a broken autograder says so before paying for torch
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             raise Unsandboxed(f"student code cannot be jailed in this container ({found.reason}); the "
                               "instructor can rebuild the autograder with `grade gradescope "
                               "--allow-unsandboxed` to grade without the jail")
-        sandbox.fork_zygote()  # this process has run no torch op yet: workers fork from it warm
+        client.fork_zygote()  # this process has run no torch op yet: workers fork from it warm
         results = grade_submission(root=args.root, exercises=tuple(args.exercises))
         code = 0
     except Exception as exc:  # noqa: BLE001 - Gradescope must get a results.json whatever happens

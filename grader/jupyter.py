@@ -49,7 +49,7 @@ def grade(exercise_id: str, *, notebook=None, device: str | None = None, history
     """The ExerciseResult for what this notebook holds (``history``: executed cells, default IPython's)."""
     from grader import course as courses
     from grader.grading import runner as grading
-    from grader.isolation import client as sandbox
+    from grader.isolation import client
     from grader.grading import submission as submissions
 
     given = Path(notebook).resolve() if notebook else None
@@ -62,7 +62,7 @@ def grade(exercise_id: str, *, notebook=None, device: str | None = None, history
         return grading.grade_exercise(course=course, exercise=exercise, path=saved, device=device)
     import nbformat
 
-    sandbox.current()  # started before the chdir below, so the fork server never lives in the temp folder
+    client.current()  # started before the chdir below, so the fork server never lives in the temp folder
     shown = submissions.display_path(saved) if saved else "this notebook"
     with tempfile.TemporaryDirectory(prefix="grade-notebook-") as folder:
         path = Path(folder) / (saved.name if saved else f"{exercise.stem}.ipynb")

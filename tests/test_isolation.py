@@ -183,9 +183,9 @@ def test_not_submitted(strict):
 
 
 def test_dead_zygote_is_replaced(strict, tmp_path):
-    from grader.isolation import client as sandbox
+    from grader.isolation import client
 
-    current = sandbox.current()
+    current = client.current()
     os.kill(current.pid, 9)
     time.sleep(0.1)
     first = strict(submit(tmp_path, SOLUTION))  # the first job finds it dead and says so
@@ -254,12 +254,12 @@ def sgd_update(params, lr):
 
 
 def test_jobs_sharing_a_worker_start_from_a_clean_slate(tmp_path):
-    from grader.isolation import client as sandbox
+    from grader.isolation import client
 
     (tmp_path / "helper.py").write_text("count = 0\n")
     source = SOLUTION.replace("def sgd_update(params, lr):", "def _reference_sgd_update(params, lr):")
     path = submit(tmp_path, LEAVES_A_MESS + source)
-    box = sandbox.spawn_zygote()
+    box = client.spawn_zygote()
     request = _request(path, tmp_path, timeout=30)
     jobs = []
     for seed in range(5):  # each job's printed line: the worker's start time, then its draws
@@ -283,12 +283,12 @@ def _request(path, folder, timeout: float = 300) -> dict:
 def test_a_worker_dies_with_its_zygote(tmp_path):
     import threading
 
-    from grader.isolation import client as sandbox
+    from grader.isolation import client
 
     tag = f"{time.time_ns() % 10**9}"
     path = submit(tmp_path, sgd_update_that(
         f"    subprocess.Popen(['sleep', '301.{tag}'])\n    time.sleep(300)\n", imports="import subprocess, time\n"))
-    box = sandbox.spawn_zygote()
+    box = client.spawn_zygote()
     replies = []
     job = threading.Thread(target=lambda: replies.append(box.run(_request(path, tmp_path))), daemon=True)
     job.start()

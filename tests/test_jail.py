@@ -204,18 +204,18 @@ def test_the_same_verdicts_with_the_jail_as_without(course, monkeypatch):
     from conftest import MISTAKES
 
     from grader.grading import runner as grading
-    from grader.isolation import client as sandbox
+    from grader.isolation import client
 
     paths = [ROOT / "solutions" / "exercise_3.py", *sorted((MISTAKES / "exercise_3").glob("*.py"))]
     exercise = course.exercise("exercise-3")
 
     def verdicts():
-        sandbox.spawn_zygote()  # a fresh fork server, reading the environment as set now
+        client.spawn_zygote()  # a fresh fork server, reading the environment as set now
         try:
             return [[(c.name, c.passed, c.feedback) for c in grading.grade_exercise(
                 course=course, exercise=exercise, path=p).checks] for p in paths]
         finally:
-            sandbox._shutdown()
+            client._shutdown()
 
     jailed = verdicts()
     monkeypatch.setenv("GRADER_NO_NAMESPACES", "1")

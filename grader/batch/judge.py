@@ -24,7 +24,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.isolation import server as zygote
+from grader.isolation import server
 from grader.isolation.procs import die_with_parent
 from grader.isolation.protocol import recv_message, send_message
 from grader.course import Course, Exercise
@@ -76,7 +76,7 @@ def prepare_to_fork(probe_modules: tuple[str, ...] = ()) -> None:
 
     from grader import grading  # noqa: F401
 
-    zygote.preload(probe_modules)
+    server.preload(probe_modules)
     gc.collect()
     gc.freeze()
     _collapse_heap()
@@ -118,11 +118,11 @@ def judge_process(address: str, work: str, settings: Settings, parent: int) -> N
     os.chdir(neutral)
 
     from grader.grading import runner as grading
-    from grader.isolation import client as sandbox
+    from grader.isolation import client
 
     course, chosen = settings.resolve()
     # This process has run no torch op: the zygote starts pristine.
-    server = sandbox.fork_zygote(content.probe_modules(course, chosen))
+    fork_server = client.fork_zygote(content.probe_modules(course, chosen))
     import torch
 
     # Judges and workers share the cores; OpenMP threads spinning against each other only slow
@@ -132,7 +132,7 @@ def judge_process(address: str, work: str, settings: Settings, parent: int) -> N
     references = grading.default_references(course)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect("\0" + address)
-    send_message(sock, {"ready": True, "zygote": server.pid})
+    send_message(sock, {"ready": True, "zygote": fork_server.pid})
     by_id = {e.id: e for e in chosen}
     unsubmitted: dict[str, object] = {}  # exercise id → the result of handing in nothing
     first = True

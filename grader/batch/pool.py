@@ -174,7 +174,7 @@ class Pool:
         """Hand ``judge`` a student; False if it is gone (the student is its job all the same)."""
         student, wanted = job
         judge.job = job
-        limit = sum(_check_count(self.course, e) * (e.timeout * 3 + CHECK_MARGIN) for e in wanted) + CHECK_MARGIN
+        limit = sum(max(1, content.check_count(self.course, e)) * (e.timeout * 3 + CHECK_MARGIN) for e in wanted) + CHECK_MARGIN
         judge.deadline = time.monotonic() + limit
         try:
             send_message(judge.sock, {
@@ -238,14 +238,6 @@ def _own_files(student) -> list[str]:
         return []
     single = student.base / student.entry  # a .py or .ipynb handed in as the whole entry
     return [str(single)] if single.is_file() else [str(student.base)]
-
-
-def _check_count(course: Course, exercise: Exercise) -> int:
-    """Roughly how many checks an exercise has (for the judge's deadline only)."""
-    try:
-        return max(1, course.checks_file(exercise).read_text().count("@pytest.mark.points"))
-    except OSError:
-        return 1
 
 
 def _exited(judge: _Judge) -> bool:

@@ -91,15 +91,15 @@ def warm_start(course, exercises=None) -> None:
     """Import torch once, then fork the worker server from this still-pristine process.
 
     Anywhere else (click's CliRunner inside a test session that has computed
-    with torch already), ``sandbox.current()`` spawns a fresh one instead.
+    with torch already), ``client.current()`` spawns a fresh one instead.
     """
     global PRISTINE
-    from grader.isolation import client as sandbox
+    from grader.isolation import client
 
-    if PRISTINE and sandbox._current is None:
+    if PRISTINE and client._current is None:
         from grader.grading import content
 
-        sandbox.fork_zygote(content.load_probes(course, exercises))
+        client.fork_zygote(content.load_probes(course, exercises))
     PRISTINE = False
 
 
@@ -119,9 +119,9 @@ def main() -> None:
     if isinstance(code, str):
         click.echo(code, err=True)
         code = 1
-    from grader.isolation import client as sandbox
+    from grader.isolation import client
 
-    sandbox._shutdown()
+    client._shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code or 0)

@@ -50,6 +50,19 @@ def load_probes(course: Course, exercises: tuple[Exercise, ...] | None = None) -
     return tuple(loaded)
 
 
+def check_count(course: Course, exercise: Exercise) -> int:
+    """How many checks ``exercise``'s checks module defines (its ``test*`` functions, read with
+    ``ast``: nothing imported); 0 when it has none or cannot be read."""
+    import ast
+
+    try:
+        tree = ast.parse(course.checks_file(exercise).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return 0
+    return sum(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name.startswith("test")
+               for n in ast.walk(tree))
+
+
 def hints(course: Course) -> tuple[tuple[str, str], ...]:
     """The course's ``HINTS``; none when its content package has no such list."""
     importable(course)

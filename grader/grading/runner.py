@@ -10,7 +10,7 @@ from pathlib import Path
 
 from grader.errors import GraderProblem, UsageProblem
 
-from grader.isolation import client as sandbox
+from grader.isolation import client
 from grader.grading import content, submission as submissions
 from grader.course import Course, Exercise
 from grader.grading.judge import Context, SolutionReferences
@@ -107,7 +107,7 @@ def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]]
             continue
         subs[exercise.id] = submissions.load(exercise, path, (problems or {}).get(exercise.id))
         contexts[str(check_file)] = Context(hints=hints, course=course, exercise=exercise, submission=subs[exercise.id],
-                                                  device=device, references=references, sandbox=sandbox.current,
+                                                  device=device, references=references, sandbox=client.current,
                                                   own=own, hidden=hidden)
     if not contexts:
         return outcomes
@@ -141,7 +141,7 @@ def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]]
         finally:
             sys.dont_write_bytecode = dont_write
             # The submission's worker lives across its checks (grader.isolation.server); it ends with them.
-            sandbox.end_session()
+            client.end_session()
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
         if len(contexts) > 1:  # which exercise broke the session? each alone says
             for exercise, path in items:

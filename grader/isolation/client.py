@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 
-from grader.isolation import server as zygote
+from grader.isolation import server
 from grader.isolation.protocol import LOST, WorkerReply, recv_message, send_message
 
 REPLY_MARGIN = 15.0  # seconds past a job's own limit before the zygote counts as lost
@@ -85,13 +85,13 @@ def fork_zygote(probe_modules: tuple[str, ...] = ()) -> Sandbox:
     """
     import torch  # noqa: F401
 
-    zygote.preload(probe_modules)
+    server.preload(probe_modules)
     parent, child = socket.socketpair()
     pid = os.fork()
     if pid == 0:
         try:
             parent.close()
-            zygote.serve(child)
+            server.serve(child)
         finally:
             os._exit(0)
     child.close()
