@@ -9,5 +9,6 @@
 - ``feedback``: what went wrong, the evidence, what to change;
 - ``results``: the one result type, its plain JSON and Gradescope's results.json;
   ``report``: the terminal view; ``markdown``: feedback.md;
-- ``submission``, ``notebook``: finding and reading a student's file, into ``chunk``s of code.
+- ``find``: the one rule that finds a student's file (folders, zips, nesting);
+  ``submission``, ``notebook``: reading it into ``chunk``s of code.
 """

@@ -2,16 +2,19 @@
 
 Shape::
 
-    judge ──client.Sandbox──socket──> server (fork server, warm torch) ──fork──> worker (jailed)
+    judge ──client──socket──▶ server (fork server, warm torch) ──fork──▶ worker (jailed)
 
-- ``protocol``: what a job and a reply are, and how they are framed on the socket;
-- ``client``: the judge's handle on a fork server (starts, asks, ends it);
-- ``server``: the fork server, which forks one worker per submission (``session``) and watches it;
-- ``worker``: what runs inside a worker: load the submission, run a probe, send plain data;
+- ``protocol``: what a job and a reply are, their statuses, and how they are framed;
+- ``client``: the judge's handle on a fork server (starts it, sends jobs, ends it);
+- ``server``: the fork server; ``session``: one worker of it, forked and watched under
+  its limits; ``procs``: /proc readings and process-tree helpers;
+- ``worker``: what runs inside a worker: load the submission, call what the job names,
+  send plain data back; ``calls``: finding what a job names (``module:function``);
 - ``wire``: that plain data's encoding (no pickle: nothing a worker sends is trusted);
 - ``jail``, ``cgroups``: the walls around a worker; ``doctor``: which walls this machine allows;
-- ``procs``: other processes as /proc shows them (alive, memory, CPU time), and ending them;
+- ``maths``: the maths settings every process computing an outcome uses;
 - ``lazy_dynamo``: keeps torch's compiler out of every worker's start-up.
 
-It knows nothing of courses or grades: a job names a probe module and a function.
+It knows nothing of courses or grades (``tests/test_structure.py`` holds it to that):
+a job names a module and a function, the submission's code, and the limits.
 """
