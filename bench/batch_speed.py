@@ -134,13 +134,16 @@ def build(dest: Path, kinds: dict[str, dict[str, str]], exercises: list[dict], r
 
 
 def course_copy(dest: Path, timeout: float) -> Path:
-    """The course with every time limit set to ``timeout``; solutions and corpus linked, not copied."""
+    """The course with every time limit set to ``timeout``; solutions and corpus linked, not copied,
+    and its content folder (probes and checks, where course.toml says) copied."""
     dest.mkdir(parents=True)
     text = (ROOT / "course.toml").read_text()
     text = re.sub(r"(?m)^timeout\s*=\s*[0-9.]+", f"timeout = {timeout:g}", text)
     (dest / "course.toml").write_text(text)
     for name in ("solutions", "exercises", "tests"):
         (dest / name).symlink_to(ROOT / name)
+    content = tomllib.loads(text)["course"]["content"]
+    shutil.copytree(ROOT / content, dest / content, ignore=shutil.ignore_patterns("__pycache__"))
     return dest
 
 
