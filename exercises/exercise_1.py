@@ -21,6 +21,8 @@ def build_classifier(in_features=784, hidden=128, num_classes=10):
       num_classes=5)` must build a 20 → 12 → 5 network.
     - Return an instance (an `nn.Module` you can call on a batch of shape
       (B, in_features) to get scores of shape (B, num_classes)), not a class.
+    - Every call builds a new network with its own parameters, from that
+      call's sizes: keep nothing between calls.
     - The scores stay raw (logits): no softmax at the end, because
       `nn.CrossEntropyLoss` applies it itself.
 
@@ -39,5 +41,7 @@ def count_trainable_parameters(model):
     - Buffers are not parameters: a BatchNorm layer's running mean and variance
       are saved in `state_dict()` but training does not learn them.
     - A parameter shared by two layers is one set of numbers: count it once.
+    - Frozen parameters can sit anywhere in the model, and each call counts the
+      model it is given (keep no total between calls).
     """
     raise NotImplementedError

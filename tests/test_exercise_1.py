@@ -55,3 +55,28 @@ def test_a_network_written_another_way_gets_the_same_weights_and_scores():
     b = probes.classifier(_Transposed, device="cpu", seed=5, sizes=[20, 12, 5], call="positional")
     assert sorted(map(tuple, a["canonical"])) == sorted(map(tuple, b["canonical"]))
     torch.testing.assert_close(b["outputs"][0]["tensor"], a["outputs"][0]["tensor"])
+
+
+def test_frozen_parameters_anywhere_tell_the_frozen_first_slip_apart():
+    for scenario in ("frozen_middle", "frozen_last", "shared_deep"):
+        counts = probes._counts(probes._scenario(scenario, seed=0, device="cpu"))
+        assert counts["frozen_first"] != counts["trainable"], scenario
+    counts = probes._counts(probes._scenario("frozen", seed=0, device="cpu"))
+    assert counts["frozen_first"] == counts["trainable"]  # frozen first: that slip gives the right answer
+
+
+def test_networks_built_in_a_row_show_a_network_kept_between_calls():
+    kept = {}
+
+    def once(in_features=784, hidden=128, num_classes=10):
+        return kept.setdefault("net", nn.Sequential(nn.Linear(in_features, hidden), nn.ReLU(),
+                                                    nn.Linear(hidden, num_classes)))
+
+    def fresh(in_features=784, hidden=128, num_classes=10):
+        return nn.Sequential(nn.Linear(in_features, hidden), nn.ReLU(), nn.Linear(hidden, num_classes))
+
+    calls = [[None, "keywords"], [[20, 12, 5], "keywords"]]
+    bad = probes.built_in_a_row(once, device="cpu", seed=1, calls=calls)["networks"]
+    good = probes.built_in_a_row(fresh, device="cpu", seed=1, calls=calls)["networks"]
+    assert bad[1]["same_object"] == 0 and good[1]["same_object"] is None
+    assert good[1]["output"]["shape"] == [4, 5] and good[1]["shares_with"] is None

@@ -7,8 +7,8 @@ from grader.grading.feedback import Feedback
 from grader.lesson.exercise_1 import probes
 
 LESSON = (784, 128, 10)
-BUILD = ("Return a new network, e.g. `nn.Sequential(nn.Linear(in_features, hidden), nn.ReLU(), "
-         "nn.Linear(hidden, num_classes))`.")
+BUILD = ("Build a new network from the sizes you are given: a Linear layer from the inputs to the hidden "
+         "neurons, a ReLU, then a Linear layer from the hidden neurons to one raw score per class.")
 
 
 # --- build_classifier -------------------------------------------------------------------------
@@ -28,42 +28,88 @@ def _listing(record) -> str:
     return "Your network's parameters:\n" + ("\n".join(f"    {line}" for line in lines) or "    (none)")
 
 
+def _roles(sizes) -> dict:
+    """The shape each parameter of Linear → ReLU → Linear has, by the role it plays."""
+    n_in, hidden, n_out = sizes
+    return {"the hidden layer's weight": (hidden, n_in), "the hidden layer's bias": (hidden,),
+            "the output layer's weight": (n_out, hidden), "the output layer's bias": (n_out,)}
+
+
+def _layer_report(g_shapes: list, sizes) -> tuple[str, str] | None:
+    """When exactly one layer is off, which one, in words (what, fix); None otherwise."""
+    roles = _roles(sizes)
+    n_in, hidden, n_out = sizes
+    left = list(g_shapes)
+    missing = []
+    for role, shape in roles.items():
+        if shape in left:
+            left.remove(shape)
+        else:
+            missing.append(role)
+    extra = left
+    if not missing or len(extra) > len(missing):
+        return None
+    layers = {role.split("'")[0] for role in missing}
+    if len(layers) != 1:
+        return None
+    layer = layers.pop()
+    found = ", ".join(str(s) for s in extra) or "nothing"
+    if layer == "the output layer":
+        return (f"Your output layer is not the one this network needs: it should take the {hidden} hidden "
+                f"values to {n_out} scores, one per class (weight ({n_out}, {hidden}), bias ({n_out},)), and in "
+                f"its place your network has parameters of shape {found}.",
+                "Make the last Linear layer go from the hidden size to the number of classes, both taken "
+                "from the arguments: its outputs are the scores the loss function compares with the labels.")
+    return (f"Your hidden layer is not the one this network needs: it should take the {n_in} inputs to "
+            f"{hidden} hidden neurons (weight ({hidden}, {n_in}), bias ({hidden},)), and in its place your "
+            f"network has parameters of shape {found}.",
+            "Make the first Linear layer go from the number of inputs to the hidden size, both taken from "
+            "the arguments.")
+
+
+def _not_a_network(got: dict) -> None:
+    returned = got["returned"]
+    if returned["type"] == "NoneType":
+        raise Feedback("build_classifier returned None: the network is built but never handed back.",
+                       None, "End the function by returning the network you built.")
+    if "class" in got:
+        name = got["class"]
+        raise Feedback(f"build_classifier returned the class {name} itself, not a network made from it. "
+                       "A class is the blueprint; the network is an instance of it.", None,
+                       f"Call the class {name} with the sizes and return the instance it gives you.")
+    raise Feedback(f"build_classifier should return a network (an nn.Module), but it returned a "
+                   f"{returned['type']}.", None, BUILD)
+
+
 def expect_network(got: dict, want: dict, sizes=LESSON) -> None:
     """The student's build_classifier returned an nn.Module with the reference's parameters."""
     net = f"a {_arrow(sizes)} Linear → ReLU → Linear network"
     if not got["module"]:
-        returned = got["returned"]
-        if returned["type"] == "NoneType":
-            raise Feedback("build_classifier returned None: the network is built but never handed back.",
-                           None, "End the function with `return` and the network, e.g. `return model`.")
-        if "class" in got:
-            name = got["class"]
-            raise Feedback(f"build_classifier returned the class {name} itself, not a network made from it. "
-                           "A class is the blueprint; the network is an instance of it.", None,
-                           f"Call the class with the sizes and return what it gives: "
-                           f"`return {name}(in_features, hidden, num_classes)`.")
-        raise Feedback(f"build_classifier should return a network (an nn.Module), but it returned a "
-                       f"{returned['type']}.", None, BUILD)
+        _not_a_network(got)
     g_shapes, w_shapes = _shapes(got), _shapes(want)
     if g_shapes != w_shapes:
         if g_shapes == sorted(s for s in w_shapes if len(s) > 1):
             raise Feedback(f"Your network has the weights of {net} but no biases, so it has "
                            f"{got['trainable']:,} trainable parameters instead of {want['trainable']:,}: "
                            f"{want['trainable'] - got['trainable']:,} biases are missing.", _listing(got),
-                           "Keep the biases: `nn.Linear(n_in, n_out)` has one by default (don't pass "
-                           "bias=False).")
+                           "Keep the biases: each Linear layer has one unless it is built with bias=False, "
+                           "and every bias is a parameter the optimizer moves.")
         if sizes != LESSON:
             hard = sorted({d for s in g_shapes for d in s} & (set(LESSON) - set(sizes)))
             if g_shapes == sorted(tuple(s) for s in _lesson_shapes()):
                 raise Feedback(f"Asked for {_arrow(sizes)}, build_classifier built the lesson's "
                                f"{_arrow(LESSON)} network anyway: it ignores the sizes it is given.",
-                               _listing(got), "Build the layers from the arguments: "
-                               "`nn.Linear(in_features, hidden)` and `nn.Linear(hidden, num_classes)`.")
+                               _listing(got), "Build the layers from the arguments in_features, hidden and "
+                               "num_classes, not from the lesson's numbers.")
             if hard:
                 raise Feedback(f"Asked for {_arrow(sizes)}, your network has layers of size "
                                f"{', '.join(map(str, hard))}: some sizes are hard-coded instead of taken "
                                "from the arguments.", _listing(got),
                                "Use in_features, hidden and num_classes wherever a size goes.")
+        layer = _layer_report(g_shapes, sizes)
+        if layer:
+            raise Feedback(layer[0] + f" That gives {got['trainable']:,} trainable parameters instead of "
+                           f"{want['trainable']:,}.", _listing(got), layer[1])
         expected = ", ".join(str(s) for s in w_shapes)
         raise Feedback(f"Your network's parameters do not have the shapes of {net}: expected weights and "
                        f"biases of shapes {expected}; {got['trainable']:,} trainable parameters instead "
@@ -101,9 +147,9 @@ SIMULATED = [
     (dict(last="sigmoid"), "Your network squashes its scores with a sigmoid at the end.",
      "Return the last Linear layer's raw scores (logits); the loss function does the rest."),
     (dict(activation="sigmoid"), "Your network bends the hidden layer with a sigmoid instead of a ReLU.",
-     "Use `nn.ReLU()` (or `torch.relu`) between the two Linear layers."),
+     "Bend the hidden layer's output with a ReLU: it keeps positive values and turns negative ones to 0."),
     (dict(activation="tanh"), "Your network bends the hidden layer with tanh instead of a ReLU.",
-     "Use `nn.ReLU()` (or `torch.relu`) between the two Linear layers."),
+     "Bend the hidden layer's output with a ReLU: it keeps positive values and turns negative ones to 0."),
 ]
 
 
@@ -148,8 +194,8 @@ def expect_output(judge, got: dict, want: dict, params: dict) -> None:
         raise Feedback("Your network is a straight line: doubling the input's distance from zero doubles "
                        "the change in its scores. The ReLU between the two layers is missing (or is "
                        "never applied in forward), and two Linear layers in a row are no more than one.",
-                       evidence, "Apply a ReLU to the first layer's output before the second layer: "
-                       "`nn.ReLU()` in an nn.Sequential, or `torch.relu(...)` in forward.")
+                       evidence, "Apply a ReLU to the first layer's output before it goes into the "
+                       "second layer, wherever your network computes its forward pass.")
     for kwargs, found, fix in SIMULATED:
         wrong = judge.simulate(probes.classifier, _mistaken_builder(**kwargs), **params)
         if close(gt, wrong["outputs"][0]["tensor"], device):
@@ -186,16 +232,49 @@ def test_builds_the_lesson_network(judge):
     expect_network(got, want)
 
 
+def expect_networks_in_a_row(got: dict, want: dict) -> None:
+    """Each call of build_classifier gave a new network of the sizes it was asked for, scores included."""
+    for i, (g, w) in enumerate(zip(got["networks"], want["networks"])):
+        sizes = tuple(w["sizes"])
+        if g["module"] and i and g["same_object"] is not None:
+            first = got["networks"][g["same_object"]]
+            raise Feedback(f"Call {i + 1} of build_classifier, asking for {_arrow(sizes)}, returned the very "
+                           f"network that call {g['same_object'] + 1} returned (asked for "
+                           f"{_arrow(first['sizes'])}). Your function keeps the network it built at module "
+                           "level and hands it out again, so two models trained side by side would be one "
+                           "model, and later sizes are ignored.", _listing(g),
+                           "Build a new network inside build_classifier on every call, from that call's "
+                           "arguments; keep nothing between calls.")
+        expect_network(g, w, sizes)
+        if g["shares_with"] is not None:
+            raise Feedback(f"The network from call {i + 1} shares parameters with the one from call "
+                           f"{g['shares_with'] + 1}: training one would change the other. Layers kept at "
+                           "module level are reused by every network built from them.", _listing(g),
+                           "Create the layers inside build_classifier, so each network gets its own.")
+        out, expected = g["output"], w["output"]
+        if out["type"] == "error":
+            raise Feedback(f"The {_arrow(sizes)} network could not run on a batch of shape (4, {sizes[0]}): "
+                           f"{out['error']}", _listing(g), BUILD)
+        if out["type"] != "torch.Tensor" or out.get("shape") != expected["shape"]:
+            shape = tuple(out["shape"]) if "shape" in out else out["type"]
+            raise Feedback(f"On a batch of shape (4, {sizes[0]}), your {_arrow(sizes)} network's output is "
+                           f"{shape}; expected {tuple(expected['shape'])}: one score per class for each "
+                           "example.", None, "Return the output layer's scores as they are, one row per example.")
+
+
 @pytest.mark.points(1)
 def test_classifier_computes_linear_relu_linear(judge):
-    """build_classifier()'s network computes Linear → ReLU → Linear and returns raw scores"""
+    """build_classifier's network computes Linear → ReLU → Linear and returns raw scores (two sizes)"""
     check_classifier(judge, seed=2, batch_size=16)
+    check_classifier(judge, seed=3, sizes=[20, 12, 5])
 
 
 @pytest.mark.points(1)
 def test_classifier_uses_the_sizes_given(judge):
-    """build_classifier(in_features=20, hidden=12, num_classes=5) builds a 20 → 12 → 5 network"""
-    check_classifier(judge, seed=3, sizes=[20, 12, 5])
+    """build_classifier(in_features=20, hidden=12, num_classes=5), after another call, builds a new 20 → 12 → 5 network"""
+    got, want = judge.both(probes.built_in_a_row, seed=3,
+                           calls=[[None, "keywords"], [[20, 12, 5], "keywords"], [[9, 7, 3], "keywords"]])
+    expect_networks_in_a_row(got, want)
 
 
 @pytest.mark.points(1)
@@ -203,6 +282,9 @@ def test_classifier_uses_the_sizes_given(judge):
 def test_classifier_other_sizes_float64(judge):
     """build_classifier(6, 40, 3), positional sizes, computes the right scores in float64"""
     check_classifier(judge, seed=4, sizes=[6, 40, 3], call="positional", batch_size=4, dtype="float64")
+    got, want = judge.both(probes.built_in_a_row, seed=5,
+                           calls=[[[6, 40, 3], "positional"], [None, "keywords"], [[6, 40, 3], "positional"]])
+    expect_networks_in_a_row(got, want)
 
 
 # --- count_trainable_parameters ---------------------------------------------------------------
@@ -211,10 +293,14 @@ MODELS = {
     "lesson": "the lesson's 784 → 128 → 10 network",
     "small": "a 20 → 12 → 5 network",
     "frozen": "a 50 → 40 → 30 → 5 network whose first layer is frozen",
+    "frozen_middle": "a 30 → 20 → 10 → 4 network whose middle layer's bias is frozen",
+    "frozen_last": "a 12 → 24 → 16 → 3 network whose output layer is frozen",
+    "shared_deep": "a network with a tied weight at both ends and a frozen layer between them",
     "batchnorm": "a Linear → BatchNorm1d → ReLU → Linear network",
     "shared": "a network whose output layer shares its weight with an embedding (weight tying)",
 }
-NUMEL = "Add up `p.numel()` over `model.parameters()`, keeping only those with `p.requires_grad`."
+NUMEL = ("Count values, not tensors: go through the model's parameters once each, keep those that "
+         "require grad (p.requires_grad), and add up how many numbers each holds (p.numel()).")
 
 # What a wrong count matches, in the order to try (the first one that is not the right answer wins).
 SLIPS = [
@@ -240,6 +326,10 @@ SLIPS = [
                     "backward gives them gradients and the optimizer updates them.",
      "Don't pick layers by type; go through `model.parameters()`, which has every layer's parameters."),
     ("weights_only", "That counts the weights only; every bias is a parameter too.", NUMEL),
+    ("frozen_first", "That is what you get by dropping as many parameters from the front of the list as "
+                     "are frozen, as if frozen parameters always came first. Here a frozen one sits later "
+                     "in the list, so trainable ones were dropped and the frozen one was counted.",
+     "Decide for each parameter by its own requires_grad flag, wherever it sits in the model."),
 ]
 
 
@@ -263,6 +353,31 @@ def expect_count(got: dict, want: dict, scenario: str) -> None:
                    "trainable parameters.", evidence, NUMEL)
 
 
+def expect_counts_in_a_row(got: dict, want: dict) -> None:
+    """Later calls, on other models, count those models, not what earlier calls left behind."""
+    earlier = [(got["number"], want["counts"]["trainable"])]
+    running = got["number"] if isinstance(got["number"], (int, float)) else None
+    for g, w in zip(got["then"], want["then"]):
+        number, right = g["number"], w["counts"]["trainable"]
+        on = MODELS[w["scenario"]]
+        if number is not None and number != right:
+            evidence = (f"call {len(earlier) + 1}, on {on}: yours {_fmt(number)}, expected {right:,}; "
+                        f"earlier calls returned {', '.join(_fmt(n) for n, _ in earlier if n is not None)}")
+            if any(number == n and n != right for n, _ in earlier):
+                raise Feedback(f"Called again on another model ({on}), count_trainable_parameters returned "
+                               f"{_fmt(number)}, the answer of an earlier call: it keeps a result at module "
+                               "level (a variable or a cache) and hands it out again.", evidence,
+                               "Count the model you are given on every call, and keep nothing between calls.")
+            if running is not None and number == running + right:
+                raise Feedback(f"Called again on another model ({on}), count_trainable_parameters returned "
+                               f"{_fmt(number)}: this model's {right:,} added to what earlier calls counted. "
+                               "The total lives at module level and is never reset between calls.", evidence,
+                               "Start the total at zero inside the function, on every call.")
+        expect_count(g, w, w["scenario"])
+        earlier.append((number, right))
+        running = running + number if running is not None and isinstance(number, (int, float)) else None
+
+
 def _fmt(number, sign=False) -> str:
     if isinstance(number, float) and not number.is_integer():
         return f"{number:+.6g}" if sign else f"{number:.6g}"
@@ -271,24 +386,24 @@ def _fmt(number, sign=False) -> str:
 
 @pytest.mark.points(1)
 def test_counts_the_lesson_network(judge):
-    """count_trainable_parameters gives 101,770 for the lesson's network (317 for 20 → 12 → 5), an int"""
-    got, want = judge.both(probes.count, seed=11, scenario="lesson")
+    """count_trainable_parameters gives 101,770 for the lesson's network, then 317 for 20 → 12 → 5, as an int"""
+    got, want = judge.both(probes.count, seed=11, scenario="lesson", then=["small"])
     expect_count(got, want, "lesson")
-    small, small_want = judge.both(probes.count, seed=15, scenario="small")
-    expect_count(small, small_want, "small")
+    expect_counts_in_a_row(got, want)
     returned = got["returned"]
     if returned["type"] != "int":
         raise Feedback(f"The count is right ({want['counts']['trainable']:,}), but it comes back as a "
                        f"{returned['type']}, not a Python int.", None,
-                       "`p.numel()` is already an int and `sum` of ints is an int; if you computed the "
-                       "count with tensors or NumPy, convert it with `int(...)`.")
+                       "p.numel() is already an int and a sum of ints is an int; if you computed the "
+                       "count with tensors or NumPy, turn the total into a Python int before returning it.")
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_counts_only_trainable(judge):
-    """count_trainable_parameters leaves out frozen parameters (requires_grad=False)"""
-    got, want = judge.both(probes.count, seed=12, scenario="frozen")
+    """count_trainable_parameters leaves out frozen parameters (requires_grad=False), first or in the middle"""
+    got, want = judge.both(probes.count, seed=12, scenario="frozen", then=["frozen_middle"])
     expect_count(got, want, "frozen")
+    expect_counts_in_a_row(got, want)
 
 
 @pytest.mark.points(1)
@@ -299,8 +414,16 @@ def test_buffers_are_not_parameters(judge):
 
 
 @pytest.mark.points(1)
-@pytest.mark.hidden
 def test_shared_parameter_counts_once(judge):
     """count_trainable_parameters counts a parameter shared by two layers once"""
     got, want = judge.both(probes.count, seed=14, scenario="shared")
     expect_count(got, want, "shared")
+
+
+@pytest.mark.points(1)
+@pytest.mark.hidden
+def test_counts_other_models_in_a_row(judge):
+    """count_trainable_parameters on other models, one after another: a frozen output layer, tied weights"""
+    got, want = judge.both(probes.count, seed=16, scenario="frozen_last", then=["shared_deep", "batchnorm"])
+    expect_count(got, want, "frozen_last")
+    expect_counts_in_a_row(got, want)

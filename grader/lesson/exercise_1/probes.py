@@ -96,8 +96,60 @@ def classifier(build_classifier, *, device, seed, sizes=None, call="keywords", f
     return record
 
 
+@probe(calls="build_classifier")
+def built_in_a_row(build_classifier, *, device, seed, calls=((None, "keywords"), ((20, 12, 5), "keywords"))):
+    """Call build_classifier several times in one run, each with its own sizes (None: the defaults).
+
+    Records each network's parameters, whether it is the very object an earlier
+    call returned, whether it shares a parameter with an earlier network, and
+    the shape of its scores on a batch: a network kept at module level between
+    calls shows here, and in no single call.
+    """
+    import torch
+    from torch import nn
+
+    built, records = [], []
+    for sizes, call in calls:
+        if sizes is None:
+            model, sizes = build_classifier(), (784, 128, 10)
+        elif call == "keywords":
+            model = build_classifier(in_features=sizes[0], hidden=sizes[1], num_classes=sizes[2])
+        else:
+            model = build_classifier(*sizes)
+        if not isinstance(model, nn.Module):
+            record = {"module": False, "returned": describe(model), "sizes": list(sizes)}
+            if isinstance(model, type):
+                record["class"] = str(getattr(model, "__name__", "?"))[:80]
+            records.append(record)
+            built.append(None)
+            continue
+        params = _unique_parameters(model)
+        mine = {id(p) for _, p in params}
+        record = {
+            "module": True, "sizes": list(sizes), "type": type_name(model),
+            "parameters": [[name, list(p.shape), bool(p.requires_grad)] for name, p in params],
+            "canonical": [list(canonical(p.shape, sizes)[0]) for _, p in params],
+            "trainable": sum(p.numel() for _, p in params if p.requires_grad),
+            "same_object": next((i for i, b in enumerate(built) if b is model), None),
+            "shares_with": next((i for i, b in enumerate(built)
+                                 if b is not None and b is not model and mine & {id(p) for p in b.parameters()}),
+                                None),
+        }
+        x, _ = inputs.batch(seed, 4, device="cpu", in_features=sizes[0], num_classes=sizes[2])
+        try:
+            with torch.no_grad():
+                out = model(x)
+            record["output"] = describe(out)
+            record["output"].pop("tensor", None)  # the shape is what this probe is after
+        except Exception as exc:  # noqa: BLE001 - the shapes are named even when forward fails
+            record["output"] = {"type": "error", "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
+        records.append(record)
+        built.append(model)
+    return {"networks": records}
+
+
 # The models count_trainable_parameters is tried on, each built by the grader.
-SCENARIOS = ("lesson", "small", "frozen", "batchnorm", "shared")
+SCENARIOS = ("lesson", "small", "frozen", "frozen_middle", "frozen_last", "batchnorm", "shared", "shared_deep")
 
 
 def _scenario(name: str, seed: int, device: str):
@@ -111,6 +163,21 @@ def _scenario(name: str, seed: int, device: str):
         model = inputs.mlp((50, 40, 30, 5), seed, device=device)
         model[0].requires_grad_(False)
         return model
+    if name == "frozen_middle":  # the middle layer's bias is frozen; layers after it still train
+        model = inputs.mlp((30, 20, 10, 4), seed, device=device)
+        model[2].bias.requires_grad_(False)
+        return model
+    if name == "frozen_last":  # a fixed output layer after trainable ones
+        model = inputs.mlp((12, 24, 16, 3), seed, device=device)
+        model[4].requires_grad_(False)
+        return model
+    if name == "shared_deep":  # a tied weight used at both ends, a frozen layer in between
+        embed, mid, head = nn.Embedding(50, 8), nn.Linear(8, 8), nn.Linear(8, 50)
+        head.weight = embed.weight
+        mid.requires_grad_(False)
+        model = nn.Sequential(embed, mid, nn.ReLU(), head)
+        inputs.fill(model.parameters(), seed)
+        return model.to(device)
     if name == "batchnorm":
         model = nn.Sequential(nn.Linear(20, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 4))
         inputs.fill(model.parameters(), seed)
@@ -146,6 +213,8 @@ def _counts(model) -> dict:
                            for p in m.parameters()),
         "weights_only": sum(p.numel() for name, p in model.named_parameters()
                             if p.requires_grad and name.rsplit(".", 1)[-1] == "weight"),
+        # frozen parameters taken to come first: as many dropped from the front as are frozen
+        "frozen_first": sum(p.numel() for p in unique[len(unique) - sum(p.requires_grad for p in unique):]),
     }
 
 
@@ -161,9 +230,20 @@ def _number(value):
 
 
 @probe(calls="count_trainable_parameters")
-def count(count_trainable_parameters, *, device, seed, scenario):
-    """Count the parameters of a grader-built model; also record what the grader counts on it."""
+def count(count_trainable_parameters, *, device, seed, scenario, then=()):
+    """Count the parameters of a grader-built model; also record what the grader counts on it.
+
+    ``then`` names more scenarios counted afterwards in the same run (seeds
+    following ``seed``): a count kept at module level between calls shows there.
+    """
     model = _scenario(scenario, seed, device)
     counts = _counts(model)
     returned = count_trainable_parameters(model)
-    return {"returned": describe(returned), "number": _number(returned), "counts": counts}
+    record = {"returned": describe(returned), "number": _number(returned), "counts": counts, "then": []}
+    for i, other in enumerate(then):
+        model = _scenario(other, seed + 1 + i, device)
+        counts = _counts(model)
+        returned = count_trainable_parameters(model)
+        record["then"].append({"scenario": other, "returned": describe(returned), "number": _number(returned),
+                               "counts": counts})
+    return record
