@@ -20,6 +20,9 @@ def sgd_update(params, lr):
     - `params` may be a list or a generator such as `model.parameters()`:
       go through it once.
     - Leave `.grad` alone and return None.
+    - Write the step yourself: no torch.optim inside (that is what you are
+      replacing), and nothing kept from one call for the next; the next call
+      may be on another model.
 
     The result must match `torch.optim.SGD(params, lr=lr).step()`.
     """
@@ -37,7 +40,12 @@ def sgd_momentum_update(params, velocities, lr, momentum):
         p ← p − lr · v
 
     Update both in place, without autograd recording, skipping parameters whose
-    `.grad` is None. The buffers carry over from one call to the next, and the
-    result must match `torch.optim.SGD(params, lr=lr, momentum=momentum)`.
+    `.grad` is None (each buffer belongs to the parameter at its position,
+    frozen ones included). The buffers carry the velocity from one call to the
+    next: they are the only state, so keep none of your own (the next call may
+    be on another model, with buffers of its own), and write the step yourself,
+    without torch.optim. The parameters must match
+    `torch.optim.SGD(params, lr=lr, momentum=momentum)`, and each buffer must
+    hold the velocity v above.
     """
     raise NotImplementedError

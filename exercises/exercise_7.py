@@ -35,6 +35,9 @@ def adam_update(params, states, lr, betas=(0.9, 0.999), eps=1e-8):
     - Change `p` in place, where autograd is not recording (torch.no_grad()).
     - Skip parameters whose `.grad` is None, and leave their dicts alone.
     - `params` may be a generator such as `model.parameters()`: go through it once.
+    - Write the step yourself, without torch.optim, and keep no state of your
+      own between calls: the next call may be on another model, with its own
+      `states`.
     - Return None.
 
     The result must match `torch.optim.Adam(params, lr=lr, betas=betas, eps=eps)`

@@ -12,6 +12,7 @@ import pytest
 from grader.grading.compare import changed, evidence, expect_recorded, expect_type, mismatched
 from grader.grading.feedback import Feedback
 from grader.grading.numerics import tolerance
+from grader.lesson.by_hand import expect_by_hand
 from grader.lesson.exercise_7 import probes
 
 IN_PLACE = ("`p = p - …` makes a new tensor and points the name p at it; the model's parameter itself never "
@@ -108,24 +109,85 @@ def _nonfinite(after: dict) -> list[str]:
     return [name for name, t in after.items() if t is not None and not torch.isfinite(t).all()]
 
 
-def _student_steps(judge, **params) -> tuple[dict, dict]:
+def _student_steps(judge, probe=probes.adam_steps, **params) -> tuple[dict, dict]:
     """(student, reference) outcomes; a shape error names the usual cause: states paired with the wrong
     parameters once a frozen one was skipped."""
-    want = judge.reference(probes.adam_steps, **params)
+    want = judge.reference(probe, **params)
+    frozen = params.get("frozen") or any(run.get("frozen") for run in params.get("runs", []))
     try:
-        got = judge.student(probes.adam_steps, **params)
+        got = judge.student(probe, **params)
     except Feedback as problem:
         shapes = "shape" in problem.what or "size of tensor" in problem.what
-        if params.get("frozen") and shapes and problem.what.startswith("`adam_update` raised"):
-            raise Feedback(problem.what + "\nA parameter was paired with another one's m and v: each dict in "
-                           "`states` belongs to the parameter at the same position, frozen ones included.",
+        if frozen and shapes and problem.what.startswith("`adam_update` raised") \
+                and _runs_unfrozen(judge, probe, params):
+            raise Feedback(problem.what + "\nWith no parameter frozen, the same call runs: a parameter was paired "
+                           "with another one's m and v once the frozen one was left out. Each dict in `states` "
+                           "belongs to the parameter at the same position, frozen ones included.",
                            problem.evidence, "Pair each parameter with its dict first, then skip the pair "
                            "when the parameter's .grad is None.") from None
         raise
     return got, want
 
 
-def expect_steps(got: dict, want: dict, device: str) -> None:
+def _runs_unfrozen(judge, probe, params: dict) -> bool:
+    """Does the student's call run (raise nothing) with the same inputs and nothing frozen?"""
+    runs = params.get("runs")
+    unfrozen = dict(params, runs=[dict(run, frozen=[]) for run in runs]) if runs else dict(params, frozen=[])
+    try:
+        judge.student(probe, **unfrozen)
+    except Feedback:
+        return False
+    return True
+
+
+def expect_frozen_alone(got: dict, want: dict, frozen, where: str = "") -> None:
+    """Frozen parameters, and their dicts, stay as they were."""
+    expect_recorded(got, want, ("after", "states"), "adam_update")
+    moved = [n for n in frozen if mismatched({n: got["after"][-1].get(n)}, {n: want["before"][n]})]
+    if moved:
+        raise Feedback(f"{where}Frozen parameters moved: {', '.join(moved)}. A frozen parameter has no gradient "
+                       "and must not change.", None, "Skip parameters whose `.grad` is None.")
+    last = got["states"][-1] if isinstance(got["states"][-1], dict) else {}
+    touched = [n for n in frozen if (last.get(n) or {}).get("step") != 0]
+    if touched:
+        raise Feedback(f"{where}The dict of the frozen parameter {touched[0]!r} was changed (its step count is "
+                       f"{(last.get(touched[0]) or {}).get('step')!r}, not 0).", None,
+                       "Leave the dicts of parameters without a gradient alone.")
+
+
+def expect_run(got: dict, want: dict, run: dict, device: str, where: str = "") -> None:
+    """One run of ``adam_steps`` or ``adam_in_a_row``: frozen parameters, the steps, the dicts."""
+    expect_frozen_alone(got, want, run.get("frozen", []), where)
+    expect_steps(got, want, device, where)
+    expect_states(got, want, device, where)
+
+
+def _alone_right(judge, run: dict, device: str) -> bool:
+    """Does the student's adam_update get ``run`` right as the only call in a fresh worker?"""
+    try:
+        got = judge.student(probes.adam_in_a_row, runs=[run])
+        expect_run(got["runs"][0], judge.reference(probes.adam_in_a_row, runs=[run])["runs"][0], run, device)
+    except (Feedback, KeyError, IndexError, TypeError):
+        return False
+    return True
+
+
+def why_not_generator(judge, got: dict, want: dict, run: dict, device: str, where: str = "") -> None:
+    """When adam_update changed nothing given a generator: say it is the generator if the same call
+    with a list works (established, not guessed)."""
+    if run.get("pass_as") != "generator" or changed(want["before"], got["after"][0]) \
+            or not changed(want["before"], want["after"][0]):
+        return
+    as_list = dict(run, pass_as="list")
+    if _alone_right(judge, as_list, device):
+        raise Feedback(f"{where}Given a list, adam_update takes the right steps; given `model.parameters()` "
+                       "(a generator) with the same values, it changed nothing. A generator can be gone "
+                       "through only once: something went through it before the update loop did (a first "
+                       "loop, len, list or sum) and used it up.", None,
+                       "Go through params a single time, each parameter together with its dict.")
+
+
+def expect_steps(got: dict, want: dict, device: str, where: str = "") -> None:
     """Parameters after every step must match the reference; name the mistake if they don't."""
     expect_recorded(got, want, ("after",), "adam_update")
     for step, (g_after, w_after) in enumerate(zip(got["after"], want["after"])):
@@ -136,25 +198,62 @@ def expect_steps(got: dict, want: dict, device: str) -> None:
         before = want["before"] if step == 0 else want["after"][step - 1]
         shown = evidence(g_after, w_after, bad)
         if not changed(before, g_after) and changed(before, w_after):
-            raise Feedback(f"The parameters did not change at all{when}: no update reached them.", shown, IN_PLACE)
+            raise Feedback(f"{where}The parameters did not change at all{when}: no update reached them.", shown, IN_PLACE)
         for mistake, (what, fix) in MISTAKES.items():
             if _same(g_after, _adam_made_with(mistake, want)[0][step], device, step + 1):
-                raise Feedback(f"Your parameters{when} are {what}", shown, fix)
+                raise Feedback(f"{where}Your parameters{when} are {what}", shown, fix)
         if _nonfinite(g_after):
-            raise Feedback(f"Some parameters{when} hold NaN or infinite values: {', '.join(_nonfinite(g_after))}.",
+            raise Feedback(f"{where}Some parameters{when} hold NaN or infinite values: {', '.join(_nonfinite(g_after))}.",
                            shown, "Look for a division by zero or the square root of a negative number.")
-        raise Feedback(f"The parameters{when} are not where the same Adam step takes them.", shown,
+        raise Feedback(f"{where}The parameters{when} are not where the same Adam step takes them, and no "
+                       "mistake the grader knows gives these values.", shown,
                        "Go through the docstring's steps in order, for every parameter that has a gradient.")
 
 
-def _name_state_mistake(mine: dict, want: dict, step: int, device: str) -> None:
+def _name_state_mistake(mine: dict, want: dict, step: int, device: str, where: str = "") -> None:
     """Raise Feedback naming the mistake whose m and v the student's dicts hold after ``step``, if any."""
     for mistake, (what, fix) in MISTAKES.items():
         simulated = {name: state for name, state in _adam_made_with(mistake, want)[1][step].items()
                      if want["states"][step][name]["step"]}  # frozen parameters' dicts: their own check
         if all(_same({k: (mine.get(name) or {}).get(k) for k in ("m", "v")}, {k: state[k] for k in ("m", "v")},
                      device, step + 1) for name, state in simulated.items()):
-            raise Feedback(f"After step {step + 1}, the m and v in your dicts are {what}", None, fix)
+            raise Feedback(f"{where}After step {step + 1}, the m and v in your dicts are {what}", None, fix)
+
+
+def expect_states(got: dict, want: dict, device: str, where: str = "") -> None:
+    """Each parameter's dict must hold the step count, m and v that many Adam steps leave behind."""
+    expect_recorded(got, want, ("states",), "adam_update")
+    for step, (mine, theirs) in enumerate(zip(got["states"], want["states"])):
+        mine = mine if isinstance(mine, dict) else {}
+        for name, expected in theirs.items():
+            state = mine.get(name) or {}
+            if state.get("step") != expected["step"]:
+                raise Feedback(f"{where}After step {step + 1}, the step count in {name!r}'s dict is "
+                               f"{state.get('step')!r}; it should be {expected['step']}.", None,
+                               "Add one to the parameter's step count at every step it takes, and keep it in its dict.")
+            for key, average in (("m", "gradients"), ("v", "squared gradients")):
+                bad = mismatched({key: state.get(key)}, {key: expected[key]}, device, steps=step + 1)
+                if bad and state.get(key) is not None and not state[key].any() and expected[key].any():
+                    after = got.get("after")
+                    if isinstance(after, list) and len(after) == len(want["after"]) and isinstance(after[-1], dict) \
+                            and not mismatched(after[-1], want["after"][-1], device, steps=len(want["after"])):
+                        raise Feedback(
+                            f"{where}Your parameters are right, but after step {step + 1}, {name!r}'s {key} in its "
+                            "dict is still all zeros: the running averages live somewhere else (a variable "
+                            "outside the function, an attribute on the parameter), out of the caller's sight. "
+                            "The caller keeps `states` to carry them from one step to the next; another model "
+                            "comes with dicts of its own.", None,
+                            "Keep m and v in the parameter's own dict, and nowhere else.")
+                    raise Feedback(f"{where}After step {step + 1}, {name!r}'s {key} in its dict is still all zeros: "
+                                   "the new averages never reached the dicts in `states`, so the next call cannot "
+                                   "build on them.", None, MISTAKES["moments_not_kept"][1])
+                if bad:
+                    _name_state_mistake(mine, want, step, device, where)
+                    raise Feedback(f"{where}After step {step + 1}, {name!r}'s {key} (the running average of its "
+                                   f"{average}) is not what that many Adam steps leave behind, and no mistake "
+                                   "the grader knows gives these values.",
+                                   evidence({key: state.get(key)}, {key: expected[key]}, bad, name),
+                                   f"Keep the new {key} in the parameter's dict, updated the way the docstring says.")
 
 
 def expect_returns_none(got: dict) -> None:
@@ -162,7 +261,7 @@ def expect_returns_none(got: dict) -> None:
         expect_type(returned, "NoneType", "What adam_update returns", "Change the parameters in place and return nothing.")
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_adam_first_step_matches_torch(judge, device):
     """adam_update's first step matches torch.optim.Adam"""
     params = dict(seed=11, lr=0.01)
@@ -171,7 +270,7 @@ def test_adam_first_step_matches_torch(judge, device):
     expect_returns_none(got)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_adam_several_steps_match_torch(judge, device):
     """Over four steps, adam_update matches torch.optim.Adam"""
     params = dict(seed=12, lr=0.01, steps=4)
@@ -184,26 +283,7 @@ def test_adam_keeps_its_state(judge, device):
     """adam_update keeps each parameter's step count, m and v in its dict"""
     params = dict(seed=13, lr=0.01, steps=3)
     got, want = _student_steps(judge, **params)
-    expect_recorded(got, want, ("states",), "adam_update")
-    for step, (mine, theirs) in enumerate(zip(got["states"], want["states"])):
-        for name, expected in theirs.items():
-            state = mine.get(name) or {}
-            if state.get("step") != expected["step"]:
-                raise Feedback(f"After step {step + 1}, the step count in {name!r}'s dict is {state.get('step')!r}; "
-                               f"it should be {expected['step']}.", None,
-                               "Add one to the parameter's step count at every step it takes, and keep it in its dict.")
-            for key, average in (("m", "gradients"), ("v", "squared gradients")):
-                bad = mismatched({key: state.get(key)}, {key: expected[key]}, device, steps=step + 1)
-                if bad and state.get(key) is not None and not state[key].any() and expected[key].any():
-                    raise Feedback(f"After step {step + 1}, {name!r}'s {key} in its dict is still all zeros: the new "
-                                   "averages never reached the dicts in `states`, so the next call cannot build "
-                                   "on them.", None, MISTAKES["moments_not_kept"][1])
-                if bad:
-                    _name_state_mistake(mine, want, step, device)
-                    raise Feedback(f"After step {step + 1}, {name!r}'s {key} (the running average of its {average}) "
-                                   "is not what that many Adam steps leave behind.",
-                                   evidence({key: state.get(key)}, {key: expected[key]}, bad, name),
-                                   f"Keep the new {key} in the parameter's dict, updated the way the docstring says.")
+    expect_states(got, want, device)
 
 
 @pytest.mark.points(1)
@@ -238,31 +318,64 @@ def test_adam_skips_frozen_parameters(judge, device):
     frozen = ["0.bias"]
     params = dict(seed=16, lr=0.01, steps=2, frozen=frozen)
     got, want = _student_steps(judge, **params)
-    expect_recorded(got, want, ("after", "states"), "adam_update")
-    moved = [n for n in frozen if mismatched({n: got["after"][-1][n]}, {n: want["before"][n]})]
-    if moved:
-        raise Feedback(f"Frozen parameters moved: {', '.join(moved)}. A frozen parameter has no gradient and "
-                       "must not change.", None, "Skip parameters whose `.grad` is None.")
-    touched = [n for n in frozen if (got["states"][-1].get(n) or {}).get("step") != 0]
-    if touched:
-        raise Feedback(f"The dict of the frozen parameter {touched[0]!r} was changed (its step count is "
-                       f"{(got['states'][-1].get(touched[0]) or {}).get('step')!r}, not 0).", None,
-                       "Leave the dicts of parameters without a gradient alone.")
+    expect_frozen_alone(got, want, frozen)
     expect_steps(got, want, device)
+
+
+@pytest.mark.points(1)
+def test_adam_update_is_written_by_hand(judge):
+    """adam_update takes its step itself, without torch.optim"""
+    expect_by_hand(judge.student(probes.adam_steps, seed=11, lr=0.01, steps=2), "adam_update")
+
+
+STATE_KEPT = ("Keep nothing from one call for the next outside what the caller hands in: the parameters and "
+              "their dicts in `states`. A variable at module level, a cache or a default argument that "
+              "remembers is shared by every model the function is ever called on.")
+RUNS = [dict(seed=31, lr=0.01, steps=2, sizes=[6, 5, 3]),
+        dict(seed=32, lr=0.03, betas=[0.8, 0.99], eps=1e-6, steps=2, sizes=[4, 7, 2], frozen=["0.weight"],
+             pass_as="generator", dtype="float64")]
+
+
+@pytest.mark.points(1)
+def test_adam_called_again_on_another_model(judge, device):
+    """Called again on another model (other sizes, settings and dtype, params as a generator, the first one frozen), adam_update still matches torch"""
+    try:
+        got, want = _student_steps(judge, probes.adam_in_a_row, runs=RUNS)
+    except Feedback as problem:
+        if not problem.what.startswith("`adam_update` raised"):
+            raise
+        for run in RUNS:  # which call raises on its own, in a fresh process?
+            _student_steps(judge, probes.adam_in_a_row, runs=[run])
+        raise Feedback(problem.what.partition("\nA parameter was paired")[0] + "\nNo call raises this on its "
+                       "own, in a fresh process; called after another model's steps, one does: something of an "
+                       "earlier call was kept and reused.", problem.evidence, STATE_KEPT) from None
+    expect_recorded(got, want, ("runs",), "adam_update")
+    for index, (mine, theirs, run) in enumerate(zip(got["runs"], want["runs"], RUNS)):
+        mine = mine if isinstance(mine, dict) else {}
+        where = (f"Call {index + 1} of {len(RUNS)} (a model of sizes {tuple(run['sizes'])}, "
+                 f"{run.get('dtype', 'float32')}, lr={run['lr']}): ")
+        try:
+            expect_run(mine, theirs, run, device, where)
+        except Feedback as problem:
+            if index and _alone_right(judge, run, device):
+                raise Feedback(f"{where}on its own, in a fresh process, adam_update gets this call right; "
+                               "called after another model's steps, it does not. Something of an earlier call "
+                               "was kept and reused here.", problem.evidence,
+                               STATE_KEPT) from None
+            if "after" in mine and mine["after"]:
+                why_not_generator(judge, mine, theirs, run, device, where)
+            raise
 
 
 @pytest.mark.points(1)
 @pytest.mark.hidden
 def test_adam_generator_with_a_frozen_parameter(judge, device):
     """adam_update with params = model.parameters(), a generator, and a frozen first parameter"""
-    params = dict(seed=17, lr=0.01, steps=2, frozen=["0.weight"], pass_as="generator")
-    got, want = _student_steps(judge, **params)
+    run = dict(seed=17, lr=0.01, steps=2, frozen=["0.weight"], pass_as="generator", sizes=[6, 5, 3])
+    got, want = _student_steps(judge, **{k: v for k, v in run.items() if k != "sizes"})
     expect_recorded(got, want, ("after",), "adam_update")
-    if not changed(want["before"], got["after"][0]):
-        raise Feedback("Given `model.parameters()` (a generator), adam_update changed nothing. A generator can "
-                       "be gone through only once: a first loop (or len, or list) used it up.", None,
-                       "Loop over params exactly once, together with the states.")
-    expect_steps(got, want, device)
+    why_not_generator(judge, got, want, run, device)
+    expect_run(got, want, run, device)
 
 
 @pytest.mark.points(1)

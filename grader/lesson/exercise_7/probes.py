@@ -10,19 +10,16 @@ workers start.
 from __future__ import annotations
 
 from grader.grading.probes import describe, probe
-from grader.lesson import inputs
+from grader.lesson import by_hand, inputs
 
 SIZES = (6, 5, 3)  # a small Linear → ReLU → Linear: 0.weight, 0.bias, 2.weight, 2.bias
 
 
-@probe(calls="adam_update")
-def adam_steps(adam_update, *, device, seed, lr=0.01, betas=(0.9, 0.999), eps=1e-8, steps=1, frozen=(),
-               pass_as="list", dtype="float32"):
-    """Call adam_update ``steps`` times on a seeded model, each time with fresh seeded gradients,
-    passing the same list of state dicts (one per parameter) every time."""
+def _adam_run(adam_update, device, seed, lr=0.01, betas=(0.9, 0.999), eps=1e-8, steps=1, frozen=(),
+              pass_as="list", dtype="float32", sizes=SIZES):
     import torch
 
-    model = inputs.mlp(SIZES, seed, device=device, dtype=dtype)
+    model = inputs.mlp(tuple(sizes), seed, device=device, dtype=dtype)
     for name, p in model.named_parameters():
         p.requires_grad_(name not in frozen)
     names = [name for name, _ in model.named_parameters()]
@@ -40,7 +37,33 @@ def adam_steps(adam_update, *, device, seed, lr=0.01, betas=(0.9, 0.999), eps=1e
         record["states"].append({name: _state(s) for name, s in zip(names, states)})
     record["autograd"] = {name: {"is_leaf": p.is_leaf, "requires_grad": p.requires_grad,
                                  "has_grad_fn": p.grad_fn is not None} for name, p in model.named_parameters()}
+    return record, model
+
+
+@probe(calls="adam_update")
+def adam_steps(adam_update, *, device, seed, lr=0.01, betas=(0.9, 0.999), eps=1e-8, steps=1, frozen=(),
+               pass_as="list", dtype="float32"):
+    """Call adam_update ``steps`` times on a seeded model, each time with fresh seeded gradients,
+    passing the same list of state dicts (one per parameter) every time; note what of torch.optim
+    took a step meanwhile (``by_hand``: the exercise is to write that step)."""
+    with by_hand.watching_torch_optim() as used:
+        record, _ = _adam_run(adam_update, device, seed, lr, betas, eps, steps, frozen, pass_as, dtype)
+    record["torch_optim"] = used
     return record
+
+
+@probe(calls="adam_update")
+def adam_in_a_row(adam_update, *, device, runs):
+    """Several runs one after the other in the same worker, each on a model of its own with states and
+    settings of its own (``runs``: adam_steps' keyword arguments, plus ``sizes``): what one call leaves
+    behind must not change the next."""
+    kept, records = [], []  # every model stays alive, so no later one can reuse an earlier one's ids
+    with by_hand.watching_torch_optim() as used:
+        for run in runs:
+            record, model = _adam_run(adam_update, device, **run)
+            kept.append(model)
+            records.append(record)
+    return {"runs": records, "torch_optim": used}
 
 
 def _state(state) -> dict:

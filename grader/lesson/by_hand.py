@@ -1,0 +1,105 @@
+"""Whether a function wrote its optimizer step itself: what the probes of the by-hand exercises watch.
+
+Exercises 3 and 7 exist so that the learner writes the update that ``optimizer.step()`` hides.
+``watching_torch_optim`` notes, while the student's function runs (in the worker), every use of
+``torch.optim`` that takes the step for it: an optimizer built, an optimizer stepped (torch's global
+step hook), or torch's own SGD or Adam arithmetic called through its functional API. It observes
+behaviour only; what the function then does with the values is the other checks' business.
+``expect_by_hand`` is the check's side: it turns what was noted into feedback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+
+# The functions torch.optim's SGD and Adam run for the arithmetic of a step, by class or by the
+# functional API (``torch.optim.sgd.sgd``, ``torch.optim._functional.adam``): looked up by name
+# in these modules at every call, so replacing them here sees every route.
+_ARITHMETIC = {
+    "torch.optim.sgd": ("SGD", ("_single_tensor_sgd", "_multi_tensor_sgd", "_fused_sgd")),
+    "torch.optim.adam": ("Adam", ("_single_tensor_adam", "_multi_tensor_adam", "_fused_adam")),
+}
+
+
+@contextlib.contextmanager
+def watching_torch_optim():
+    """Yield a list that fills, inside the block, with what of torch.optim took a step (in words)."""
+    import importlib
+
+    import torch
+    from torch.optim import optimizer as optimizer_module
+
+    used: list[str] = []
+
+    def note(text: str) -> None:
+        if text not in used:
+            used.append(text)
+
+    optimizer_class = torch.optim.Optimizer
+    original_init = optimizer_class.__dict__["__init__"]
+
+    @functools.wraps(original_init)
+    def init(self, *args, **kwargs):
+        if _torchs(self):
+            note(f"built {_name(self)}")
+        return original_init(self, *args, **kwargs)
+
+    def before_step(optimizer, args, kwargs):
+        if _torchs(optimizer):
+            note(f"called {_name(optimizer)}.step()")
+
+    replaced = []
+    for module_name, (label, names) in _ARITHMETIC.items():
+        module = importlib.import_module(module_name)
+        for name in names:
+            original = module.__dict__.get(name)
+            if callable(original):
+                replaced.append((module, name, original))
+                setattr(module, name, _noting(original, note, f"ran torch.optim's own {label} update"))
+    optimizer_class.__init__ = init
+    handle = optimizer_module.register_optimizer_step_pre_hook(before_step)
+    try:
+        yield used
+    finally:
+        handle.remove()
+        optimizer_class.__init__ = original_init
+        for module, name, original in replaced:
+            setattr(module, name, original)
+
+
+def _noting(function, note, text: str):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        note(text)
+        return function(*args, **kwargs)
+    return wrapper
+
+
+def _torchs(optimizer) -> bool:
+    """One of torch's own optimizers (a class of the learner's that subclasses Optimizer and writes
+    its own step is their arithmetic; one that inherits torch's step is caught by that step)."""
+    return type(optimizer).__module__.startswith("torch.optim")
+
+
+def _name(optimizer) -> str:
+    return f"torch.optim.{type(optimizer).__qualname__}"
+
+
+def expect_by_hand(got: dict, name: str) -> None:
+    """A probe's outcome must show that ``name`` took its step without torch.optim."""
+    from grader.grading.feedback import Feedback
+
+    used = got.get("torch_optim") if isinstance(got, dict) else None
+    if not isinstance(used, list):
+        raise Feedback(f"The result sent back for `{name}` is not the one the grader records.", None,
+                       "Let your function return normally, and write nothing to file descriptors your code "
+                       "did not open.")
+    if used:
+        raise Feedback(
+            f"`{name}` hands the step to torch.optim: while it ran, it {', '.join(map(str, used))}. The values "
+            "may come out right, but this exercise is the step itself: what `optimizer.step()` does inside is "
+            "a few lines of arithmetic that use each weight's gradient (its diagnostic score) to move it "
+            "downhill, and here you write them.", None,
+            "Take torch.optim out of the function and change each parameter, and the state you keep for it, "
+            "yourself, as the docstring describes.")
