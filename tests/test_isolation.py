@@ -174,7 +174,11 @@ def test_missing_function_is_named(strict, tmp_path):
 def test_error_at_import_time_is_explained(strict, tmp_path):
     result = strict(submit(tmp_path, "import no_such_module_here\n" + SOLUTION))
     text = feedback_of(result)
-    assert "ModuleNotFoundError while it was being loaded" in text and "line 1" in text
+    assert "`no_such_module_here`" in text and "not available to the grader" in text and "line 1" in text
+    result = strict(submit(tmp_path, "ratio = 1 / 0\n" + SOLUTION))
+    text = feedback_of(result)
+    assert "ZeroDivisionError while it was being loaded" in text and "line 1" in text
+    assert "keep it to imports and definitions" in text
 
 
 def test_not_submitted(strict):

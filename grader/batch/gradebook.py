@@ -17,7 +17,7 @@ from pathlib import Path
 
 from grader.grading.results import CheckResult, ExerciseResult
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: checks.cause and checks.evidence (a store of 2 gains them when opened)
 STORE_NAME = "gradebook.sqlite"
 GRADES_NAME = "grades.csv"
 RESERVED_NAMES = (STORE_NAME, GRADES_NAME, ".scratch", ".lock")
@@ -61,9 +61,13 @@ CREATE TABLE IF NOT EXISTS checks (
     hidden     INTEGER NOT NULL,
     feedback   TEXT NOT NULL,
     seconds    REAL NOT NULL,
+    cause      TEXT NOT NULL DEFAULT '',  -- the explanation's key: a report gives each one once; '' if none
+    evidence   TEXT NOT NULL DEFAULT '',  -- what the check saw, alone: shown under a mistake explained above
     PRIMARY KEY (student, exercise, name)
 );
 """
+CHECK_COLUMNS = ("name", "title", "points", "max_points", "status", "incident", "hidden", "feedback", "seconds",
+                 "cause", "evidence")
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,12 @@ class Gradebook:
         with self.transaction():
             self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         (version,) = self.conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if version == "2":  # what it stored stays as it was; only how a report shows it gains
+            with self.transaction():
+                for column in ("cause", "evidence"):
+                    self.conn.execute(f"ALTER TABLE checks ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+                self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
+            version = SCHEMA_VERSION
         if version != SCHEMA_VERSION:
             raise RuntimeError(f"{self.path} has gradebook schema {version}; this grader writes {SCHEMA_VERSION}")
 
@@ -144,9 +154,11 @@ class Gradebook:
                      g.device, g.graded_at, g.seconds, r.isolation))
                 # A check's mistake is not stored yet (no column): it reads back as None.
                 self.conn.executemany(
-                    "INSERT INTO checks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [(g.student, g.exercise, c.name, i, c.title, c.points, c.max_points, c.status,
-                      c.incident or "", int(c.hidden), c.feedback, c.seconds) for i, c in enumerate(r.checks)])
+                    "INSERT INTO checks (student, exercise, position, " + ", ".join(CHECK_COLUMNS) + ") "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [(g.student, g.exercise, i, c.name, c.title, c.points, c.max_points, c.status,
+                      c.incident or "", int(c.hidden), c.feedback, c.seconds, c.cause or "", c.evidence or "")
+                     for i, c in enumerate(r.checks)])
 
     # ------------------------------------------------------------ reading
 
@@ -165,9 +177,8 @@ class Gradebook:
             "FROM submissions WHERE student = ? AND exercise = ?", (student, exercise)).fetchone()
         if row is None:
             return None
-        columns = ("name", "title", "points", "max_points", "status", "incident", "hidden", "feedback", "seconds")
-        checks = tuple(CheckResult.from_json(dict(zip(columns, values))) for values in self.conn.execute(
-            f"SELECT {', '.join(columns)} FROM checks WHERE student = ? AND exercise = ? ORDER BY position",
+        checks = tuple(CheckResult.from_json(dict(zip(CHECK_COLUMNS, values))) for values in self.conn.execute(
+            f"SELECT {', '.join(CHECK_COLUMNS)} FROM checks WHERE student = ? AND exercise = ? ORDER BY position",
             (student, exercise)))
         (title, status, reason, retry, max_score, file, problem, content_hash, grader_version, fingerprint,
          torch_version, device, graded_at, seconds, isolation) = row

@@ -57,8 +57,8 @@ def check_command(exercise, submission, public_only, device, as_json):
         lines = [] if shown else report.head(spec.id, spec.title, context.submission.path and
                                              submissions.display_path(context.submission.path),
                                              context.submission.problem or context.submission.note, colour)
+        lines += report.check_lines(check, context.submission.problem, 1, colour, shown)
         shown.append(check)
-        lines += report.check_lines(check, context.submission.problem, 1, colour)
         try:
             click.echo("\n".join(lines), stdout, color=colour)
         except OSError:  # the reader went away (`| head`): grading goes on, its exit status still counts

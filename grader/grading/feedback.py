@@ -6,6 +6,7 @@ Checks raise ``Feedback``; ``worker_problem`` turns whatever stopped a worker
 
 from __future__ import annotations
 
+import hashlib
 import re
 import signal
 
@@ -17,12 +18,27 @@ class Feedback(AssertionError):
 
     ``incident``: why no verdict on the code was reached, when that is what happened (the worker's
     ``grader.isolation.protocol`` status, or ``jail``); batch grading records such a check as an error.
+    ``cause``: names the explanation (what went wrong, what to change) when a check wants to say that
+    two feedbacks of different words explain the same thing; by default their words, particulars aside.
     """
 
     def __init__(self, what: str, evidence: str | None = None, fix: str | None = None,
-                 incident: str | None = None):
+                 incident: str | None = None, *, cause: str | None = None):
         self.what, self.evidence, self.fix, self.incident = what, evidence, fix, incident
+        self.named_cause = cause
         super().__init__(self.text)
+
+    @property
+    def cause(self) -> str:
+        """A key for this feedback's explanation: checks of one exercise that fail with the same key made
+        the same mistake, and a report explains it once (``grader.grading.results.shown_feedback``).
+
+        The explanation is ``what`` and ``fix``, their particulars left out: numbers (a learning rate, a
+        step, a size) and remarks in brackets (``(step 2)``, ``(lr=0.1)``) change from check to check while
+        the mistake stays. ``evidence`` is each check's own.
+        """
+        said = self.named_cause or "\n".join(_gist(text) for text in (self.what, self.fix or ""))
+        return hashlib.sha256(f"{type(self).__name__}\n{said}".encode()).hexdigest()[:16]
 
     @property
     def text(self) -> str:
@@ -36,6 +52,15 @@ class Feedback(AssertionError):
 
 class NotImplementedYet(Feedback):
     """The function is still the stub."""
+
+
+_NUMBER = re.compile(r"[-+−]?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+_REMARK = re.compile(r"\s*\([^()]*\)")
+
+
+def _gist(text: str) -> str:
+    """``text`` without its particulars (numbers, remarks in brackets) and with its spaces made even."""
+    return " ".join(_NUMBER.sub("#", _REMARK.sub("", text)).split())
 
 
 # Errors the worker's own limits cause (``grader.isolation.jail``), met by code that starts processes
@@ -133,9 +158,16 @@ def student_error(error: dict, function: str, filename: str, memory_mb: int = 0,
     if kind == "syntax":
         return Feedback(f"Python cannot read {filename}.", _indent(trace or message),
                         "Fix the line shown; no check can run until the file parses.")
-    if kind == "import":
+    if kind in ("import", "exception") and error.get("module"):  # an import the grader cannot satisfy
+        module = str(error["module"])
         return Feedback(
-            f"{filename} raised {error.get('type')} while it was being loaded, before `{function}` "
+            f"{filename} imports `{module}`, a module that is not available to the grader: only the "
+            "standard library, torch and torchvision are installed where your code is graded (and the "
+            "files you hand in beside it).", where,
+            f"Remove the import of `{module}` (and what uses it), or check its spelling.")
+    if kind == "import":  # no function named: the file failed before any of them existed
+        return Feedback(
+            f"{filename} raised {error.get('type')} while it was being loaded, before any of its functions "
             f"could be called: {message}", where,
             "Code at the top level of the file runs on import: keep it to imports and definitions "
             "(put experiments inside `if __name__ == \"__main__\":`).")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from grader.grading.results import ExerciseResult
+from grader.grading.results import ExerciseResult, shown_feedback
 
 
 def feedback_md(student: str, results: Sequence[ExerciseResult], worth: Mapping[str, float], *,
@@ -29,12 +29,12 @@ def feedback_md(student: str, results: Sequence[ExerciseResult], worth: Mapping[
             lines += [_fenced(r.problem), ""]
         if not r.checks and r.exercise not in errors and notes.get(r.exercise):
             lines += [notes[r.exercise], ""]
-        for c in r.checks:
+        for i, c in enumerate(r.checks):
             mark = "✅" if c.passed else "❌"
             hidden = " *(hidden)*" if c.hidden else ""
             lines.append(f"- {mark} {_number(c.points)}/{_number(c.max_points)} — {c.title}{hidden}")
             if not c.passed and c.feedback and not (r.problem and c.feedback.strip() == r.problem.strip()):
-                lines += ["", _indent(_fenced(c.feedback)), ""]
+                lines += ["", _indent(_fenced(shown_feedback(c, r.checks[:i]))), ""]
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -93,6 +93,9 @@ class GraderPlugin:
         if call.excinfo is not None and report.failed:
             report.user_properties.append(("feedback", self._feedback(call.excinfo, item)))
             report.user_properties.append(("incident", self._incident(call.excinfo)))
+            if isinstance(call.excinfo.value, Feedback):  # what a report needs to explain a mistake once
+                report.user_properties.append(("cause", call.excinfo.value.cause))
+                report.user_properties.append(("evidence", call.excinfo.value.evidence or ""))
         return report
 
     # pytest-timeout's hooks for a timer of one's own (its ``--timeout-method=signal``, which grading
@@ -159,6 +162,8 @@ class GraderPlugin:
                 feedback="" if passed else feedback_text,
                 seconds=round(time.monotonic() - self._started.get(report.nodeid, time.monotonic()), 3),
                 incident=incident,
+                cause=None if passed else props.get("cause") or None,
+                evidence=None if passed else props.get("evidence") or None,
             )
             self.by_module[module].append(result)
             if self.on_check is not None:

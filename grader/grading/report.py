@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from typing import Sequence
 
-from grader.grading.results import CheckResult, ExerciseResult
+from grader.grading.results import CheckResult, ExerciseResult, shown_feedback
 
 
 def use_colour(stream_is_tty: bool) -> bool:
@@ -15,8 +16,8 @@ def use_colour(stream_is_tty: bool) -> bool:
 def render(result: ExerciseResult, colour: bool) -> str:
     width = _width(result.checks)
     lines = head(result.exercise, result.title, result.submission, result.problem, colour)
-    for check in result.checks:
-        lines += check_lines(check, result.problem, width, colour)
+    for i, check in enumerate(result.checks):
+        lines += check_lines(check, result.problem, width, colour, result.checks[:i])
     lines += foot(result, colour)
     return "\n".join(lines)
 
@@ -29,14 +30,16 @@ def head(exercise: str, title: str, submission: str | None, problem: str | None,
     return lines
 
 
-def check_lines(check: CheckResult, problem: str | None, width: int, colour: bool) -> list[str]:
-    """One check's line, and its feedback under it when it failed (printed as soon as it is decided)."""
+def check_lines(check: CheckResult, problem: str | None, width: int, colour: bool,
+                earlier: Sequence[CheckResult] = ()) -> list[str]:
+    """One check's line, and its feedback under it when it failed (printed as soon as it is decided);
+    ``earlier``: the exercise's checks shown above it, where a mistake may have been explained already."""
     mark = style("✓", colour, fg="green") if check.passed else style("✗", colour, fg="red")
     points = f"{_points(check.points)}/{_points(check.max_points)}".rjust(2 * width + 1)
     hidden = style(" (hidden)", colour, dim=True) if check.hidden else ""
     lines = [f"  {mark} {points}  {check.title}{hidden}"]
     if not check.passed and check.feedback and not (problem and check.feedback == problem):
-        lines += ["        " + line if line else "" for line in check.feedback.splitlines()]
+        lines += ["        " + line if line else "" for line in shown_feedback(check, earlier).splitlines()]
     return lines
 
 

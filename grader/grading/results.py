@@ -43,6 +43,12 @@ class CheckResult:
     ``lost`` (``grader.isolation.protocol``), ``jail``, or ``grader`` (the check itself broke); None otherwise."""
     mistake: str | None = None
     """The id of the known mistake the feedback names; None when it names none."""
+    cause: str | None = None
+    """A key for the explanation the feedback gives (``grader.grading.feedback.Feedback.cause``): failed
+    checks of one exercise with the same key made the same mistake, which a report explains once; None when
+    it passed, or for feedback of no known shape."""
+    evidence: str | None = None
+    """What this check saw, alone (the feedback's evidence): shown under a mistake explained above."""
 
     @property
     def passed(self) -> bool:
@@ -52,19 +58,20 @@ class CheckResult:
         """This check as plain JSON values."""
         return {"name": self.name, "title": self.title, "points": self.points, "max_points": self.max_points,
                 "status": self.status, "hidden": self.hidden, "feedback": self.feedback, "seconds": self.seconds,
-                "incident": self.incident, "mistake": self.mistake}
+                "incident": self.incident, "mistake": self.mistake, "cause": self.cause, "evidence": self.evidence}
 
     @classmethod
     def from_json(cls, data: dict) -> CheckResult:
-        """The inverse of ``to_json``, every field converted and checked (a missing or '' incident or
-        mistake is None: the gradebook stores '')."""
+        """The inverse of ``to_json``, every field converted and checked (a missing or '' incident, mistake,
+        cause or evidence is None: the gradebook stores '')."""
         status = str(data["status"])
         if status not in STATUSES:
             raise ValueError(f"a check's status is one of {STATUSES}, not {status!r}")
         return cls(name=str(data["name"]), title=str(data["title"]), points=float(data["points"]),
                    max_points=float(data["max_points"]), status=status, hidden=bool(data["hidden"]),
                    feedback=str(data["feedback"]), seconds=float(data["seconds"]),
-                   incident=_optional(data.get("incident")), mistake=_optional(data.get("mistake")))
+                   incident=_optional(data.get("incident")), mistake=_optional(data.get("mistake")),
+                   cause=_optional(data.get("cause")), evidence=_optional(data.get("evidence")))
 
 
 @dataclass(frozen=True)
@@ -125,6 +132,30 @@ def _optional(value) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
+# ---------------------------------------------------------------- saying it once
+
+def said_before(check: CheckResult, earlier: Sequence[CheckResult]) -> CheckResult | None:
+    """The first of ``earlier`` (checks of the same exercise, shown above ``check``) that failed with the
+    explanation ``check`` would give; None when ``check`` is the first to give it, or passed."""
+    if check.passed or not check.cause:
+        return None
+    return next((c for c in earlier if not c.passed and c.cause == check.cause), None)
+
+
+def shown_feedback(check: CheckResult, earlier: Sequence[CheckResult]) -> str:
+    """``check``'s feedback as a report shows it below ``earlier``: in full the first time an explanation
+    is given; after that, a line that points back to where it was given, and this check's own evidence
+    (unless it is the same as there). Every writer (terminal, notebook, feedback.md, results.json) says it
+    this way, so they agree."""
+    first = said_before(check, earlier)
+    if first is None:
+        return check.feedback
+    lines = [f"Same problem as in “{first.title}” above: see the explanation and what to change there."]
+    if check.evidence and check.evidence.strip() != (first.evidence or "").strip():
+        lines.append(check.evidence.rstrip())
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------- Gradescope's results.json
 
 def gradescope(results: Sequence[ExerciseResult], *, output: str | None = None, stdout_visibility: str | None = None,
@@ -141,7 +172,7 @@ def gradescope(results: Sequence[ExerciseResult], *, output: str | None = None, 
     tests = []
     for result in results:
         if result.checks:
-            tests += [gradescope_test(result.exercise, c) for c in result.checks]
+            tests += [gradescope_test(result.exercise, c, result.checks[:i]) for i, c in enumerate(result.checks)]
         elif worth and result.exercise in worth:
             tests.append({"name": f"{result.exercise}: {result.title}", "score": 0.0,
                           "max_score": float(worth[result.exercise]), "status": FAILED,
@@ -159,14 +190,20 @@ def gradescope(results: Sequence[ExerciseResult], *, output: str | None = None, 
     return data
 
 
-def gradescope_test(exercise: str, check: CheckResult) -> dict:
-    """One check as a results.json test (an ``error`` check is ``failed`` there: Gradescope knows no other)."""
+def gradescope_test(exercise: str, check: CheckResult, earlier: Sequence[CheckResult] = ()) -> dict:
+    """One check as a results.json test (an ``error`` check is ``failed`` there: Gradescope knows no other).
+
+    ``earlier``: the exercise's checks before it; a mistake explained there is referred to, not repeated
+    (a visible test refers only to a visible one: hidden ones show after the grades are published).
+    """
+    if not check.hidden:
+        earlier = [c for c in earlier if not c.hidden]
     return {
         "name": f"{exercise}: {check.title}",
         "score": check.points,
         "max_score": check.max_points,
         "status": PASSED if check.passed else FAILED,
-        "output": check.feedback,
+        "output": shown_feedback(check, earlier),
         "visibility": "after_published" if check.hidden else "visible",
     }
 

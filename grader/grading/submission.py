@@ -60,10 +60,13 @@ def load(exercise: Exercise, path: Path | None, problem: str | None = None) -> S
             return Submission(exercise, path, problem=str(exc))
     elif path.suffix == ".py":
         try:
-            source = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            return Submission(exercise, path, problem=f"cannot read {shown}: {exc}")
-        chunks, note = (Chunk(shown, source),), None
+            data = path.read_bytes()
+        except OSError as exc:
+            return Submission(exercise, path, problem=f"cannot read {shown}: {exc.strerror or exc}")
+        problem = text_problem(data, shown, exercise)
+        if problem:
+            return Submission(exercise, path, problem=problem)
+        chunks, note = (Chunk(shown, _text(data)),), None
     else:
         return Submission(exercise, path, problem=f"{shown}: hand in a .py file or a .ipynb notebook")
     for chunk in chunks:
@@ -71,6 +74,34 @@ def load(exercise: Exercise, path: Path | None, problem: str | None = None) -> S
         if problem:
             return Submission(exercise, path, chunks, problem=problem)
     return Submission(exercise, path, chunks, note=note)
+
+
+def text_problem(data: bytes, shown: str, exercise: Exercise) -> str | None:
+    """Why the bytes of a ``.py`` file hold no code to run, in words a student can act on: not text
+    (an image, a zip, a compiled file renamed), or nothing in it at all; None when they are code."""
+    why = "it holds null bytes" if b"\0" in data else None
+    try:
+        source = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        why = why or f"byte {data[exc.start]:#04x} at position {exc.start} is not UTF-8 text"
+    if why:
+        return (f"{shown} is not a Python text file ({why}): it cannot be read as code.\n"
+                "Hand in the .py file you wrote, saved as plain text (UTF-8) from your editor.")
+    if not source.strip():
+        return (f"{shown} is empty: it has no code, so it defines none of the functions the checks call "
+                f"({_listed(exercise.functions)}).\n"
+                "Write your code in it and save it (an editor may not have saved it yet), or hand in the "
+                "file you wrote.")
+    return None
+
+
+def _text(data: bytes) -> str:
+    """UTF-8 bytes as ``read_text`` gives them: every line ending a newline."""
+    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _listed(functions: tuple[str, ...]) -> str:
+    return ", ".join(f"`{name}`" for name in functions)
 
 
 def syntax_problem(chunk: Chunk) -> str | None:

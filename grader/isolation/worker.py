@@ -278,10 +278,26 @@ def describe_error(exc: BaseException, filenames: set[str], request: dict) -> di
     message = str(exc) if not isinstance(exc, SystemExit) else repr(exc.code)
     if kind == "syntax":
         lines = traceback.format_exception_only(type(exc), exc)[:-1]
-    return {
+    described = {
         "kind": kind,
         "type": type(exc).__name__,
         "message": message[:4000],
         "traceback": "".join(lines)[:8000],
         "in_student_code": bool(own),
     }
+    if kind in ("import", "exception") and _unavailable(exc, filenames):
+        described["module"] = str(exc.name)[:200]
+    return described
+
+
+def _unavailable(exc: BaseException, filenames: set[str]) -> bool:
+    """Whether ``exc`` is the student's own import of a module that is not there (not installed, or a
+    file of theirs not handed in), not one that a module they import fails on inside."""
+    if not isinstance(exc, ModuleNotFoundError) or not exc.name:
+        return False
+    frames = traceback.extract_tb(exc.__traceback__)
+    student = [f for f in frames if f.filename in filenames]
+    # The failing import is the student's own line when the last frame of theirs is also the last
+    # frame before importlib's own machinery.
+    rest = frames[frames.index(student[-1]) + 1:] if student else frames
+    return bool(student) and all("importlib" in f.filename for f in rest)
