@@ -285,19 +285,8 @@ def describe_error(exc: BaseException, filenames: set[str], request: dict) -> di
         "traceback": "".join(lines)[:8000],
         "in_student_code": bool(own),
     }
-    if kind in ("import", "exception") and _unavailable(exc, filenames):
+    if isinstance(exc, ModuleNotFoundError) and exc.name and frames and frames[-1].filename in filenames:
+        # The student's own import of a module that is not there (Python leaves importlib's frames
+        # out): not one that a module they import fails on inside.
         described["module"] = str(exc.name)[:200]
     return described
-
-
-def _unavailable(exc: BaseException, filenames: set[str]) -> bool:
-    """Whether ``exc`` is the student's own import of a module that is not there (not installed, or a
-    file of theirs not handed in), not one that a module they import fails on inside."""
-    if not isinstance(exc, ModuleNotFoundError) or not exc.name:
-        return False
-    frames = traceback.extract_tb(exc.__traceback__)
-    student = [f for f in frames if f.filename in filenames]
-    # The failing import is the student's own line when the last frame of theirs is also the last
-    # frame before importlib's own machinery.
-    rest = frames[frames.index(student[-1]) + 1:] if student else frames
-    return bool(student) and all("importlib" in f.filename for f in rest)
