@@ -6,6 +6,9 @@ header that ``grade validate`` holds the checks to::
     # mistake: what the learner did wrong, in a line
     # fails: test_a_check, test_another_check     (the checks it must lose)
     # feedback: a phrase                          (repeatable: what those checks must say)
+
+``judge_mistake`` holds a graded file to its header, and to one promise every mistake shares: a public
+check catches it, so that a student who made it does not see "all checks passed" and lose points later.
 """
 
 from __future__ import annotations
@@ -54,6 +57,34 @@ def read_mistake(path: Path) -> MistakeCase:
         fails=tuple(c.strip() for c in fields["fails"][0].split(",")),
         feedback=tuple(fields["feedback"]),
     )
+
+
+def judge_mistake(case: MistakeCase, exercise: str, grade) -> list[str]:
+    """What is off about how the checks treat ``case`` (graded by ``grade(path)``), in plain words;
+    empty when it loses points where its header says, with the feedback it names, on a public check too."""
+    result = grade(case.path)
+    by_name = {c.name: c for c in result.checks}
+    problems = []
+    for name in case.fails:
+        check = by_name.get(name)
+        if check is None:
+            problems.append(f"its header names {name}, which is not a check of {exercise}")
+        elif check.passed:
+            problems.append(f"it passes {name}, the check it targets")
+        else:
+            missing = [p for p in case.feedback if p.lower() not in check.feedback.lower()]
+            if missing:
+                problems.append(f"{name} fails it, but its feedback does not say {missing[0]!r}:\n"
+                                + check.feedback)
+    if not problems and result.score >= result.max_score:
+        problems.append("it scores full marks")
+    failed = [c for c in result.checks if not c.passed]
+    if failed and all(c.hidden for c in failed):
+        problems.append(
+            f"only hidden checks catch it ({', '.join(c.name for c in failed)}): it passes every public check, "
+            "so a student who makes this mistake sees \"all checks passed\" and loses points later; make a "
+            "public check catch it too")
+    return [f"({case.mistake}) " + "; ".join(problems)] if problems else []
 
 
 def mistake_files(folder: Path) -> list[Path]:

@@ -4,6 +4,11 @@ Three things never ship: the solutions folder, a hidden check's name (its code i
 ``grader.authoring.hidden``), and a line of solution code that the stubs lack. ``leaks`` looks
 for all three in every file of a folder, notebook cells line by line; ``grade release`` runs it
 on what it is about to write and refuses to write a folder that leaks.
+
+A check's text must not hand over the solution either: ``in_check_texts`` looks for lines of
+solution code inside the strings of every checks module (its feedback, hidden checks included:
+their feedback reaches students once grades are published); ``grade release`` refuses and
+``grade validate`` reports what it finds.
 """
 
 from __future__ import annotations
@@ -45,6 +50,56 @@ def leaks(bundle: Path, course: Course) -> list[str]:
             if line.strip() in secret:
                 found.append(f"{relative}:{number}: solution code `{line.strip()}`")
     return found
+
+
+def in_check_texts(course: Course, exercises=None, secret: set[str] | None = None) -> list[tuple[str, str, str]]:
+    """(exercise id, ``path:line``, solution line) for every line of solution code that a string of the
+    checks module of ``exercises`` (default: all) holds, its spaces aside; the path relative to the course.
+
+    A line that only calls one method without arguments (``optimizer.step()``, ``return loss.item()``)
+    does not count: a hint may name the steps the lesson teaches; it must not write them.
+    """
+    secret = secret_lines(course) if secret is None else secret
+    wanted = {" ".join(line.split()): line for line in secret if not _names_a_method(line)}
+    found = []
+    for exercise in course.exercises if exercises is None else exercises:
+        path = course.checks_file(exercise)
+        if not path.is_file():
+            continue
+        source = path.read_text(encoding="utf-8")
+        lines = source.splitlines()
+        shown = path.relative_to(course.root).as_posix() if path.is_relative_to(course.root) else str(path)
+        for node in ast.walk(ast.parse(source, str(path))):
+            if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+                continue
+            text = " ".join(node.value.split())
+            for code in sorted(c for c in wanted if c in text and _holds(text, c)):
+                # The source line the code is written on (a string may span several), else where it starts.
+                number = next((n for n in range(node.lineno, (node.end_lineno or node.lineno) + 1)
+                               if _holds(" ".join(lines[n - 1].split()), code)), node.lineno)
+                found.append((exercise.id, f"{shown}:{number}", wanted[code]))
+    return sorted(set(found), key=lambda f: (f[0], int(f[1].rsplit(":", 1)[1]), f[2]))
+
+
+def told_in_checks(course: Course, exercise) -> list[tuple[str, str]]:
+    """(``path:line``, what is wrong) for each line of solution code the text of ``exercise``'s checks
+    holds, for ``grade validate``; nothing when a solution or the checks do not parse (said elsewhere)."""
+    try:
+        found = in_check_texts(course, [exercise])
+    except SyntaxError:
+        return []
+    return [(where, f"a check's text holds a line of the solution, `{line}`: students would read the answer "
+                    "(hidden checks' feedback too, once grades are published); say what to change and why, "
+                    "in the lesson's words, without the solution's code") for _, where, line in found]
+
+
+def _names_a_method(line: str) -> bool:
+    return re.fullmatch(r"(return\s+)?[A-Za-z_][\w.]*\(\)", line.strip()) is not None
+
+
+def _holds(text: str, code: str) -> bool:
+    """Whether ``code`` is in ``text`` as a whole: not the middle of a longer name or number."""
+    return re.search(r"(?<![\w.])" + re.escape(code) + r"(?![\w(])", text) is not None
 
 
 def secret_lines(course: Course) -> set[str]:

@@ -6,8 +6,8 @@ and as notebooks, the ``grader`` package with the hidden checks cut out, the
 public checks' reference outcomes as data (``grader/data/reference.grdr``), a
 ``pyproject.toml`` that installs the ``grade`` command, and a README. No
 solution source, no hidden check and no outcome of a hidden scenario goes in;
-``grader.authoring.leaks`` scans a bundle for all three before it is written. The same inputs
-give the same bytes.
+``grader.authoring.leaks`` scans a bundle for all three before it is written, and the course's
+checks (hidden ones too) for solution code in their text. The same inputs give the same bytes.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 import grader
 from grader.authoring import notebooks
 from grader.authoring.hidden import check_names, strip_hidden
-from grader.authoring.leaks import leaks
+from grader.authoring.leaks import in_check_texts, leaks
 from grader.course import CHECKS_FILE, COURSE_FILE, Course
 from grader.errors import GraderProblem
 from grader.grading import references as reference_data
@@ -91,6 +91,8 @@ def release(*, course: Course, out: Path, force: bool = False) -> Release:
 
 def _refuse_leaks(folder: Path, course: Course) -> None:
     found = leaks(folder, course)
+    # The course's own checks, hidden ones too: their feedback reaches students once grades are published.
+    found += [f"{where}: a check's text holds solution code `{line}`" for _, where, line in in_check_texts(course)]
     if found:
         raise ReleaseError("the release would give students what they must not have:\n  " + "\n  ".join(found))
 

@@ -7,8 +7,9 @@ stub and the solution agree on functions, signatures and docstrings (read with
 solution scores full marks on every check, public and hidden; the stub scores
 0 and fails every single check (a check a stub passes measures nothing); every
 file of the mistake corpus loses points on the checks its header names, with
-the feedback it names (``corpus``); and reference data, where the course has some,
-is what the solutions give today. All graded through the same workers as ``grade``.
+the feedback it names, and a public check catches it (``corpus``); no check's text
+holds a line of the solution (``leaks``); and reference data, where the course has
+some, is what the solutions give today. All graded through the same workers as ``grade``.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
-from grader.authoring import unfinished
-from grader.authoring.corpus import MistakeHeaderError, mistake_files, read_mistake
+from grader.authoring import leaks, unfinished
+from grader.authoring.corpus import MistakeHeaderError, judge_mistake, mistake_files, read_mistake
 from grader.course import Course, Exercise
 from grader.grading import report
 
@@ -125,6 +126,8 @@ def validate(*, course: Course, exercises: tuple[str, ...] = (), device: str = "
         findings += contract(course, exercise)
         findings += [Finding(exercise.id, "checks", subject, not message, message)
                      for subject, message in unfinished.unprobed(course, exercise)]
+        findings += [Finding(exercise.id, "checks", where, False, message)
+                     for where, message in leaks.told_in_checks(course, exercise)]
         findings += _graded(course, exercise, device, references)
     findings += _reference_data(course, chosen)
     return Validation(course.title, tuple(findings))
@@ -240,29 +243,11 @@ def _graded(course: Course, exercise: Exercise, device: str, references) -> list
 
 
 def _mistake(exercise: Exercise, path: Path, grade) -> Finding:
-    shown = path.name
     try:
-        case = read_mistake(path)
+        problems = judge_mistake(read_mistake(path), exercise.id, grade)
     except MistakeHeaderError as exc:
-        return Finding(exercise.id, "mistakes", shown, False, str(exc))
-    result = grade(path)
-    by_name = {c.name: c for c in result.checks}
-    problems = []
-    for name in case.fails:
-        check = by_name.get(name)
-        if check is None:
-            problems.append(f"its header names {name}, which is not a check of {exercise.id}")
-        elif check.passed:
-            problems.append(f"it passes {name}, the check it targets")
-        else:
-            missing = [p for p in case.feedback if p.lower() not in check.feedback.lower()]
-            if missing:
-                problems.append(f"{name} fails it, but its feedback does not say {missing[0]!r}:\n"
-                                + check.feedback)
-    if not problems and result.score >= result.max_score:
-        problems.append("it scores full marks")
-    message = f"({case.mistake}) " + "; ".join(problems) if problems else ""
-    return Finding(exercise.id, "mistakes", shown, not problems, message)
+        problems = [str(exc)]
+    return Finding(exercise.id, "mistakes", path.name, not problems, "; ".join(problems))
 
 
 def _reference_data(course: Course, chosen: list[Exercise]) -> list[Finding]:
