@@ -14,7 +14,8 @@ def pick_device():
 
     Ask `torch.cuda.is_available()` (call it: the function itself is always
     truthy), and return a `torch.device` object such as `torch.device("cuda")`
-    or `torch.device("cpu")`, not a string.
+    or `torch.device("cpu")`, not a string. Ask again on every call rather than
+    keeping an earlier answer: the grader changes what torch reports between calls.
     """
     raise NotImplementedError
 
@@ -29,6 +30,9 @@ def to_device(batch, device):
       a list, a dict keeps its keys, and non-tensor values come back as they are.
     - `t.to(device)` returns a new tensor and leaves `t` where it was (unlike
       `model.to(device)`, which moves the model itself): keep what it returns.
+    - Leave `batch` itself as it was: put the moved tensors in new lists,
+      tuples and dicts, so the caller's batch still holds the tensors it had.
+    - Each call stands alone: use that call's `device`, keep nothing between calls.
     """
     raise NotImplementedError
 

@@ -158,3 +158,25 @@ def test_a_model_left_on_the_cpu_is_named_on_cuda(grade):
                    device="cuda")
     check = {c.name: c for c in result.checks}["test_train_step_on_matches_a_training_step"]
     assert not check.passed and "the model was never moved" in check.feedback
+
+
+def test_pick_device_in_a_row_asks_torch_each_time(solution):
+    import functools
+
+    got = probes.choose(solution.pick_device, device="cpu", gpu=[True, False, True])
+    assert [a["value"] for a in got["in_a_row"]] == ["cuda", "cpu", "cuda"]
+    cached = functools.cache(lambda: solution.pick_device())
+    got = probes.choose(cached, device="cpu", gpu=[True, False])
+    assert [a["value"] for a in got["in_a_row"]] == ["cuda", "cuda"]
+
+
+def test_to_device_probe_sees_a_batch_changed_in_place(solution):
+    def in_place(batch, device):
+        for key in batch:
+            batch[key] = solution.to_device(batch[key], device)
+        return batch
+
+    good = probes.move(solution.to_device, device="cpu", seed=3, kind="nested", target="meta")
+    bad = probes.move(in_place, device="cpu", seed=3, kind="nested", target="meta")
+    assert good["given_after"]["items"][0][1]["device"] == "cpu"
+    assert bad["given_after"]["items"][0][1]["device"] == "meta"

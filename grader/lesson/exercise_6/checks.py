@@ -2,7 +2,8 @@
 
 import pytest
 
-from grader.grading.compare import evidence, expect_recorded, expect_type, mismatched, step_scale
+from grader.grading.compare import (evidence, expect_optimizer_state, expect_recorded, expect_type, mismatched,
+                                   step_scale)
 from grader.grading.feedback import Feedback, NotImplementedYet
 from grader.lesson.exercise_6 import probes
 
@@ -31,17 +32,31 @@ def _expect_choice(got: dict, want: dict, pretend: bool) -> None:
             + " (torch.cuda.is_available() returns False), yet pick_device chose cuda: the first tensor "
             "sent there would fail.", None,
             "Call torch.cuda.is_available() (with the parentheses: the function itself, uncalled, always "
-            "counts as true) and return torch.device(\"cpu\") when it is False. torch.backends.cuda.is_built() "
+            "counts as true) and choose the CPU when it answers False. torch.backends.cuda.is_built() "
             "only says PyTorch was built with CUDA support, not that a GPU is there.")
     if expected == "cuda":
         raise Feedback(
             ("When the grader made torch report a GPU" if pretend else "This machine has a GPU")
             + f" (torch.cuda.is_available() returns True), yet pick_device chose {shown}: training would "
             "run on the CPU and leave the GPU idle.", None,
-            "Return torch.device(\"cuda\") whenever torch.cuda.is_available() is True (ask that, not "
+            "Choose the GPU whenever torch.cuda.is_available() answers True (ask that, not "
             "torch.backends.cuda.is_built(), which only says how PyTorch was built).")
     raise Feedback(f"pick_device chose {shown}; expected {expected}.", None,
-                   "Return torch.device(\"cuda\") when torch.cuda.is_available() is True, else torch.device(\"cpu\").")
+                   "Ask torch.cuda.is_available(): the GPU when it answers True, the CPU otherwise.")
+
+
+def _expect_choices_in_a_row(got: dict, want: dict, reports: list) -> None:
+    """Called again after torch changed its answer, pick_device asks again (each answer alone was right)."""
+    for i, (g, w, present) in enumerate(zip(got["in_a_row"], want["in_a_row"], reports)):
+        if i and _chosen({"returned": g}) != _chosen({"returned": w}) and \
+                _chosen({"returned": g}) == _chosen({"returned": got["in_a_row"][0]}):
+            now = "a GPU" if present else "no GPU"
+            raise Feedback(
+                f"pick_device was called {i + 1} times in a row. By call {i + 1}, torch reported {now}, yet it "
+                f"gave {_chosen({'returned': g})} again, its answer from the first call: it keeps an earlier "
+                "answer (a module-level variable, a cache) instead of asking torch each time.", None,
+                "Ask torch.cuda.is_available() inside pick_device, every time it is called.")
+        _expect_choice({"returned": g}, {"returned": w}, pretend=True)
 
 
 @pytest.mark.points(1)
@@ -49,17 +64,20 @@ def test_pick_device_returns_a_torch_device(judge):
     """pick_device returns a torch.device for the device this machine really has"""
     got, want = judge.both(probes.choose)
     expect_type(got["returned"], "torch.device", "What pick_device returns",
-                "Return a device object, torch.device(\"cuda\") or torch.device(\"cpu\"), not its name "
-                "as a string: the code that receives it can then rely on device.type and device.index.")
+                "Return a torch.device object made from the name, not the name as a string: the code "
+                "that receives it can then rely on device.type and device.index.")
     _expect_choice(got, want, pretend=False)
 
 
 @pytest.mark.points(1)
 def test_pick_device_chooses_the_gpu_only_when_there_is_one(judge):
-    """pick_device chooses cuda when a GPU is available and the CPU when none is"""
-    for gpu in (True, False):
+    """pick_device chooses cuda when a GPU is available and the CPU when none is, asking again on each call"""
+    for gpu in (True, False):  # one call per run first: each answer on its own
         got, want = judge.both(probes.choose, gpu=gpu)
         _expect_choice(got, want, pretend=True)
+    reports = [True, False, True]  # then in a row: right alone, wrong in a row means an answer was kept
+    got, want = judge.both(probes.choose, gpu=reports)
+    _expect_choices_in_a_row(got, want, reports)
 
 
 # ---------------------------------------------------------------- to_device
@@ -197,7 +215,7 @@ def expect_moved(got: dict, want: dict) -> None:
             raise Feedback(
                 f"No tensor in the batch reached {where}. {TENSOR_TO}: "
                 "`t.to(device)` on a line of its own changes nothing.", shown("device"),
-                "Keep and return what .to(device) gives back, e.g. `return batch.to(device)` for a tensor.")
+                "Keep what .to(device) gives back and hand that back, not the tensor you started with.")
         if not moved:
             raise Feedback(
                 f"No tensor in the batch reached {where}; they all sit inside nested lists, tuples or "
@@ -228,31 +246,87 @@ def expect_moved(got: dict, want: dict) -> None:
                    shown(next(iter(by_kind))), "Only move tensors: .to(device) changes nothing else.")
 
 
+def expect_batch_left_alone(got: dict) -> None:
+    """The batch handed to to_device is, after the call, what it was before."""
+    out: list = []
+    _walk(got["given_after"], got["given"], "batch", out)
+    if out:
+        raise Feedback(
+            "to_device changed the batch it was given: after the call, the caller's own batch is no longer "
+            "what it handed over. Filling the old lists and dicts with moved tensors (or replacing their items) "
+            "changes them for everyone who holds them, a data loader's cache or the CPU copy you meant to keep.",
+            "\n".join(detail for _, _, detail in out[:3]),
+            "Build new lists, tuples and dicts for the result and leave the ones you were given as they were.")
+
+
+def expect_second_call(got: dict, want: dict) -> None:
+    """A second call, to another device, moves that batch there: nothing of the first call is kept."""
+    if "again" not in want:
+        return
+    out: list = []
+    _walk(got["again"]["returned"], want["again"]["returned"], "batch", out)
+    if not out:
+        return
+    first, second = got["device"], want["again"]["device"]
+    stuck_first = [d for kind, _, d in out if kind == "device" and f"on {first}" in d]
+    if stuck_first:
+        raise Feedback(
+            f"The first call moved the batch to {first}, as asked. Called again with device {second}, to_device "
+            f"still sent the tensors to {first}: it keeps the device of an earlier call (a module-level "
+            "variable, a default argument, a cache) instead of using the one it is given.",
+            "\n".join(stuck_first[:3]), "Use the `device` argument of each call; keep nothing between calls.")
+    raise Feedback(f"The first call was right, but a second call, to {second}, did not return the batch moved "
+                   "there.", "\n".join(d for _, _, d in out[:3]),
+                   "Treat every call on its own: move that call's batch to that call's device.")
+
+
 @pytest.mark.points(1)
 def test_to_device_moves_a_tensor(judge):
-    """to_device moves a single tensor to the device"""
-    got, want = _student_to_device(judge, seed=11, kind="tensor", target="meta")
+    """to_device moves a single tensor to the device, then another to the CPU on a second call"""
+    got, want = _student_to_device(judge, seed=11, kind="tensor", target="meta", again="cpu")
     expect_moved(got, want)
+    expect_second_call(got, want)
 
 
 @pytest.mark.points(2)
 def test_to_device_keeps_the_structure(judge):
-    """to_device moves every tensor in a nested batch and keeps its tuples, lists, dicts and other values"""
+    """to_device moves every tensor in a nested batch, keeps its containers and other values, leaves the batch given alone"""
     got, want = _student_to_device(judge, seed=12, kind="nested", target="meta")
     expect_moved(got, want)
+    expect_batch_left_alone(got)
 
 
 @pytest.mark.points(1)
 @pytest.mark.hidden
 def test_to_device_keeps_values(judge):
     """to_device on a deeper batch, on the grading device: every value arrives unchanged"""
-    got, want = _student_to_device(judge, seed=13, kind="deep", target="grading")
+    got, want = _student_to_device(judge, seed=13, kind="deep", target="grading", again="meta")
     expect_moved(got, want)
+    expect_batch_left_alone(got)
+    expect_second_call(got, want)
     got, want = _student_to_device(judge, seed=14, kind="deep", target="meta")
     expect_moved(got, want)
+    expect_batch_left_alone(got)
 
 
 # ---------------------------------------------------------------- train_step_on
+
+def expect_placed_each_call(got: dict, where: str) -> None:
+    """Every call of a placement probe (a second model included) ran everything on ``where``."""
+    calls = got.get("calls") or [got]
+    for i, call in enumerate(calls):
+        try:
+            expect_placed({"placement": call["placement"], "raised": call["raised"]}, where)
+        except Feedback as problem:
+            if i == 0:
+                raise
+            raise Feedback(
+                f"The first call of train_step_on put everything on {where}. Called again with a second model "
+                "(a new one, on the CPU), it did not: " + problem.what[0].lower() + problem.what[1:] +
+                " Something kept from the first call (a module-level flag saying the model was already "
+                "moved, say) stood in for moving this call's model and data.", problem.evidence,
+                "Move this call's model, inputs and targets on every call; keep nothing between calls.") from None
+
 
 def expect_placed(got: dict, where: str) -> None:
     """The model, inputs and targets were on ``where`` each time the model and the loss ran."""
@@ -267,20 +341,22 @@ def expect_placed(got: dict, where: str) -> None:
                 raise Feedback(
                     f"The forward pass ran on {inputs[0]}, not on the device you were given ({where}): "
                     "neither the model nor the inputs were moved there.", stopped,
-                    "Use the `device` argument (not pick_device() or a fixed name): model.to(device), "
-                    "inputs = inputs.to(device), targets = targets.to(device), before the forward pass.")
+                    "Use the `device` argument (not pick_device() or a fixed name): before the forward "
+                    "pass, move the model there with model.to(device), and the inputs and targets too, "
+                    "keeping the tensors that Tensor.to gives back.")
             if params:
                 raise Feedback(
                     f"When the forward pass ran, the inputs were on {where} but the model's parameters "
                     f"were still on {params[0]}: the model was never moved. The model and the data it "
                     "meets must be on the same device.", stopped,
-                    "Call model.to(device) before the forward pass. It moves the parameters themselves, "
-                    "so the optimizer still updates them.")
+                    "Move the model with model.to(device) before the forward pass. It moves the parameters "
+                    "themselves, so the optimizer still updates them.")
             if inputs:
                 raise Feedback(
                     f"When the forward pass ran, the model was on {where} but the inputs were still on "
                     f"{inputs[0]}. {TENSOR_TO}, so `inputs.to(device)` on a line of its own changes nothing.",
-                    stopped, "Keep the result: inputs = inputs.to(device), and the same for targets.")
+                    stopped, "Keep what .to(device) returns: assign the moved tensor back to the name you "
+                    "use in the forward pass, for the inputs and for the targets.")
         for run in seen["loss"]:
             outputs = [d for d in run["outputs"] if d != where]
             targets = [d for d in run["targets"] if d != where]
@@ -288,12 +364,13 @@ def expect_placed(got: dict, where: str) -> None:
                 raise Feedback(
                     f"When the loss was computed, the model's outputs were on {where} but the targets "
                     f"were still on {targets[0]}. The loss compares the two, so they must be on the same "
-                    f"device. {TENSOR_TO}.", stopped, "Move the targets too: targets = targets.to(device).")
+                    f"device. {TENSOR_TO}.", stopped,
+                    "Move the targets to the device too, and keep the tensor .to(device) gives back.")
             if outputs:
                 raise Feedback(
                     f"The loss was computed on {outputs[0]}, not on {where}: everything in the training "
                     "step should stay on the device you were given.", stopped,
-                    "Pass the model's outputs and targets = targets.to(device) straight to loss_fn.")
+                    "Give loss_fn the model's outputs as they are and the targets moved to the device.")
     if raised:  # placement explained the error, but no rule above named it
         raise Feedback("The model and the data were not on the same device.", stopped,
                        "Move the model, the inputs and the targets to `device` before the forward pass.")
@@ -315,19 +392,36 @@ def expect_training(judge, got: dict, want: dict, device: str, params: dict) -> 
     before = want["before"]
     for step, (w_returned, w_after) in enumerate(zip(want["returned"], want["after"])):
         when = f" (step {step + 1})" if len(want["after"]) > 1 else ""
-        expect_type(got["returned"][step], "float", f"What train_step_on returns{when}",
-                    "Return loss.item(): a plain Python number, brought back from the device (a loss "
-                    "tensor would also keep the whole graph of the step alive).")
+        returned = got["returned"][step]
+        if returned["type"] == "torch.Tensor":
+            kept = ("it is still part of the graph, so it also keeps the whole computation of the step alive"
+                    if returned.get("has_grad_fn") else
+                    "it is detached, so it holds no graph, but it is still a tensor on the device")
+            raise Feedback(f"What train_step_on returns{when} should be a float, but it is a torch.Tensor "
+                           f"(on {returned['device']}): {kept}.", None,
+                           "Hand back the loss as a plain Python number: loss.item() brings it back from the device.")
+        expect_type(returned, "float", f"What train_step_on returns{when}",
+                    "Hand back the loss as a plain Python number: loss.item() brings it back from the device.")
         g_loss, w_loss = got["returned"][step]["value"], w_returned["value"]
         if not abs(g_loss - w_loss) <= 1e-5 + 1e-4 * abs(w_loss):
             raise Feedback(
                 f"The loss train_step_on returned{when} is {g_loss:.6g}; this batch's loss before the "
                 f"update is {w_loss:.6g}.", None,
-                "Return loss.item() of the loss you computed from this batch and called backward() on.")
+                "Hand back, as a number (loss.item()), the loss you computed from this batch and called backward() on.")
+        taken = got["steps_taken"][step] - (got["steps_taken"][step - 1] if step else 0)
+        if taken == 0 and mismatched(got["after"][step], before, device):
+            raise Feedback(
+                f"The optimizer passed to train_step_on never took a step{when}, yet the parameters changed: "
+                "they were updated some other way (an optimizer made inside train_step_on, or by hand). That "
+                "ignores the optimizer you were given, with its own learning rate and state.", None,
+                "Step the optimizer you are given; don't build one of your own.")
         bad = mismatched(got["after"][step], w_after, device, steps=step + 1)
         if bad:
             raise _training_mismatch(judge, got, want, step, bad, device, params, before, when)
         before = w_after
+    if "state" in want:
+        expect_optimizer_state(got["state"], want["state"], device, len(want["after"]),
+                               "Step the optimizer you are given, once per call, and leave its state to it.")
 
 
 def _training_mismatch(judge, got, want, step, bad, device, params, before, when) -> Feedback:
@@ -358,18 +452,18 @@ def _training_mismatch(judge, got, want, step, bad, device, params, before, when
 @pytest.mark.points(2)
 def test_train_step_on_puts_model_and_data_on_the_device(judge):
     """train_step_on runs the forward pass and the loss with the model, inputs and targets on `device`"""
-    got, want = judge.both(probes.placement, seed=21, target="meta")
-    expect_placed(got, "meta")
+    got, want = judge.both(probes.placement, seed=21, target="meta", models=2)
+    expect_placed_each_call(got, "meta")
     if not got["placement"]["forward"]:
         raise Feedback("train_step_on never ran the model on the inputs, so no training step happened.", None,
-                       "Run the forward pass, outputs = model(inputs), on the device.")
+                       "Run the forward pass: call the model on the inputs, once both are on the device.")
     assert want["placement"]["forward"], "the reference solution never ran the model"
 
 
 @pytest.mark.points(1)
 def test_train_step_on_matches_a_training_step(judge, device):
-    """train_step_on returns the loss as a float and updates the parameters as one SGD step does"""
-    params = dict(seed=22, optimizer="sgd", lr=0.1, steps=1, stale=True)
+    """train_step_on returns the loss as a float and steps the optimizer it is given: two calls, SGD with momentum"""
+    params = dict(seed=22, optimizer="momentum", lr=0.05, steps=2, stale=True)
     got, want = judge.both(probes.training, **params)
     expect_training(judge, got, want, device, params)
 

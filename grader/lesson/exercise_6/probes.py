@@ -2,9 +2,8 @@
 
 Most machines that run these checks have no GPU, so two stand-ins do the work:
 
-- ``pick_device`` runs while torch is made to report a GPU (or none) for the
-  length of the call, then put back exactly as it was: the same probe runs in
-  the judge, which must be left as it was found.
+- ``pick_device`` runs while torch is made to report a GPU (or none), then put
+  back exactly as it was: the same probe runs in the judge, which must be left as it was found.
 - Placement is tested on the ``meta`` device. A meta tensor has a device, a
   dtype and a shape but no values, which is all "is it on the right device?"
   needs, and mixing it with CPU tensors fails the way mixing CUDA and CPU
@@ -93,7 +92,14 @@ def _pretend_gpu(present: bool | None):
 
 @probe(calls="pick_device")
 def choose(pick_device, *, device, gpu=None):
-    """Call pick_device as the machine is (gpu=None), or pretending it has a GPU (True) or none (False)."""
+    """Call pick_device as the machine is (gpu=None), pretending it has a GPU (True) or none (False), or
+    once per entry of a list of those, in a row (``in_a_row``): an answer kept between calls shows there."""
+    if isinstance(gpu, list):
+        answers = []
+        for present in gpu:
+            with _pretend_gpu(present):
+                answers.append(describe(pick_device()))
+        return {"returned": answers[0], "in_a_row": answers}
     with _pretend_gpu(gpu):
         chosen = pick_device()
     return {"returned": describe(chosen)}
@@ -119,14 +125,20 @@ def _nested(seed: int, kind: str):
 
 
 @probe(calls="to_device")
-def move(to_device, *, device, seed, kind="nested", target="meta"):
-    """Call to_device on a seeded batch; target is a device name or "grading" for the grading device."""
+def move(to_device, *, device, seed, kind="nested", target="meta", again=None):
+    """Call to_device on a seeded batch; target is a device name or "grading" for the grading device.
+    Also the given batch after the call, and with ``again`` (a device) a second call on a fresh batch."""
     import torch
 
     where = torch.device(device if target == "grading" else target)
     batch = _nested(seed, kind)
     moved = to_device(batch, where)
-    return {"returned": describe(moved), "given": describe(_nested(seed, kind)), "device": where.type}
+    record = {"returned": describe(moved), "given": describe(_nested(seed, kind)), "device": where.type,
+              "given_after": describe(batch)}
+    if again:
+        second = torch.device(device if again == "grading" else again)
+        record["again"] = {"returned": describe(to_device(_nested(seed + 1, kind), second)), "device": second.type}
+    return record
 
 
 # ---------------------------------------------------------------- train_step_on
@@ -248,14 +260,20 @@ def _step(train_step_on, model, loss_fn, opt, x, y, where: str):
 
 
 @probe(calls="train_step_on")
-def placement(train_step_on, *, device, seed, target="meta"):
-    """One step from a model and data on the CPU to ``target``; where everything was when it ran."""
-    model, loss_fn, opt = _setup(seed, "sgd", 0.1, stale=False)
-    x, y = inputs.batch(seed, BATCH)
+def placement(train_step_on, *, device, seed, target="meta", models=1):
+    """One step from a model and data on the CPU to ``target``; where everything was when it ran.
+    ``models=2``: then a second new model on the CPU, in the same run (``calls``: each call's record)."""
+    calls = []
     stand_in = _MetaStandIn() if target == "meta" else contextlib.nullcontext()
     with stand_in:
-        returned, seen, raised = _step(train_step_on, model, loss_fn, opt, x, y, target)
-    return {"returned": returned, "placement": seen, "raised": raised, "device": target}
+        for i in range(models):
+            model, loss_fn, opt = _setup(seed + i, "sgd", 0.1, stale=False)
+            x, y = inputs.batch(seed + i, BATCH)
+            returned, seen, raised = _step(train_step_on, model, loss_fn, opt, x, y, target)
+            calls.append({"returned": returned, "placement": seen, "raised": raised})
+            if raised:
+                break
+    return {**calls[0], "device": target, "calls": calls}
 
 
 @probe(calls="train_step_on")
@@ -278,4 +296,5 @@ def training(train_step_on, *, device, seed, optimizer="sgd", lr=0.1, steps=1, s
         record["returned"].append(returned)
         record["after"].append(inputs.named_tensors(model))
         record["steps_taken"].append(len(counted))
+    record["state"] = inputs.optimizer_state(model, opt)
     return record
