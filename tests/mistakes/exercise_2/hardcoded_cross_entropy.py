@@ -1,5 +1,5 @@
 # mistake: computes cross-entropy itself instead of using the loss_fn it is given
-# fails: test_named_layers_and_mse_loss
+# fails: test_uses_the_loss_fn_given, test_named_layers_and_mse_loss
 # feedback: instead of loss_fn
 import torch.nn.functional as F
 
