@@ -23,6 +23,8 @@ def train_step(model, loss_fn, optimizer, inputs, targets):
       or any other optimizer, and any loss function.
     - Return the loss you called backward() on, the one measured before the
       step, as a plain Python float (not a tensor).
+    - Each call uses the model, loss_fn and optimizer it is given: the next
+      call may bring another model with its own optimizer.
     """
     raise NotImplementedError
 
@@ -37,6 +39,8 @@ def make_optimizer(model, name):
       must fall to below half of where it started without ever blowing up.
       Remember that Adam's learning rate is tuned differently from SGD's.
 
-    Return the optimizer itself (an object you can call .step() on).
+    Return the optimizer itself (an object you can call .step() on), a new one
+    on every call: called again with another model, it must hold that model's
+    parameters.
     """
     raise NotImplementedError

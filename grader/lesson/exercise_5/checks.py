@@ -10,15 +10,16 @@ import math
 
 import pytest
 
-from grader.grading.compare import changed, evidence, expect_optimizer_state, expect_type, mismatched
+from grader.grading.compare import changed, evidence, expect_optimizer_state, expect_type, mismatched, step_scale
 from grader.grading.feedback import Feedback
 from grader.lesson.exercise_5 import probes
 from grader.lesson.exercise_5.probes import EXPLODED, PROGRESS
 
 STATE_FIX = "Leave the optimizer's state to the optimizer: one optimizer.step() per call."
 
-STEP = ("In train_step, in this order: optimizer.zero_grad(); outputs = model(inputs); "
-        "loss = loss_fn(outputs, targets); loss.backward(); optimizer.step(); return loss.item().")
+STEP = ("Follow the lesson's training step in its order: clear the old gradients with the optimizer you "
+        "were given, run the model on the inputs, measure the loss with loss_fn, call backward() on it to get "
+        "the gradients, let the optimizer take one step, and return that loss as a number.")
 
 
 # ---- train_step --------------------------------------------------------------------------------
@@ -112,9 +113,36 @@ def expect_training(judge, got: dict, want: dict, device: str, **params) -> None
                 raise Feedback(f"Your parameters after each call match {what}", shown, fix)
         where = ("the very first call is already off" if i == 0
                  else f"the first {i} call{'s are' if i > 1 else ' is'} right, but call {i + 1} is off")
+        k = step_scale(before, got["after"][i], want["after"][i]) if i == 0 else None
+        scale = f" Your update is {k:.3g}× the expected one." if k is not None else ""
         raise Feedback(f"After train_step, the parameters are not where one {kind} step on the batch puts them: "
-                       f"{where}.", shown, STEP)
+                       f"{where}.{scale}", shown, STEP)
     expect_optimizer_state(got["state"], want["state"], device, calls, STATE_FIX)
+    if "then" in want:
+        expect_another_model(got["then"], want["then"], device, calls)
+
+
+def expect_another_model(got: dict, want: dict, device: str, calls: int) -> None:
+    """A call with a second model and its own optimizer steps that one, and leaves the first model alone."""
+    other = f"a second model with its own {want['kind']} optimizer"
+    if got["first_moved"]:
+        raise Feedback(f"After {calls} call{'s' * (calls > 1)} with one model, train_step was called with {other}, "
+                       f"and the first model's parameters moved again ({_listing(got['first_moved'])}). The "
+                       "earlier model or optimizer was kept between calls (at module level, or as a default "
+                       "argument) and stepped instead of, or as well as, the one passed in.", None,
+                       "Use only the model, loss_fn and optimizer of the current call; keep nothing between calls.")
+    if got["steps_taken"] == 0:
+        raise Feedback(f"The first calls stepped their optimizer, but when train_step was called with {other}, "
+                       "that optimizer never took a step. train_step kept something from an earlier call "
+                       "(the first optimizer, say, in a module-level variable) and used it instead of the one "
+                       "it was given.", None,
+                       "Use only the model, loss_fn and optimizer of the current call; keep nothing between calls.")
+    bad = mismatched(got["after"], want["after"], device)
+    if bad:
+        raise Feedback(f"The first calls were right, but with {other} the parameters did not end up where one "
+                       "step of that optimizer puts them: something from the earlier calls carried over.",
+                       evidence(got["after"], want["after"], bad), STEP)
+    expect_optimizer_state(got["state"], want["state"], device, 1, STATE_FIX)
 
 
 def _near(got: float, want: float, rtol: float = 1e-4, atol: float = 1e-5) -> bool:
@@ -129,15 +157,21 @@ def expect_losses_returned(got: dict) -> None:
         if returned["type"] == "torch.Tensor":
             held = returned.get("tensor")
             holding = f" holding {held.item():.4g}" if held is not None and held.numel() == 1 else ""
+            if returned.get("has_grad_fn"):
+                why = ("A loss tensor that is still part of the graph also keeps the whole computation of the "
+                       "step alive, so a training loop that collects them holds on to memory step after step.")
+            else:
+                why = ("It is detached from the graph, so it holds no memory of the step, but it is still a "
+                       "tensor: adding such losses up, printing or comparing them goes through PyTorch "
+                       "rather than plain Python numbers.")
             raise Feedback(f"{on}train_step returned a tensor{holding} (shape {list(returned['shape'])}), not a "
-                           "Python float. A loss tensor also keeps the whole computation graph of the step "
-                           "alive, so a training loop that collects them holds on to memory step after step.",
-                           None, "Return loss.item(), the plain number.")
+                           f"Python float. {why}", None,
+                           "Hand back the plain number that loss.item() takes out of the tensor.")
         if returned["type"] == "NoneType":
             raise Feedback(f"{on}train_step returned None: it has no `return` of the loss.", None,
-                           "End train_step with `return loss.item()`.")
+                           "End train_step by returning the loss, as a plain number.")
         expect_type(returned, "float", f"{on}what train_step returns" if on else "What train_step returns",
-                    "Return loss.item(), a Python float.")
+                    "Hand back the loss as a Python float: loss.item() gives it.")
         value = returned["value"]
         if _near(value, before):
             continue
@@ -147,8 +181,8 @@ def expect_losses_returned(got: dict) -> None:
                     "stepped. The loss to return is the one you called backward() on.")
         raise Feedback(f"{on}train_step returned {value:.6g}, but the loss on this batch before the update "
                        f"was {before:.6g}.{clue}", None,
-                       "Return loss.item() of the loss you computed before optimizer.step() "
-                       "(the one you called backward() on).")
+                       "Hand back, as a number (loss.item()), the loss you computed before optimizer.step(): "
+                       "the one you called backward() on.")
 
 
 @pytest.mark.points(2)
@@ -167,19 +201,28 @@ def test_train_step_returns_loss_before_update(judge):
     expect_losses_returned(got)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_train_step_works_with_adam(judge, device):
-    """train_step works with the optimizer it is given: three calls with Adam"""
-    params = dict(seed=63, optimizer="adam", lr=0.01, steps=3)
+    """train_step works with the optimizer it is given: three calls with Adam, then one with another model and SGD"""
+    params = dict(seed=63, optimizer="adam", lr=0.01, steps=3, then="momentum")
     got, want = judge.both(probes.training_steps, **params)
     expect_training(judge, got, want, device, **params)
 
 
 @pytest.mark.points(1)
-@pytest.mark.hidden
 def test_train_step_rmsprop_and_mse(judge, device):
-    """train_step with RMSprop and a mean-squared-error loss_fn"""
+    """train_step uses the loss_fn it is given: RMSprop and a mean-squared-error loss_fn"""
     params = dict(seed=64, optimizer="rmsprop", lr=0.01, steps=3, loss="mse")
+    got, want = judge.both(probes.training_steps, **params)
+    expect_training(judge, got, want, device, **params)
+    expect_losses_returned(got)
+
+
+@pytest.mark.points(1)
+@pytest.mark.hidden
+def test_train_step_momentum_mse_then_adam(judge, device):
+    """train_step with momentum SGD and MSE, from other seeds, then a second model with Adam"""
+    params = dict(seed=65, optimizer="momentum", lr=0.02, steps=2, loss="mse", stale=2.0, then="adam")
     got, want = judge.both(probes.training_steps, **params)
     expect_training(judge, got, want, device, **params)
     expect_losses_returned(got)
@@ -203,15 +246,15 @@ def expect_an_optimizer(got: dict, name: str) -> None:
         raise Feedback(f"{call} returned the class {got['class_name']} itself, not an optimizer made from it. "
                        "The class is only the recipe: the optimizer is what you get by calling it with the "
                        "parameters to train.", None,
-                       f"Call the class and return the result: {wanted}(model.parameters(), lr=...), "
-                       "with the learning rate you chose.")
+                       "Call the class with the model's parameters and the learning rate you chose, and "
+                       "return the optimizer it gives you.")
     if got["is_optimizer"]:
         return
     if got["type"] == "NoneType":
         raise Feedback(f"{call} returned None: the function has no `return` of the optimizer.", None,
-                       f"Return the optimizer you build: return {wanted}(model.parameters(), lr=...).")
+                       f"Return the {wanted} you build, so the training loop can call its step().")
     raise Feedback(f"{call} should return an optimizer ({wanted}), but it returned a {got['type']}.", None,
-                   f"Build the optimizer and return it: return {wanted}(model.parameters(), lr=...).")
+                   f"Build a {wanted} over the model's parameters and return the optimizer itself.")
 
 
 def expect_named_optimizer(got: dict, name: str) -> None:
@@ -237,6 +280,24 @@ def expect_named_optimizer(got: dict, name: str) -> None:
         raise Feedback(f"The optimizer from {call} holds {holds['foreign']} tensor(s) that are not the model's "
                        "parameters (copies, perhaps): stepping those does not change the model.", None,
                        "Build the optimizer from model.parameters(), the model's own tensors.")
+
+
+def expect_new_each_call(again: dict, name: str) -> None:
+    """Called again with a second model, make_optimizer builds a new optimizer over that model."""
+    expect_an_optimizer(again, name)
+    call = f"make_optimizer(second_model, {name!r})"
+    if again["same_as_first"]:
+        raise Feedback(f"Called a second time, with another model, {call} returned the very optimizer the first "
+                       "call built. That optimizer holds the first model's parameters, so stepping it never "
+                       "changes the second model: the optimizer was kept at module level (a variable or a "
+                       "cache) and handed out again.", None,
+                       "Build a new optimizer on every call, from the parameters of the model you are given.")
+    holds = again["holds"]
+    if holds["foreign"] or len(holds["held"]) < len(holds["all"]):
+        raise Feedback(f"Called a second time, with another model, {call} built an optimizer that does not hold "
+                       f"that model's parameters ({len(holds['held'])} of its {len(holds['all'])} are in it, and "
+                       f"{holds['foreign']} other tensors). Something from the first call carried over.", None,
+                       "Build each optimizer from the parameters of the model you are given in that call.")
 
 
 def _lr_text(groups: list) -> str:
@@ -300,10 +361,12 @@ def expect_trains(got: dict, name: str) -> None:
 
 @pytest.mark.points(1)
 def test_make_optimizer_builds_the_named_optimizer(judge):
-    """make_optimizer returns torch.optim.SGD for "sgd" and torch.optim.Adam for "adam", over every parameter"""
-    made = judge.student(probes.optimizers_made, names=["sgd", "adam"], train_it=False)
+    """make_optimizer returns a new torch.optim.SGD for "sgd" and torch.optim.Adam for "adam", over every parameter"""
+    made = judge.student(probes.optimizers_made, names=["sgd", "adam"], train_it=False, again=True)
     for name in ("sgd", "adam"):
         expect_named_optimizer(made[name], name)
+    for name in ("sgd", "adam"):
+        expect_new_each_call(made["again"][name], name)
 
 
 @pytest.mark.points(1)

@@ -60,8 +60,12 @@ def _measured_loss(model, loss_fn, x, y) -> float:
 
 @probe(calls="train_step")
 def training_steps(train_step, *, device, seed, optimizer="sgd", lr=0.1, steps=1, loss="cross_entropy",
-                   stale=1.0):
-    """Call train_step once per seeded batch, the model arriving with stale gradients."""
+                   stale=1.0, then=None):
+    """Call train_step once per seeded batch, the model arriving with stale gradients.
+
+    ``then`` (an optimizer kind) adds one call with a second model and its own
+    optimizer of that kind, recorded under ``then``.
+    """
     model = inputs.mlp(SIZES, seed, device=device)
     opt = _optimizer(optimizer, model.parameters(), lr)
     loss_fn, data = _loss_and_data(loss, seed, steps, device)
@@ -81,7 +85,38 @@ def training_steps(train_step, *, device, seed, optimizer="sgd", lr=0.1, steps=1
         record["grads_after"].append(inputs.named_tensors(model, "grad"))
         record["loss_after"].append(_measured_loss(model, loss_fn, x, y))
     record["state"] = inputs.optimizer_state(model, opt)
+    if then:
+        record["then"] = _another_model(train_step, model, device, seed, then)
     return record
+
+
+def _another_model(train_step, first, device, seed, kind) -> dict:
+    """One more call, with a second model and an optimizer of its own (``kind``), and cross-entropy:
+    nothing of the earlier calls may carry over, and the first model must stay as it was."""
+    import torch
+
+    model = inputs.mlp(SIZES, seed + 500, device=device)
+    opt = _optimizer(kind, model.parameters(), 0.05)
+    inputs.stale_grads(model, seed + 501)
+    taken = [0]
+    opt.register_step_post_hook(lambda *_: taken.__setitem__(0, taken[0] + 1))
+    x, y = inputs.batch(seed + 502, BATCH, device=device)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    first_before = inputs.named_tensors(first)
+    record = {"kind": kind, "before": inputs.named_tensors(model),
+              "loss_before": _measured_loss(model, loss_fn, x, y)}
+    returned = train_step(model, loss_fn, opt, x, y)
+    first_after = inputs.named_tensors(first)
+    record.update(returned=describe(returned), steps_taken=taken[0], after=inputs.named_tensors(model),
+                  first_moved=[name for name in first_after if not _equal(first_after[name], first_before[name])],
+                  state=inputs.optimizer_state(model, opt))
+    return record
+
+
+def _equal(a, b) -> bool:
+    import torch
+
+    return a is None and b is None or (a is not None and b is not None and torch.equal(a, b))
 
 
 # ---- make_optimizer ----------------------------------------------------------------------------
@@ -198,18 +233,26 @@ def _class_name(cls) -> str:
     return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _made(make_optimizer, name, task, train_it, device) -> dict:
+def _kind(returned) -> dict:
+    """What make_optimizer returned: its type, and whether it is an optimizer, SGD, Adam, a class."""
     import torch
 
-    settings = TASKS[task]
-    model = inputs.mlp((784, settings["hidden"], 10), settings["model_seed"], device=device)
-    returned = make_optimizer(model, name)
     record = {"returned": describe(returned), "type": _class_name(type(returned)),
               "is_class": isinstance(returned, type), "is_optimizer": isinstance(returned, torch.optim.Optimizer),
               "is_sgd": isinstance(returned, torch.optim.SGD), "is_adam": isinstance(returned, torch.optim.Adam)}
     if isinstance(returned, type):
         record["class_name"] = _class_name(returned)
         record["class_is_optimizer"] = issubclass(returned, torch.optim.Optimizer)
+    return record
+
+
+def _made(make_optimizer, name, task, train_it, device, keep=None) -> dict:
+    settings = TASKS[task]
+    model = inputs.mlp((784, settings["hidden"], 10), settings["model_seed"], device=device)
+    returned = make_optimizer(model, name)
+    if keep is not None:
+        keep[name] = returned
+    record = _kind(returned)
     if record["is_optimizer"]:
         record["holds"] = _holdings(model, returned)
         if train_it:
@@ -219,8 +262,22 @@ def _made(make_optimizer, name, task, train_it, device) -> dict:
 
 
 @probe(calls="make_optimizer")
-def optimizers_made(make_optimizer, *, device, names=("sgd", "adam"), task="digits", train_it=True):
+def optimizers_made(make_optimizer, *, device, names=("sgd", "adam"), task="digits", train_it=True, again=False):
     """For each name, call make_optimizer(model, name) on a fresh seeded model and, if it gave an
     optimizer, train the fixed task with it. One worker run for both names: each run pays for
-    starting up torch.optim."""
-    return {name: _made(make_optimizer, name, task, train_it, device) for name in names}
+    starting up torch.optim. ``again``: then call it once more per name, on a second, smaller
+    model, recorded under ``"again"``: an optimizer kept between calls shows there."""
+    made, first = {}, {}
+    for name in names:
+        made[name] = _made(make_optimizer, name, task, train_it, device, keep=first)
+    if again:
+        made["again"] = {}
+        for name in names:
+            model = inputs.mlp((784, 24, 10), 77, device=device)
+            returned = make_optimizer(model, name)
+            record = _kind(returned)
+            record["same_as_first"] = returned is first.get(name)
+            if record["is_optimizer"]:
+                record["holds"] = _holdings(model, returned)
+            made["again"][name] = record
+    return made
