@@ -228,15 +228,17 @@ def expect_states(got: dict, want: dict, device: str, where: str = "") -> None:
         for name, expected in theirs.items():
             state = mine.get(name) or {}
             if state.get("step") != expected["step"]:
+                elsewhere = (" Your parameters are right, so the count lives somewhere else (a variable outside "
+                             "the function), out of the caller's sight; the dict is where the next call, or "
+                             "another model's, looks for it." if state.get("step") == 0 and _params_right(got, want, device)
+                             else "")
                 raise Feedback(f"{where}After step {step + 1}, the step count in {name!r}'s dict is "
-                               f"{state.get('step')!r}; it should be {expected['step']}.", None,
+                               f"{state.get('step')!r}; it should be {expected['step']}.{elsewhere}", None,
                                "Add one to the parameter's step count at every step it takes, and keep it in its dict.")
             for key, average in (("m", "gradients"), ("v", "squared gradients")):
                 bad = mismatched({key: state.get(key)}, {key: expected[key]}, device, steps=step + 1)
                 if bad and state.get(key) is not None and not state[key].any() and expected[key].any():
-                    after = got.get("after")
-                    if isinstance(after, list) and len(after) == len(want["after"]) and isinstance(after[-1], dict) \
-                            and not mismatched(after[-1], want["after"][-1], device, steps=len(want["after"])):
+                    if _params_right(got, want, device):
                         raise Feedback(
                             f"{where}Your parameters are right, but after step {step + 1}, {name!r}'s {key} in its "
                             "dict is still all zeros: the running averages live somewhere else (a variable "
@@ -254,6 +256,13 @@ def expect_states(got: dict, want: dict, device: str, where: str = "") -> None:
                                    "the grader knows gives these values.",
                                    evidence({key: state.get(key)}, {key: expected[key]}, bad, name),
                                    f"Keep the new {key} in the parameter's dict, updated the way the docstring says.")
+
+
+def _params_right(got: dict, want: dict, device: str) -> bool:
+    """Are the parameters after the last step where the reference's are?"""
+    after = got.get("after")
+    return isinstance(after, list) and len(after) == len(want["after"]) and isinstance(after[-1], dict) \
+        and not mismatched(after[-1], want["after"][-1], device, steps=len(want["after"]))
 
 
 def expect_returns_none(got: dict) -> None:
