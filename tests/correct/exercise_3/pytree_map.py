@@ -1,4 +1,4 @@
-"""Correct: torch's pytree tree_map over the parameters, and each buffer updated with addcmul_-free torch ops."""
+"""Correct: torch's pytree tree_map over the parameters, and momentum written with torch.add(..., out=v) in a map."""
 import torch
 from torch.utils._pytree import tree_map
 
