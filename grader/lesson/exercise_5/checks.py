@@ -114,7 +114,12 @@ def expect_training(judge, got: dict, want: dict, device: str, **params) -> None
         where = ("the very first call is already off" if i == 0
                  else f"the first {i} call{'s are' if i > 1 else ' is'} right, but call {i + 1} is off")
         k = step_scale(before, got["after"][i], want["after"][i]) if i == 0 else None
-        scale = f" Your update is {k:.3g}× the expected one." if k is not None else ""
+        scale = ""
+        if k is not None and abs(k - 1) > 0.05:
+            scale = f" Your update is {k:.3g}× the expected one."
+            if kind == "sgd":
+                scale += (" Plain SGD's step is the learning rate times the gradient, so the gradients it used "
+                          f"were {k:.3g}× this batch's own.")
         raise Feedback(f"After train_step, the parameters are not where one {kind} step on the batch puts them: "
                        f"{where}.{scale}", shown, STEP)
     expect_optimizer_state(got["state"], want["state"], device, calls, STATE_FIX)
