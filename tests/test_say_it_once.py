@@ -52,6 +52,9 @@ def test_the_cause_leaves_out_particulars_but_not_the_mistake():
     assert a.cause == c.cause != d.cause
     assert Feedback("x", fix="y").cause != Feedback("x", fix="z").cause
     assert Feedback("one", cause="sign").cause == Feedback("two", cause="sign").cause
+    assert Feedback("f (a model of sizes (6, 5, 3), lr=0.1) is off.").cause == Feedback("f is off.").cause
+    # Context added to a caught feedback keeps its cause.
+    assert Feedback("Call 2 of 2: " + a.what, a.evidence, a.fix, cause=a.cause).cause == c.cause
 
 
 def test_the_terminal_explains_once_and_refers_back_with_each_checks_evidence():

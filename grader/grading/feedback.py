@@ -20,6 +20,8 @@ class Feedback(AssertionError):
     ``grader.isolation.protocol`` status, or ``jail``); batch grading records such a check as an error.
     ``cause``: names the explanation (what went wrong, what to change) when a check wants to say that
     two feedbacks of different words explain the same thing; by default their words, particulars aside.
+    A check that adds context to a feedback it caught keeps its cause:
+    ``Feedback(where + problem.what, problem.evidence, problem.fix, cause=problem.cause)``.
     """
 
     def __init__(self, what: str, evidence: str | None = None, fix: str | None = None,
@@ -37,7 +39,9 @@ class Feedback(AssertionError):
         step, a size) and remarks in brackets (``(step 2)``, ``(lr=0.1)``) change from check to check while
         the mistake stays. ``evidence`` is each check's own.
         """
-        said = self.named_cause or "\n".join(_gist(text) for text in (self.what, self.fix or ""))
+        if self.named_cause:
+            return self.named_cause
+        said = "\n".join(_gist(text) for text in (self.what, self.fix or ""))
         return hashlib.sha256(f"{type(self).__name__}\n{said}".encode()).hexdigest()[:16]
 
     @property
@@ -59,8 +63,11 @@ _REMARK = re.compile(r"\s*\([^()]*\)")
 
 
 def _gist(text: str) -> str:
-    """``text`` without its particulars (numbers, remarks in brackets) and with its spaces made even."""
-    return " ".join(_NUMBER.sub("#", _REMARK.sub("", text)).split())
+    """``text`` without its particulars (numbers, remarks in brackets, nested ones too) and with its
+    spaces made even."""
+    while _REMARK.search(text):
+        text = _REMARK.sub("", text)
+    return " ".join(_NUMBER.sub("#", text).split())
 
 
 # Errors the worker's own limits cause (``grader.isolation.jail``), met by code that starts processes
