@@ -17,8 +17,13 @@ def train_epoch(model, loss_fn, optimizer, batches):
     - The model may arrive still holding gradients from some earlier batch:
       none of them may leak into any step you take.
     - Use the `optimizer` you are given (it may keep state, like momentum).
+      Some parameters may be frozen (`requires_grad=False`), and the model
+      may be float64.
+    - Leave the batches as they are: change the model, never the data.
     - Return a list with each batch's loss as a plain Python float (one per
-      batch, in order), measured before that batch's step.
+      batch, in order), measured before that batch's step. The function may
+      be called again, on another model: each call returns a new list
+      holding only its own batches' losses.
     """
     raise NotImplementedError
 
@@ -35,6 +40,9 @@ def accumulate_and_step(model, loss_fn, optimizer, micro_batches):
       holding all the micro-batches. The loss function averages over a batch,
       so think about how much each micro-batch's loss should count.
     - Gradients the model arrives with must not be part of the step.
+    - Leave the micro-batches as they are. As in `train_epoch`, some
+      parameters may be frozen, and each call (the number of micro-batches
+      may change from call to call) stands on its own.
     - Return the mean of the micro-batches' losses, as a Python float.
     """
     raise NotImplementedError

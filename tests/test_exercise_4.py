@@ -89,3 +89,41 @@ def test_stale_gradients_are_large_enough_to_show():
     model = inputs.mlp(probes.SIZES, 1)
     inputs.stale_grads(model, 2)
     assert all(p.grad.abs().mean() > 0.5 for p in model.parameters())
+
+
+def test_a_later_call_gets_its_own_model_with_frozen_parameters_and_dtype(solution):
+    import torch
+
+    seen = []
+
+    def record(model, loss_fn, opt, batches):
+        seen.append(([p.requires_grad for p in model.parameters()], model[0].weight.dtype, batches[0][0].dtype,
+                     len(batches)))
+        return solution.train_epoch(model, loss_fn, opt, batches)
+
+    out = probes.epoch(record, device="cpu", seed=45, n_batches=2, batch_size=8, lr=0.1,
+                       then=[{"n_batches": 3, "frozen": ["0.bias"], "dtype": "float64", "momentum": 0.9}])
+    assert seen[0] == ([True] * 4, torch.float32, torch.float32, 2)
+    assert seen[1] == ([True, False, True, True], torch.float64, torch.float64, 3)  # a model of its own
+    again = out["again"][0]
+    assert out["n"] == 2 and again["n"] == again["steps"] == 3
+    assert not mismatched({"0.bias": again["final"]["0.bias"]}, {"0.bias": again["before"]["0.bias"]})
+    assert out["batch_changed"] == again["batch_changed"] == [] and not again["same_list"]
+
+
+def test_a_changed_batch_is_seen(solution):
+    def normalises(model, loss_fn, opt, batches):
+        for x, _ in batches[1:]:
+            x.mul_(2)
+        return solution.train_epoch(model, loss_fn, opt, batches)
+
+    assert probes.epoch(normalises, device="cpu", seed=42, n_batches=3)["batch_changed"] == [1, 2]
+
+
+def test_simulated_epoch_mistakes_differ_on_the_second_call_too(checks, solution):
+    params = dict(seed=45, n_batches=2, batch_size=8, lr=0.1,
+                  then=[{"n_batches": 3, "frozen": ["0.bias"], "dtype": "float64", "momentum": 0.9}])
+    right = probes.epoch(solution.train_epoch, device="cpu", **params)["again"][0]
+    for zero, to_none in checks.EPOCH_SIMULATIONS:
+        wrong = probes.epoch(checks._epoch_with(zero, to_none), device="cpu", **params)["again"][0]
+        assert not checks._same_run(wrong, right, "cpu"), zero

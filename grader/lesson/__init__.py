@@ -43,6 +43,13 @@ HINTS = [
     (r"One of the differentiated Tensors does not require grad",
      "torch.autograd.grad was asked for the gradient of a frozen parameter (requires_grad=False), "
      "which has none. Pass it only the parameters that require grad."),
+    (r"attempting to assign a gradient of size",
+     "A gradient went to a parameter of another shape: each gradient belongs to its own parameter. "
+     "When one list leaves the frozen parameters (requires_grad=False) out and the other keeps them, "
+     "pairing the two in order goes wrong from the first frozen parameter on."),
+    (r"attempting to assign a gradient with (dtype|device type)",
+     "A gradient must have its parameter's dtype and device. A tensor made from a shape alone "
+     "(torch.zeros(shape)) is float32 on the CPU; one made with torch.zeros_like(p) matches p."),
     (r"optimizer got an empty parameter list",
      "The optimizer was given no parameters. `model.parameters()` is a generator: once something "
      "has gone through it (another optimizer, list(), a loop), it is empty. Call "

@@ -15,8 +15,22 @@ from grader.lesson.exercise_4 import probes
 
 STATE_FIX = "Only the optimizer should change its state: one optimizer.step() per batch."
 
-LOOP = ("Each batch, in this order: optimizer.zero_grad(), loss = loss_fn(model(inputs), targets), "
-        "loss.backward(), optimizer.step().")
+LOOP = ("Give each batch a clean start: clear the gradients, run the forward pass and the loss, call "
+        "backward() to get this batch's gradients, then let the optimizer step with them. backward() adds "
+        "to .grad, so the clearing must come before it, in every batch.")
+KEEP_BATCHES = ("Work on the inputs and targets as they come; if you need them changed (normalised, "
+                "reshaped), make new tensors for yourself instead of changing the caller's in place.")
+ORDINAL = ("first", "second", "third", "fourth")
+
+
+def expect_batches_kept(rec: dict, what: str, label: str = "batch") -> None:
+    """The function must leave the batches it was given as they were."""
+    changed = rec["batch_changed"]
+    if changed:
+        shown = ", ".join(str(i + 1) for i in changed[:6]) + (" …" if len(changed) > 6 else "")
+        raise Feedback(f"{what} changed the {label}es it was given ({label} {shown}): their inputs or targets "
+                       "are not what they were before the call. The batches belong to the caller, and "
+                       "the steps were taken on data other than theirs.", None, KEEP_BATCHES)
 
 
 # ---- train_epoch -------------------------------------------------------------------------------
@@ -45,20 +59,20 @@ EPOCH_MISTAKES = {
     "never": ("what training gives when zero_grad is never called. Every backward() adds to the gradients "
               "already there, so each step used the diagnostic scores of all the batches so far, plus the "
               "stale ones the model arrived with.",
-              "Call optimizer.zero_grad() at the start of every batch, before loss.backward()."),
+              "Clear the gradients (optimizer.zero_grad()) at the start of every batch, before backward()."),
     "once": ("what training gives when zero_grad is called only once, before the loop. From the second "
              "batch on, the gradients of all the earlier batches were still there and were added into "
              "each step.",
-             "Move optimizer.zero_grad() inside the loop, so it runs once for every batch."),
+             "Clear the gradients inside the loop, so that it happens once for every batch."),
     "after_step": ("what training gives when zero_grad only comes after each step. The first step then "
                    "also used the stale gradients the model arrived with, from before train_epoch was called.",
-                   "Call optimizer.zero_grad() at the start of each batch, before loss.backward(); "
-                   "you cannot assume the gradients are clean when your function starts."),
+                   "Clear the gradients at the start of each batch, before backward(); you cannot assume "
+                   "the gradients are clean when your function starts."),
     "before_step": ("what training gives when zero_grad sits between backward() and step(): you cleared "
                     "the diagnostic scores before the optimizer could use them, so no step learned "
                     "anything from its batch.",
-                    "Call optimizer.zero_grad() before loss.backward() (at the start of the batch), "
-                    "never between backward() and step()."),
+                    "Clear the gradients before backward() (at the start of the batch), never between "
+                    "backward() and step()."),
 }
 
 
@@ -74,6 +88,15 @@ def _same_run(got: dict, other: dict, device: str) -> bool:
         return False
     return all(not mismatched(g, o, device, steps=i + 1)
                for i, (g, o) in enumerate(zip(got["after"], other["after"])))
+
+
+def _call(record: dict, call: int) -> dict:
+    """One call's record: the first call's is the record itself, later ones are in ``again``."""
+    return record if call == 0 else record["again"][call - 1]
+
+
+def _on_call(what: str, call: int) -> str:
+    return f"{what} ({ORDINAL[call]} call, on a new model)" if call else what
 
 
 def expect_steps_taken(got: dict, expected: int, what: str, per: str) -> None:
@@ -97,56 +120,82 @@ def expect_steps_taken(got: dict, expected: int, what: str, per: str) -> None:
                    f"Call optimizer.step() {per}.")
 
 
-def expect_epoch(judge, got: dict, want: dict, device: str, **params) -> None:
+def expect_epoch(judge, got: dict, want: dict, device: str, call: int = 0, **params) -> None:
     """train_epoch must step once per batch, through the reference's parameters; name the mistake if not."""
-    n = params["n_batches"]
-    expect_steps_taken(got, n, "train_epoch", "once per batch, after loss.backward()")
-    for i, (mine, right) in enumerate(zip(got["after"], want["after"])):
+    mine_rec, right_rec = _call(got, call), _call(want, call)
+    what = _on_call("train_epoch", call)
+    expect_batches_kept(mine_rec, what)
+    n = right_rec["n"]
+    expect_steps_taken(mine_rec, n, what, "once per batch, after backward()")
+    for i, (mine, right) in enumerate(zip(mine_rec["after"], right_rec["after"])):
         bad = mismatched(mine, right, device, steps=i + 1)
         if not bad:
             continue
         shown = f"After step {i + 1}:\n" + evidence(mine, right, bad)
         for zero, to_none in EPOCH_SIMULATIONS:
-            what, fix = EPOCH_MISTAKES[zero]
-            if _same_run(got, judge.simulate(probes.epoch, _epoch_with(zero, to_none), **params), device):
-                raise Feedback(f"Your parameters after each step match {what}", shown, fix)
+            lead, fix = EPOCH_MISTAKES[zero]
+            simulated = _call(judge.simulate(probes.epoch, _epoch_with(zero, to_none), **params), call)
+            if _same_run(mine_rec, simulated, device):
+                raise Feedback(f"Your parameters after each step{_on_call('', call)} match {lead}", shown, fix)
         where = ("The very first step is already off" if i == 0
                  else f"The first {i} step{'s are' if i > 1 else ' is'} right, but step {i + 1} is off")
-        if not mismatched(mine, got["after"][i - 1] if i else got["before"], device):
+        if not mismatched(mine, mine_rec["after"][i - 1] if i else mine_rec["before"], device):
             where += ": it did not change the parameters at all"
-        raise Feedback(f"{where}. Each step should use the gradients of its own batch, and nothing else.",
-                       shown, LOOP)
-    expect_optimizer_state(got["state"], want["state"], device, n, STATE_FIX)
+        raise Feedback(f"{where}{_on_call('', call)}. Each step should use the gradients of its own batch, and "
+                       "nothing else.", shown, LOOP)
+    expect_optimizer_state(mine_rec["state"], right_rec["state"], device, n, STATE_FIX)
 
 
-def expect_losses(got: dict, want: dict, device: str) -> None:
+def expect_losses(got: dict, want: dict, device: str, call: int = 0) -> None:
     """A list of Python floats, one per batch: that batch's loss before its step."""
-    returned, wanted = got["returned"], [item["value"] for item in want["returned"]["items"]]
+    mine_rec, right_rec = _call(got, call), _call(want, call)
+    what = _on_call("train_epoch", call)
+    returned, wanted = mine_rec["returned"], [item["value"] for item in right_rec["returned"]["items"]]
     n = len(wanted)
     kind = returned["type"]
     if kind != "list":
         if kind == "float" or returned.get("shape") == []:
-            raise Feedback(f"train_epoch returned a single number ({kind}); it should return a list with "
+            raise Feedback(f"{what} returned a single number ({kind}); it should return a list with "
                            f"one loss per batch ({n} here).", None,
-                           "Append each batch's loss.item() to a list, and return the list.")
-        expect_type(returned, "list", "What train_epoch returns",
-                    "Collect each batch's loss (as loss.item()) in a list and return that list.")
+                           "Keep one loss per batch, as a Python float, in a list, and return that list.")
+        expect_type(returned, "list", f"What {what} returns",
+                    "Keep one loss per batch, as a Python float, in a list, and return that list.")
+    if call and mine_rec["same_list"]:
+        raise Feedback(f"{what} returned the very list object an earlier call returned, so the losses of "
+                       "both calls end up in one list, and the earlier result changed too. A list kept at "
+                       "module level (or as a default argument) lives on from call to call.", None,
+                       "Start a new list in every call, inside the function.")
     items = returned["items"]
     if len(items) != n:
-        raise Feedback(f"train_epoch returned {len(items)} losses for {n} batches.", None,
-                       "Append exactly one loss per batch, inside the loop.")
+        clue = ""
+        earlier = [_call(got, c)["returned"].get("items", []) for c in range(call)]
+        before = [item.get("value") for rec in earlier for item in rec]
+        mine = [item.get("value") for item in items]
+        if call and before and len(mine) > n and mine[:len(before)] == before:
+            clue = (f" The first {len(before)} are the losses your earlier call returned: the list outlived "
+                    "the call (kept at module level, or as a default argument).")
+        raise Feedback(f"{what} returned {len(items)} losses for {n} batches.{clue}", None,
+                       "Keep exactly one loss per batch of this call, in a list made by this call.")
     for i, item in enumerate(items):
         if item["type"] == "torch.Tensor":
-            raise Feedback("The losses in your list are tensors, not Python floats. A loss tensor also keeps its whole computation graph alive, "
-                           "so a list of them holds on to memory batch after batch.", None,
-                           "Append loss.item(), the plain number, instead of the loss tensor.")
+            if item.get("has_grad_fn"):
+                raise Feedback("The losses in your list are tensors, not Python floats. Each one still holds "
+                               "its batch's whole computation graph, so a list of them holds on to memory "
+                               "batch after batch.", None,
+                               "Keep each loss's plain number, loss.item(), not the loss tensor.")
+            raise Feedback("The losses in your list are tensors, not Python floats. They are detached, so "
+                           "they hold no graph, but a tensor is still not a plain number: printing, "
+                           "comparing and saving the list all need floats.", None,
+                           "Keep each loss's plain number, loss.item(), not a tensor.")
         expect_type(item, "float", f"Loss {i + 1} in the list",
-                    "Append loss.item(), a Python float, for each batch.")
+                    "Keep each batch's loss as a Python float (.item() gives it).")
+    expect_batches_kept(mine_rec, what)  # a changed batch changes its loss too: say so first
     values = [item["value"] for item in items]
     # Later losses depend on the earlier steps: judge them only when the training itself was right
     # (a wrong step is the training checks' business); the first one never depends on a step.
-    trained_right = got["steps"] == n and all(
-        not mismatched(g, w, device, steps=i + 1) for i, (g, w) in enumerate(zip(got["after"], want["after"])))
+    trained_right = mine_rec["steps"] == n and all(
+        not mismatched(g, w, device, steps=i + 1)
+        for i, (g, w) in enumerate(zip(mine_rec["after"], right_rec["after"])))
     judged = n if trained_right else 1
     for i in range(judged):
         if not _near(values[i], wanted[i]):
@@ -157,7 +206,7 @@ def expect_losses(got: dict, want: dict, device: str) -> None:
                 clue = " Your list holds the running total of the losses so far, not each batch's own loss."
             raise Feedback(f"The loss you returned for batch {i + 1} is {values[i]:.6g}; that batch's loss, "
                            f"before its step, is {wanted[i]:.6g}.{clue}", None,
-                           "Append loss.item() for the loss you called backward() on, once per batch.")
+                           "Keep, once per batch, the value of the very loss you called backward() on.")
 
 
 def _near(got: float, want: float, rtol: float = 1e-4, atol: float = 1e-5) -> bool:
@@ -171,7 +220,7 @@ def test_train_epoch_returns_each_loss(judge, device):
     expect_losses(got, want, device)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_train_epoch_one_clean_step_per_batch(judge, device):
     """train_epoch takes one step per batch, each from that batch's gradients only (SGD)"""
     params = dict(seed=42, n_batches=3, batch_size=8, lr=0.1)
@@ -188,12 +237,26 @@ def test_train_epoch_with_momentum(judge, device):
 
 
 @pytest.mark.points(1)
+def test_train_epoch_called_again(judge, device):
+    """Called again on another model (float64, a frozen parameter) with its own optimizer, train_epoch trains it"""
+    params = dict(seed=45, n_batches=2, batch_size=8, lr=0.1,
+                  then=[{"n_batches": 3, "frozen": ["0.bias"], "dtype": "float64", "momentum": 0.9}])
+    got, want = judge.both(probes.epoch, **params)
+    for call in (0, 1):
+        expect_epoch(judge, got, want, device, call=call, **params)
+        expect_losses(got, want, device, call=call)
+
+
+@pytest.mark.points(1)
 @pytest.mark.hidden
 def test_train_epoch_with_adam(judge, device):
-    """train_epoch with Adam, batches of 16"""
-    params = dict(seed=44, n_batches=3, batch_size=16, optimizer="adam", lr=1e-3, warmup=True)
+    """train_epoch with Adam, batches of 16, then again with the last layer frozen"""
+    params = dict(seed=44, n_batches=3, batch_size=16, optimizer="adam", lr=1e-3, warmup=True,
+                  then=[{"n_batches": 2, "frozen": ["2.weight", "2.bias"]}])
     got, want = judge.both(probes.epoch, **params)
-    expect_epoch(judge, got, want, device, **params)
+    for call in (0, 1):
+        expect_epoch(judge, got, want, device, call=call, **params)
+        expect_losses(got, want, device, call=call)
 
 
 # ---- accumulate_and_step -----------------------------------------------------------------------
@@ -220,48 +283,61 @@ def _accumulate_with(zero: str, divide: bool):
 ACCUMULATE_ZERO = {
     "inside": ("zero_grad runs before every micro-batch, and each call wipes out the gradients added up so "
                "far: only the last micro-batch counted in the step.",
-               "Call optimizer.zero_grad() once, before the loop over the micro-batches, and let "
-               "backward() add their gradients up."),
+               "Clear the gradients once, before the loop over the micro-batches, and let backward() add "
+               "their gradients up."),
     "never": ("The gradients were not cleared before accumulating began, so the stale gradients the model "
               "arrived with were added into the step.",
-              "Call optimizer.zero_grad() once, before the first micro-batch."),
+              "Call optimizer.zero_grad() once, before the first micro-batch, so the stale gradients are "
+              "gone before backward() adds anything."),
 }
 UNDIVIDED = ("Each micro-batch's loss went into backward() undivided. The loss is a mean over its "
              "micro-batch, so the {k} gradients added up to {k} times the big batch's, and the step is "
              "{k}× too big.",
-             "Divide each micro-batch's loss by the number of micro-batches before backward(): "
-             "(loss / len(micro_batches)).backward().")
+             "Divide each micro-batch's loss by the number of micro-batches before backward(): the big "
+             "batch's loss is the mean of the micro-batches' means, so each one counts 1/k.")
 
 
-def expect_accumulated(judge, got: dict, want: dict, device: str, **params) -> None:
+def expect_accumulated(judge, got: dict, want: dict, device: str, call: int = 0, **params) -> None:
     """Exactly one step, the one the whole batch would give; name the mistake if not."""
-    k = params["k"]
-    if got["steps"] == k and k > 1:
+    mine, right = _call(got, call), _call(want, call)
+    what = _on_call("accumulate_and_step", call)
+    expect_batches_kept(mine, what, "micro-batch")
+    k = right["k"]
+    if mine["steps"] == k and k > 1:
         raise Feedback(f"The optimizer took {k} steps, one after every micro-batch: that is {k} small updates, "
                        "each from a part of the batch, not one update from the whole batch.", None,
-                       "Call optimizer.step() once, after the loop, when every micro-batch's gradients "
+                       "Take one optimizer step, after the loop, when every micro-batch's gradients "
                        "have been added up.")
-    expect_steps_taken(got, 1, "accumulate_and_step", "exactly once, after the loop over the micro-batches")
-    bad = mismatched(got["final"], want["final"], device)
+    expect_steps_taken(mine, 1, what, "exactly once, after the loop over the micro-batches")
+    bad = mismatched(mine["final"], right["final"], device)
     if not bad:
-        expect_optimizer_state(got["state"], want["state"], device, 1, STATE_FIX)
+        expect_optimizer_state(mine["state"], right["state"], device, 1, STATE_FIX)
         return
-    shown = evidence(got["final"], want["final"], bad)
-    plain_sgd = params.get("optimizer", "sgd") == "sgd" and not params.get("momentum") \
-        and not params.get("warmup")
-    scale = step_scale(got["before"], got["final"], want["final"]) if plain_sgd else None
+    shown = evidence(mine["final"], right["final"], bad)
+    settings = {**params, **(params.get("then", [{}])[call - 1] if call else {})}
+    plain_sgd = settings.get("optimizer", "sgd") == "sgd" and not settings.get("momentum") \
+        and not settings.get("warmup")
+    scale = step_scale(mine["before"], mine["final"], right["final"]) if plain_sgd else None
     for zero in ("start", "inside", "never"):
         for divide in (True, False):
             if zero == "start" and divide:
                 continue  # that is the right way
-            simulated = judge.simulate(probes.accumulate, _accumulate_with(zero, divide), **params)
-            if mismatched(got["final"], simulated["final"], device):
+            simulated = _call(judge.simulate(probes.accumulate, _accumulate_with(zero, divide), **params), call)
+            if mismatched(mine["final"], simulated["final"], device):
                 continue
             parts = ([ACCUMULATE_ZERO[zero]] if zero != "start" else []) + ([] if divide else [UNDIVIDED])
             lead = "Your step is exactly the one this mistake gives" if len(parts) == 1 else \
                 "Your step is exactly the one these two mistakes give together"
             raise Feedback(f"{lead}. " + " ".join(p[0].format(k=k) for p in parts), shown,
                            " ".join(p[1] for p in parts))
+    for earlier in range(call):
+        k_then = _call(want, earlier)["k"]
+        if scale is not None and k_then != k and abs(scale - k / k_then) < 1e-3:
+            raise Feedback(f"Your update is {scale:.3g}× the expected one: each loss counted 1/{k_then}, "
+                           f"the share of the {ORDINAL[earlier]} call's {k_then} micro-batches, though this "
+                           f"call has {k}. Something worked out in an earlier call was kept and used again.",
+                           shown, "Work the share out from the micro-batches of each call; keep nothing "
+                           "between calls at module level or in a closure.")
     if scale is not None and abs(scale - 1 / k) < 1e-3:
         raise Feedback(f"Your update is 1/{k} of the expected one: the micro-batch losses were divided by "
                        f"k={k} twice (or the gradients were divided again afterwards).", shown,
@@ -270,25 +346,31 @@ def expect_accumulated(judge, got: dict, want: dict, device: str, **params) -> N
     if scale is not None and scale > 0:
         raise Feedback(f"Your update is {scale:.3g}× the expected one: it points the right way but its size "
                        f"is off. With {k} micro-batches each loss should count 1/{k}.", shown,
-                       "Divide each micro-batch's loss by len(micro_batches) before backward().")
+                       "Make each micro-batch's loss count 1/k of the whole, with k the number of "
+                       "micro-batches, before backward() adds its gradients in.")
     raise Feedback("The step is not the one a single batch holding all the micro-batches would take.", shown,
-                   "Clear the gradients once, then for each micro-batch: forward, loss / k, backward() "
-                   "(the gradients add up); then one optimizer.step().")
+                   "Clear the gradients once; let backward() add up the gradients of every micro-batch, each "
+                   "loss counting 1/k; then take a single optimizer step.")
 
 
-def expect_mean_loss(got: dict, want: dict, k: int) -> None:
-    returned = got["returned"]
+def expect_mean_loss(got: dict, want: dict, call: int = 0) -> None:
+    mine, right = _call(got, call), _call(want, call)
+    what = _on_call("accumulate_and_step", call)
+    k = right["k"]
+    returned = mine["returned"]
     if returned["type"] == "torch.Tensor":
-        raise Feedback(f"accumulate_and_step returned a tensor (shape {tuple(returned['shape'])}), not a "
-                       "Python float.", None, "Return a plain number: use loss.item() to turn each "
-                       "micro-batch's loss into a float before adding them up.")
+        graph = (" It still holds the computation graph of every micro-batch, which keeps their memory "
+                 "alive." if returned.get("has_grad_fn") else "")
+        raise Feedback(f"{what} returned a tensor (shape {tuple(returned['shape'])}), not a "
+                       f"Python float.{graph}", None, "Return a plain number: .item() turns each "
+                       "micro-batch's loss into a float before you add them up.")
     if returned["type"] == "list":
-        raise Feedback("accumulate_and_step returned a list; it should return one number, the mean of the "
-                       "micro-batches' losses.", None, "Add up each micro-batch's loss.item() and divide by "
-                       "the number of micro-batches.")
-    expect_type(returned, "float", "What accumulate_and_step returns",
+        raise Feedback(f"{what} returned a list; it should return one number, the mean of the "
+                       "micro-batches' losses.", None, "Add up the micro-batches' losses as Python floats "
+                       "and divide by the number of micro-batches.")
+    expect_type(returned, "float", f"What {what} returns",
                 "Return the mean of the micro-batches' losses as a Python float.")
-    value, mean, parts = returned["value"], want["returned"]["value"], want["micro_losses"]
+    value, mean, parts = returned["value"], right["returned"]["value"], right["micro_losses"]
     if _near(value, mean, rtol=1e-5):
         return
     clue = ""
@@ -298,13 +380,13 @@ def expect_mean_loss(got: dict, want: dict, k: int) -> None:
         clue = f" That is 1/{k} of the mean: the losses were divided by k={k} twice."
     elif _near(value, parts[-1], rtol=1e-5) or _near(value, parts[-1] / k, rtol=1e-5):
         clue = " That is the last micro-batch's loss only."
-    raise Feedback(f"accumulate_and_step returned {value:.6g}; the mean of the {k} micro-batches' losses is "
+    raise Feedback(f"{what} returned {value:.6g}; the mean of the {k} micro-batches' losses is "
                    f"{mean:.6g}.{clue}", None,
-                   "Return the mean: add up each micro-batch's loss.item() and divide by the number of "
-                   "micro-batches (if each loss was already divided by k, just add those up).")
+                   "Return the mean: add up the micro-batches' losses as Python floats and divide by the "
+                   "number of micro-batches (if each loss was already divided by k, just add those up).")
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_accumulate_matches_one_big_batch(judge, device):
     """accumulate_and_step takes exactly the step one batch of all the micro-batches would take (SGD)"""
     params = dict(seed=51, k=4, micro_size=4, lr=0.1)
@@ -320,13 +402,13 @@ def test_accumulate_one_micro_batch_per_forward(judge):
     rows = [r for r in got["rows"] if r >= 0]
     if not rows:
         raise Feedback("The model never ran: no forward pass reached it.", None,
-                       "For each micro-batch, compute loss_fn(model(inputs), targets).")
+                       "Run the model and the loss on each micro-batch.")
     if max(rows) > size:
         raise Feedback(f"One forward pass saw {max(rows)} rows at once, but each micro-batch has {size}: the "
                        "micro-batches were joined into one big batch. That needs the memory of the whole "
                        "batch, exactly what gradient accumulation is there to avoid.", None,
-                       "Loop over micro_batches and run the model on one micro-batch at a time; "
-                       "backward() adds each one's gradients to .grad.")
+                       "Go through the micro-batches one by one and run the model on one micro-batch at a "
+                       "time; backward() adds each one's gradients to .grad.")
     if sum(rows) < k * size:
         raise Feedback(f"The model saw {sum(rows)} rows in all, but the {k} micro-batches hold {k * size}: "
                        "some micro-batches never went through it.", None,
@@ -338,17 +420,30 @@ def test_accumulate_returns_mean_loss(judge):
     """accumulate_and_step returns the mean micro-batch loss as a Python float"""
     # lr=0: the step cannot move the parameters, so the losses do not depend on where it happens.
     got, want = judge.both(probes.accumulate, seed=53, k=4, micro_size=5, lr=0.0)
-    expect_mean_loss(got, want, k=4)
+    expect_mean_loss(got, want)
+
+
+@pytest.mark.points(1)
+def test_accumulate_called_again(judge, device):
+    """Called again with fewer micro-batches on another model (float64, a frozen parameter), the step is right"""
+    params = dict(seed=56, k=4, micro_size=3, lr=0.1,
+                  then=[{"k": 3, "micro_size": 5, "frozen": ["2.weight"], "dtype": "float64"}])
+    got, want = judge.both(probes.accumulate, **params)
+    for call in (0, 1):
+        expect_accumulated(judge, got, want, device, call=call, **params)
+        expect_mean_loss(got, want, call=call)
 
 
 @pytest.mark.points(1)
 @pytest.mark.hidden
 def test_accumulate_with_optimizer_state(judge, device):
     """accumulate_and_step with SGD momentum and with Adam, optimizers that already hold state"""
-    for params in (dict(seed=54, k=3, micro_size=5, lr=0.05, momentum=0.9, warmup=True),
+    for params in (dict(seed=54, k=3, micro_size=5, lr=0.05, momentum=0.9, warmup=True,
+                        then=[{"k": 5, "micro_size": 2, "frozen": [0]}]),
                    dict(seed=55, k=2, micro_size=8, optimizer="adam", lr=1e-3, warmup=True)):
         got, want = judge.both(probes.accumulate, **params)
-        expect_accumulated(judge, got, want, device, **params)
+        for call in range(1 + len(params.get("then", []))):
+            expect_accumulated(judge, got, want, device, call=call, **params)
 
 
 test_accumulate_with_optimizer_state.student_runs = 2
