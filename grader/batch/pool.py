@@ -60,6 +60,8 @@ class Pool:
     def __init__(self, *, settings: Settings, course: Course, chosen: tuple[Exercise, ...], size: int,
                  fork_server: bool, scratch: Path):
         self.settings, self.course, self.chosen = settings, course, chosen
+        # How many checks each exercise has, for a judge's deadline (read once, not per student).
+        self._checks = {e.id: max(1, content.check_count(course, e)) for e in course.exercises}
         self.size, self.fork_server = size, fork_server
         self.judges: list[_Judge] = []
         # Judges connect to an abstract socket (no file to leave behind); main checks who connects.
@@ -174,7 +176,7 @@ class Pool:
         """Hand ``judge`` a student; False if it is gone (the student is its job all the same)."""
         student, wanted = job
         judge.job = job
-        limit = sum(max(1, content.check_count(self.course, e)) * (e.timeout * 3 + CHECK_MARGIN) for e in wanted) + CHECK_MARGIN
+        limit = sum(self._checks[e.id] * (e.timeout * 3 + CHECK_MARGIN) for e in wanted) + CHECK_MARGIN
         judge.deadline = time.monotonic() + limit
         try:
             send_message(judge.sock, {
