@@ -46,3 +46,15 @@ def load_solution(stem: str):
 
 def files(folder: Path):
     return sorted(folder.glob("exercise_*/*.py")) + sorted(folder.glob("exercise_*/*.ipynb"))
+
+
+def check_counts(stem: str) -> tuple[int, int]:
+    """(public, hidden) checks of an exercise's checks module, read from its source as the release
+    reads it: tests follow the course rather than a count written down once."""
+    from grader import course as courses
+    from grader.authoring.hidden import check_names, strip_hidden
+
+    course = courses.load(ROOT)
+    exercise = next(e for e in course.exercises if e.stem == stem)
+    public, hidden = strip_hidden(course.checks_file(exercise).read_text(encoding="utf-8"))
+    return len(check_names(public)), len(hidden)

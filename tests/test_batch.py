@@ -109,6 +109,17 @@ def graded(class_):
     return out, done.stdout
 
 
+@pytest.fixture(scope="module")
+def momentum_refused(course, tmp_path_factory):
+    """What a submission whose momentum function only raises scores, graded alone: the checks
+    the broken students' momentum functions cost them (whatever checks the course has today)."""
+    from grader.grading import runner
+
+    path = tmp_path_factory.mktemp("refused") / "exercise_3.py"
+    path.write_text(broken("raise ValueError('no momentum today')"))
+    return runner.grade_exercise(course=course, exercise=course.exercise("exercise-3"), path=path, device="cpu")
+
+
 def rows(out: Path, sql: str, *args):
     conn = sqlite3.connect(out / gradebook.STORE_NAME)
     try:
@@ -117,7 +128,7 @@ def rows(out: Path, sql: str, *args):
         conn.close()
 
 
-def test_grades_csv_has_a_row_per_student_sorted_with_exercise_total_and_maximum(graded):
+def test_grades_csv_has_a_row_per_student_sorted_with_exercise_total_and_maximum(graded, momentum_refused):
     out, _ = graded
     with open(out / "grades.csv", newline="") as f:
         table = list(csv.reader(f))
@@ -130,11 +141,12 @@ def test_grades_csv_has_a_row_per_student_sorted_with_exercise_total_and_maximum
     assert score["alice"] == score["carol"] == score["erin"] == 10  # folder, zip of a folder, notebook
     assert 0 < score["bob"] < 10 and score["dave"] < 10
     assert score["frank"] == score["gina"] == score["mia"] == score["ned"] == score["oz"] == score["zed"] == 0
+    assert 0 < momentum_refused.score < 10
     for name in BROKEN:  # sgd_update's checks pass; the momentum checks got no verdict
-        assert score[name] == 6, name
+        assert score[name] == momentum_refused.score, name
 
 
-def test_broken_submissions_are_errors_with_a_reason_and_the_batch_goes_on(graded):
+def test_broken_submissions_are_errors_with_a_reason_and_the_batch_goes_on(graded, momentum_refused):
     out, summary = graded
     status = {s: (st, reason) for s, st, reason in
               rows(out, "SELECT student, status, reason FROM submissions WHERE exercise = 'exercise-3'")}
@@ -154,14 +166,15 @@ def test_broken_submissions_are_errors_with_a_reason_and_the_batch_goes_on(grade
     assert {s for s, (st, _) in status.items() if st == "graded"} == {"alice", "bob", "carol", "dave", "erin",
                                                                       "frank", "mia", "zed"}
     incidents = dict(rows(out, "SELECT name, incident FROM checks WHERE student = 'ivan' AND status = 'error'"))
-    assert set(incidents.values()) == {"timeout"} and len(incidents) == 3
+    momentum_checks = {c.name for c in momentum_refused.checks if not c.passed}
+    assert set(incidents.values()) == {"timeout"} and set(incidents) == momentum_checks
     assert not list(out.parent.rglob("ned_was_here.py"))
     assert f"{STUDENTS} students: {STUDENTS} graded in this run" in summary
     assert "exercise-3  mean" in summary and "Checks failed most often" in summary
     assert "ran in the jail" in summary and "WARNING" not in summary
 
 
-def test_gradebook_keeps_each_check_and_what_graded_it(graded):
+def test_gradebook_keeps_each_check_and_what_graded_it(graded, momentum_refused):
     out, _ = graded
     import torch
 
@@ -169,7 +182,7 @@ def test_gradebook_keeps_each_check_and_what_graded_it(graded):
 
     per_check = rows(out, "SELECT exercise, name, points, max_points, status, feedback FROM checks "
                           "WHERE student = 'bob'")
-    assert len(per_check) == 8
+    assert sorted(r[1] for r in per_check) == sorted(c.name for c in momentum_refused.checks)  # every check
     assert sum(r[3] for r in per_check) == 10
     failed = [r for r in per_check if r[4] == "failed"]
     assert failed and all(r[2] == 0 and r[5] for r in failed)
