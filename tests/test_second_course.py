@@ -90,13 +90,13 @@ def test_double_returns_twice_the_input(judge):
     """double returns twice its input"""
     got, want = judge.both(probes.doubled, seed=1)
     if got["returned"]["type"] != "torch.Tensor":
-        raise Feedback(f"double returned a {got['returned']['type']}, not a tensor.", fix="Return x * 2.")
+        raise Feedback(f"double returned a {got['returned']['type']}, not a tensor.", fix="Return the doubled tensor.")
     mine, right = got["returned"]["tensor"], want["returned"]["tensor"]
     if mine.shape != right.shape or not torch.allclose(mine, right):
         x = want["x_after"]
         raise Feedback("double(x) is not twice x.",
                        f"for x[0, 0] = {x[0, 0]:.3f} you returned {mine.flatten()[0]:.3f}; twice it is {right[0, 0]:.3f}",
-                       "Multiply by two: return x * 2.")
+                       "Multiply by two, and return that new tensor.")
 
 
 @pytest.mark.points(1)

@@ -149,13 +149,17 @@ def test_reference_data_in_step_passes(tmp_path, recorded):
 
 def test_stale_reference_data(tmp_path, recorded):
     root = make_course(tmp_path)
-    key = sorted(recorded)[0]
+    import torch
+
+    # The first recorded outcome holding a mapping of tensors (parameters before a step, say).
+    key, field = next((k, f) for k in sorted(recorded) for f, v in sorted(recorded[k].items())
+                      if isinstance(v, dict) and v and all(isinstance(t, torch.Tensor) for t in v.values()))
     stale = dict(recorded)
     outcome = dict(stale[key])
-    before = dict(outcome["before"])
-    name = sorted(before)[0]
-    before[name] = before[name] + 0.5  # as if recorded from an older, different solution
-    outcome["before"] = before
+    tensors = dict(outcome[field])
+    name = sorted(tensors)[0]
+    tensors[name] = tensors[name] + 0.5  # as if recorded from an older, different solution
+    outcome[field] = tensors
     stale[key] = outcome
     reference_data.write(root / REFERENCE, stale)
     found = validate.validate(course=load(root))

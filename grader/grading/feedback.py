@@ -58,16 +58,17 @@ class NotImplementedYet(Feedback):
     """The function is still the stub."""
 
 
+_QUOTED = re.compile(r"(?<![A-Za-z])'[^'\s]*'")  # a name the check quotes ('0.weight'), not an apostrophe
 _NUMBER = re.compile(r"[-+−]?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 _REMARK = re.compile(r"\s*\([^()]*\)")
 
 
 def _gist(text: str) -> str:
-    """``text`` without its particulars (numbers, remarks in brackets, nested ones too) and with its
-    spaces made even."""
+    """``text`` without its particulars (numbers, remarks in brackets, nested ones too, names in
+    single quotes such as a parameter's '0.weight') and with its spaces made even."""
     while _REMARK.search(text):
         text = _REMARK.sub("", text)
-    return " ".join(_NUMBER.sub("#", text).split())
+    return " ".join(_NUMBER.sub("#", _QUOTED.sub("'…'", text)).split())
 
 
 # Errors the worker's own limits cause (``grader.isolation.jail``), met by code that starts processes

@@ -243,14 +243,16 @@ def in_a_row(judge, probe, runs: list[dict], check, name: str) -> None:
         where = (f"Call {index + 1} of {len(runs)} (a model of sizes {tuple(run['sizes'])}, "
                  f"{run.get('dtype', 'float32')}, lr={run['lr']}): ")
         try:
-            check(mine if isinstance(mine, dict) else {}, theirs, run, where)
+            check(mine if isinstance(mine, dict) else {}, theirs, run, "")
         except Feedback as problem:
             if index and _run_alone(judge, probe, run, check):
                 raise Feedback(
                     f"{where}on its own, in a fresh process, `{name}` gets this call right; called after "
                     "another model's steps, it does not. Something of an earlier call was kept and reused "
                     "here.", problem.evidence, STATE_KEPT) from None
-            raise
+            # Which call, said first; the explanation keeps its key, so a report gives it once.
+            raise type(problem)(where + problem.what, problem.evidence, problem.fix, problem.incident,
+                                cause=problem.cause) from None
 
 
 def _pairing(judge, probe, problem: Feedback, params: dict) -> Feedback:
