@@ -103,3 +103,16 @@ def expect_by_hand(got: dict, name: str) -> None:
             "downhill, and here you write them.", None,
             "Take torch.optim out of the function and change each parameter, and the state you keep for it, "
             "yourself, as the docstring describes.")
+
+
+def expect_grads_untouched(got: dict, want: dict, name: str) -> None:
+    """A step reads ``.grad`` and leaves it: the gradients after ``name`` must be those before it."""
+    from grader.grading.compare import evidence, mismatched
+    from grader.grading.feedback import Feedback
+
+    bad = mismatched(got["grads_after"][0], want["grads_after"][0])
+    if bad:
+        raise Feedback(f"{name} changed the gradients. The optimizer's step only reads `.grad`; clearing "
+                       "gradients is zero_grad's job, at the start of the next training step.",
+                       evidence(got["grads_after"][0], want["grads_after"][0], bad, "gradient of"),
+                       "Read p.grad, don't modify it.")
