@@ -86,6 +86,19 @@ def _name(optimizer) -> str:
     return f"torch.optim.{type(optimizer).__qualname__}"
 
 
+def in_a_row(run_one, runs: list[dict]) -> dict:
+    """``run_one(**run)`` for each of ``runs``, one after the other in this worker, torch.optim
+    watched throughout: what one call leaves behind must not change the next. ``run_one`` returns
+    (record, model); every model stays alive, so no later one can reuse an earlier one's ids."""
+    kept, records = [], []
+    with watching_torch_optim() as used:
+        for run in runs:
+            record, model = run_one(**run)
+            kept.append(model)
+            records.append(record)
+    return {"runs": records, "torch_optim": used}
+
+
 def expect_by_hand(got: dict, name: str) -> None:
     """A probe's outcome must show that ``name`` took its step without torch.optim."""
     from grader.grading.feedback import Feedback

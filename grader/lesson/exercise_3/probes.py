@@ -80,13 +80,7 @@ def sgd_in_a_row(sgd_update, *, device, runs):
     """Several runs one after the other in the same worker, each on a model of its own with settings of
     its own (``runs``: a list of sgd_steps' keyword arguments, plus ``sizes``): what one call leaves
     behind must not change the next."""
-    kept, records = [], []  # every model stays alive, so no later one can reuse an earlier one's ids
-    with by_hand.watching_torch_optim() as used:
-        for run in runs:
-            record, model = _sgd_run(sgd_update, device, **run)
-            kept.append(model)
-            records.append(record)
-    return {"runs": records, "torch_optim": used}
+    return by_hand.in_a_row(lambda **run: _sgd_run(sgd_update, device, **run), runs)
 
 
 @probe(calls="sgd_momentum_update")
@@ -103,10 +97,4 @@ def momentum_steps(sgd_momentum_update, *, device, seed, lr, momentum, steps=3, 
 def momentum_in_a_row(sgd_momentum_update, *, device, runs):
     """Several momentum runs one after the other in the same worker, each on a model of its own, with
     buffers and settings of its own (``runs``: momentum_steps' keyword arguments, plus ``sizes``)."""
-    kept, records = [], []
-    with by_hand.watching_torch_optim() as used:
-        for run in runs:
-            record, model = _momentum_run(sgd_momentum_update, device, **run)
-            kept.append(model)
-            records.append(record)
-    return {"runs": records, "torch_optim": used}
+    return by_hand.in_a_row(lambda **run: _momentum_run(sgd_momentum_update, device, **run), runs)

@@ -57,13 +57,7 @@ def adam_in_a_row(adam_update, *, device, runs):
     """Several runs one after the other in the same worker, each on a model of its own with states and
     settings of its own (``runs``: adam_steps' keyword arguments, plus ``sizes``): what one call leaves
     behind must not change the next."""
-    kept, records = [], []  # every model stays alive, so no later one can reuse an earlier one's ids
-    with by_hand.watching_torch_optim() as used:
-        for run in runs:
-            record, model = _adam_run(adam_update, device, **run)
-            kept.append(model)
-            records.append(record)
-    return {"runs": records, "torch_optim": used}
+    return by_hand.in_a_row(lambda **run: _adam_run(adam_update, device, **run), runs)
 
 
 def _state(state) -> dict:
