@@ -11,6 +11,7 @@ import pytest
 
 from conftest import ROOT
 from grader.batch import intake
+from grader.grading import find
 
 SOLUTION = (ROOT / "solutions" / "exercise_3.py").read_text()
 
@@ -93,8 +94,8 @@ def test_content_hash_follows_the_code_and_nothing_else(tmp_path, exercises):
 def test_zip_slip_is_refused_and_nothing_is_written(tmp_path, member):
     archive = make_zip(tmp_path / "alice.zip", {"alice/exercise_3.py": SOLUTION, member: "print('owned')"})
     dest = tmp_path / "scratch" / "alice"
-    with pytest.raises(intake.UnsafeZip, match="zip slip"):
-        intake.unpack(archive, dest)
+    with pytest.raises(find.UnsafeZip, match="zip slip"):
+        find.unpack(archive, dest)
     assert not dest.exists()
     assert not list(tmp_path.rglob("escaped.py"))
     assert not Path("/tmp/escaped.py").exists()
@@ -112,8 +113,8 @@ def test_zip_slip_entry_becomes_the_students_problem(tmp_path, exercises):
 def test_zip_bomb_is_refused_by_its_declared_size(tmp_path):
     archive = make_zip(tmp_path / "bomb.zip", {"exercise_3.py": SOLUTION, "data.bin": b"\0" * (3 << 20)})
     assert archive.stat().st_size < 50_000  # 3 MB of zeros squeeze into a few KB
-    with pytest.raises(intake.UnsafeZip, match="zip bomb"):
-        intake.unpack(archive, tmp_path / "out", max_bytes=1 << 20)
+    with pytest.raises(find.UnsafeZip, match="zip bomb"):
+        find.unpack(archive, tmp_path / "out", max_bytes=1 << 20)
     assert not (tmp_path / "out").exists()
 
 
@@ -126,8 +127,8 @@ def test_zip_bomb_with_lying_headers_is_stopped_while_unpacking(tmp_path):
     central = data.index(b"PK\x01\x02")
     data[central + 24:central + 28] = struct.pack("<I", 10)
     archive.write_bytes(bytes(data))
-    with pytest.raises(intake.UnsafeZip):
-        intake.unpack(archive, tmp_path / "out", max_bytes=1 << 20)
+    with pytest.raises(find.UnsafeZip):
+        find.unpack(archive, tmp_path / "out", max_bytes=1 << 20)
     assert not (tmp_path / "out").exists()
 
 
@@ -139,15 +140,15 @@ def test_links_in_a_zip_are_ignored(tmp_path):
         link.external_attr = (stat.S_IFLNK | 0o777) << 16
         zf.writestr(link, "/etc/passwd")
     dest = tmp_path / "out"
-    intake.unpack(archive, dest)
+    find.unpack(archive, dest)
     assert (dest / "exercise_3.py").read_text() == SOLUTION
     assert not (dest / "secrets.py").exists() and not (dest / "secrets.py").is_symlink()
 
 
 def test_too_many_members_is_refused(tmp_path):
     archive = make_zip(tmp_path / "many.zip", {f"f{i}.py": "" for i in range(30)})
-    with pytest.raises(intake.UnsafeZip, match="holds 30 files"):
-        intake.unpack(archive, tmp_path / "out", max_members=20)
+    with pytest.raises(find.UnsafeZip, match="holds 30 files"):
+        find.unpack(archive, tmp_path / "out", max_members=20)
 
 
 def test_the_batchs_own_output_folder_is_not_a_student(tmp_path, exercises):

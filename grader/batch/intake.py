@@ -32,7 +32,7 @@ from pathlib import Path
 from grader.course import Exercise
 from grader.grading import find
 # The zip rules are the grader's one unpacking (``grade exercise-N --submission work.zip`` uses it too).
-from grader.grading.find import MAX_MEMBERS, MAX_UNZIPPED, SKIPPED_NAMES, SUFFIXES, UnsafeZip, unpack  # noqa: F401
+from grader.grading.find import SKIPPED_NAMES, SUFFIXES, UnsafeZip, unpack
 
 MAX_HASHED_FILES = 2000     # code files read to fingerprint one submission
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from grader.course import Exercise
 from grader.grading.chunk import Chunk
-from grader.grading.find import SUFFIXES, shown_in_zip  # noqa: F401 - SUFFIXES: the kinds of file handed in
+from grader.grading.find import shown_in_zip
 
 
 @dataclass(frozen=True)
