@@ -221,3 +221,16 @@ def test_what_another_course_left_under_the_same_module_names_is_forgotten(tiny,
         (folder / "__init__.py").write_text("")
     content.forget_other_checks([release / "checks.py"])
     assert sys.modules["grader"] is grader and "grader.grading.content" in sys.modules
+
+
+def test_the_tiny_course_grades_a_class(tiny, tmp_path):
+    """``grade batch`` in the tiny course: its judges import the course's probes from its own folder
+    before forking, as ``grade`` does."""
+    class_ = tmp_path / "class"
+    for student, source in (("ada", "solutions/exercise_1.py"), ("bo", "tries/adds_two.py")):
+        (class_ / student).mkdir(parents=True)
+        (class_ / student / "exercise_1.py").write_text((tiny / source).read_text())
+    done = grade(tiny, "batch", str(class_), "--out", str(tmp_path / "results"), "-j", "1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    grades = (tmp_path / "results" / "grades.csv").read_text().splitlines()
+    assert grades[1:] == ["ada,2,2,2", "bo,1,1,2"], grades

@@ -122,7 +122,7 @@ def judge_process(address: str, work: str, settings: Settings, parent: int) -> N
 
     course, chosen = settings.resolve()
     # This process has run no torch op: the zygote starts pristine.
-    fork_server = client.fork_zygote(content.probe_modules(course, chosen))
+    fork_server = client.fork_zygote(content.load_probes(course, chosen))
     import torch
 
     # Judges and workers share the cores; OpenMP threads spinning against each other only slow

@@ -78,7 +78,7 @@ class Pool:
         self.cpu_seconds = 0.0  # what the judges, zygotes and workers used, counted as each one ends
         try:
             if fork_server:
-                batch_judge.prepare_to_fork(content.probe_modules(course, chosen))
+                batch_judge.prepare_to_fork(content.load_probes(course, chosen))
             for _ in range(size):
                 self._start()
         except BaseException:  # the judges already started must not outlive a failed start
