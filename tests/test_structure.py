@@ -234,3 +234,28 @@ def test_the_allow_list_names_only_modules_that_need_it():
     stale = {m for m in LONG_MODULES if m not in _modules()
              or len(_modules()[m].read_text(encoding="utf-8").splitlines()) <= MAX_LINES}
     assert not stale, f"LONG_MODULES names modules that are gone or short now: {sorted(stale)}"
+
+
+# ---------------------------------------------------------------- optional parts
+
+CLUSTER_MODULES = {"grader.batch.cluster", "grader.batch.on_worker"}
+
+
+def test_only_the_cluster_modules_import_dask():
+    """Dask is an optional extra: only ``grade batch --cluster`` reaches the two modules that use it
+    (tests/test_cluster.py checks that a local batch never imports it at all)."""
+    found = [f"{module}:{line} imports {name}"
+             for module in sorted(_modules()) if module not in CLUSTER_MODULES
+             for name, line in sorted(_imports_of(module), key=lambda x: x[1])
+             if name.split(".")[0] in ("dask", "distributed") or name == "grader.batch.on_worker"]
+    assert not found, "\n".join(found)
+
+
+def test_the_fingerprint_covers_every_engine_package():
+    """What a stored grade (and a cluster worker's course) is checked against: every engine package,
+    none of the course content that happens to sit in the package."""
+    from grader.batch.fingerprint import ENGINE
+
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    content = courses.load(ROOT).content
+    assert packages - {content.name if content.parent == PACKAGE else ""} == set(ENGINE)

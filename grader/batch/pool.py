@@ -152,6 +152,11 @@ class Pool:
         self.listener.close()
         shutil.rmtree(self.work, ignore_errors=True)
 
+    def ready(self) -> None:
+        """Wait until every judge has connected (``JudgesFailing`` if they keep dying first)."""
+        while any(j.sock is None for j in self.judges):
+            self._wait(lambda job, reply, why: None)
+
     # ------------------------------------------------------------ the work
 
     def grade(self, todo, done: Callable, graded: Callable[[str], None] | None = None) -> int:

@@ -24,27 +24,24 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib.metadata
 import os
 import shutil
-import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import grader
-from grader.batch import exports, gradebook, intake
+from grader.batch import exports, gradebook, guards, intake
 from grader.batch.fingerprint import fingerprint
 from grader.batch.gradebook import ERROR, Gradebook
+from grader.batch.guards import BatchError
 from grader.batch.judge import Settings
 from grader.batch.pool import Pool
 from grader.batch.records import Records
 from grader.course import Course, Exercise
 from grader.errors import GraderProblem, UsageProblem
-
-
-class BatchError(GraderProblem):
-    """The batch cannot start or go on (an unusable SUBMISSIONS folder, judges that cannot start)."""
 
 
 class Interrupted(GraderProblem):
@@ -101,6 +98,10 @@ class Plan:
     """``run``'s ``progress``: what shows students being graded (the CLI's progress bar), or None."""
     allow_unsandboxed: bool
     """Keep results whose code ran outside the jail."""
+    cluster: str | None = None
+    """``--cluster``: the Dask scheduler whose workers grade (``grader.batch.cluster``); None: judges here."""
+    notice: Callable[[str], None] | None = None
+    """Where to say something the run learned and goes on from (a worker refused), or None."""
 
 
 # ================================================================ main process
@@ -108,7 +109,8 @@ class Plan:
 def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool = False,
         exercises: tuple[str, ...] = (), timeout: float | None = None, memory: int | None = None,
         device: str = "cpu", course_root: Path | None = None, fork_server: bool = False,
-        progress: Callable | None = None, allow_unsandboxed: bool = False) -> BatchReport:
+        progress: Callable | None = None, allow_unsandboxed: bool = False, cluster: str | None = None,
+        notice: Callable[[str], None] | None = None) -> BatchReport:
     """Grade every student in ``submissions`` into ``out``; see the module docstring.
 
     ``fork_server``: this process has imported torch but run no torch op, so
@@ -116,7 +118,8 @@ def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool 
     interpreter (a torch import per judge, once). ``allow_unsandboxed``: grade
     even where student code cannot be jailed (``grade doctor`` says why); the
     summary and every result say so. ``progress(students)``: a context whose value is called with
-    each student's id as they finish (the CLI's progress bar).
+    each student's id as they finish (the CLI's progress bar). ``cluster``: grade on the workers of
+    that Dask scheduler instead of judges here; ``notice``: what to tell the user as the run goes.
     """
     from grader import course as courses
 
@@ -130,7 +133,10 @@ def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool 
         raise UsageProblem("must be a positive number of MB", "--memory")
     course = courses.load(course_root)
     chosen = course.select(exercises)
-    if not allow_unsandboxed:
+    if cluster and device not in ("cpu", "cuda"):
+        raise UsageProblem("say cpu or cuda: with --cluster, the workers' devices count, not this machine's",
+                           "--device")
+    if not allow_unsandboxed and not cluster:  # on a cluster, each worker checks its own jail
         from grader.isolation import doctor
 
         found = doctor.available()
@@ -139,20 +145,21 @@ def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool 
                              "could read another's files or rewrite the results. Run `grade doctor` for "
                              "details; to grade anyway, pass --allow-unsandboxed.")
     settings = Settings(str(course.root), tuple(e.id for e in chosen), timeout, memory,
-                        _resolve_device(device, course), hidden=(str(submissions), str(out)))
+                        device if cluster else _resolve_device(device, course), hidden=(str(submissions), str(out)))
     course, chosen = settings.resolve()
     plan = Plan(settings=settings, course=course, chosen=chosen, submissions=submissions, out=out,
                 scratch=out / ".scratch", jobs=max(1, jobs or os.cpu_count() or 1), regrade=regrade,
-                fork_server=fork_server, progress=progress, allow_unsandboxed=allow_unsandboxed)
+                fork_server=fork_server, progress=progress, allow_unsandboxed=allow_unsandboxed,
+                cluster=cluster, notice=notice)
 
     out.mkdir(parents=True, exist_ok=True)
-    lock = _lock(out)
+    lock = guards.lock(out)
     gradebook.sweep_temporaries(out)
     shutil.rmtree(plan.scratch, ignore_errors=True)
     plan.scratch.mkdir()
     store = Gradebook(out / gradebook.STORE_NAME)
     try:
-        with _interrupts_raise():
+        with guards.interrupts_raise():
             return _grade_class(plan, store, started)
     except KeyboardInterrupt:
         done = store.conn.execute("SELECT COUNT(DISTINCT student) FROM submissions").fetchone()[0]
@@ -162,19 +169,6 @@ def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool 
         store.close()
         shutil.rmtree(plan.scratch, ignore_errors=True)
         lock.close()
-
-
-def _lock(out: Path):
-    """One batch at a time per RESULTS folder (the lock goes when the process does, kill -9 included)."""
-    import fcntl
-
-    handle = open(out / ".lock", "w")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        raise BatchError(f"another grade batch is writing to {out}; wait for it, or use another --out") from None
-    return handle
 
 
 def _grade_class(plan: Plan, store: Gradebook, started: float) -> BatchReport:
@@ -196,11 +190,9 @@ def _grade_class(plan: Plan, store: Gradebook, started: float) -> BatchReport:
         if wanted:
             todo.append((student, wanted))
     graded_now = {s.id for s, _ in todo}
-    graded, cpu = 0, 0.0
+    graded, cpu, notes = 0, 0.0, []
     if todo:
-        import torch  # only now: a rerun with nothing to grade does not need it (~1 s)
-
-        records = Records(grader_version=grader.__version__, torch_version=torch.__version__,
+        records = Records(grader_version=grader.__version__, torch_version=importlib.metadata.version("torch"),
                           device=plan.settings.device, fingerprints=fingerprints,
                           jail_required=not plan.allow_unsandboxed)
         # The old grades.csv no longer describes the class; a new one comes when this run completes.
@@ -216,7 +208,7 @@ def _grade_class(plan: Plan, store: Gradebook, started: float) -> BatchReport:
         graded += len(unopened)
         runnable = [(s, w) for s, w in todo if not s.problem]
         if runnable:
-            count, cpu = _grade_runnable(plan, runnable, records, keep)
+            count, cpu, notes = _grade_runnable(plan, runnable, records, keep)
             graded += count
     for student in students:
         if student.id not in graded_now:  # the ones graded in this run were written as they came
@@ -233,25 +225,46 @@ def _grade_class(plan: Plan, store: Gradebook, started: float) -> BatchReport:
     skipped = len(students) - len(todo)
     summary = exports.summary(rows, points, graded=graded, skipped=skipped, errors=errors, seconds=seconds,
                               cpu=cpu, out=out)
+    summary += "".join("\n" + line for line in ["", *notes] if notes)
     return BatchReport(out, len(students), graded, skipped, errors, seconds, cpu, summary)
 
 
-def _grade_runnable(plan: Plan, runnable, records: Records, keep) -> tuple[int, float]:
-    """Hand ``runnable`` [(student, exercises)] to the judges, keeping each student as their reply comes
-    (or as their judge is lost). (Students graded, CPU seconds of the judges and all under them.)"""
+def _grade_runnable(plan: Plan, runnable, records: Records, keep) -> tuple[int, float, list[str]]:
+    """Hand ``runnable`` [(student, exercises)] to the judges (here, or on the cluster), keeping each
+    student as their reply comes (or as their judge is lost). (Students graded, CPU seconds of the
+    judges here and all under them, lines for the summary.)"""
     def done(job, reply: dict | None, why: str | None) -> None:
         student, wanted = job
         keep(student, records.lost(student, wanted, why) if reply is None
              else records.from_reply(student, wanted, reply))
 
-    pool = Pool(settings=plan.settings, course=plan.course, chosen=plan.chosen,
-                size=min(plan.jobs, len(runnable)), fork_server=plan.fork_server, scratch=plan.scratch)
-    try:
-        with plan.progress(len(runnable)) if plan.progress else contextlib.nullcontext() as graded:
-            count = pool.grade(runnable, done, graded)
-    finally:
-        pool.close()
-    return count, pool.cpu_seconds
+    with plan.progress(len(runnable)) if plan.progress else contextlib.nullcontext() as bar:
+        meter = _Meter(bar)
+        if plan.cluster:
+            from grader.batch import cluster
+
+            count, seen = cluster.grade(plan, runnable, done, meter.tick)
+            return count, 0.0, seen.summary()
+        pool = Pool(settings=plan.settings, course=plan.course, chosen=plan.chosen,
+                    size=min(plan.jobs, len(runnable)), fork_server=plan.fork_server, scratch=plan.scratch)
+        try:
+            count = pool.grade(runnable, done, lambda sid: meter.tick(sid, len(pool.judges), "judges"))
+        finally:
+            pool.close()
+        return count, pool.cpu_seconds, []
+
+
+class _Meter:
+    """What the progress line shows with each student: who, how many graders are busy, how fast."""
+
+    def __init__(self, bar: Callable[[str], None] | None):
+        self.bar, self.started, self.count = bar, time.monotonic(), 0
+
+    def tick(self, student: str, graders: int, what: str) -> None:
+        self.count += 1
+        if self.bar is not None:
+            rate = self.count / max(time.monotonic() - self.started, 1e-9)
+            self.bar(f"{student} · {graders} {what}, {rate:.1f} students/s")
 
 
 def _resolve_device(device: str, course: Course) -> str:
@@ -282,19 +295,3 @@ def _resolve_device(device: str, course: Course) -> str:
     if answer.startswith("!") or not answer:
         raise UsageProblem(answer[1:] or "the device could not be checked", "--device")
     return answer
-
-
-class _interrupts_raise:
-    """SIGTERM behaves like Ctrl-C while the batch runs: judges are stopped, the store closed."""
-
-    def __enter__(self):
-        def handler(signum, frame):
-            raise KeyboardInterrupt
-
-        self._old = signal.signal(signal.SIGTERM, handler)
-
-    def __exit__(self, *exc):
-        signal.signal(signal.SIGTERM, self._old)
-        return False
-
-

@@ -27,28 +27,41 @@ from grader.cli.group import DEVICES, cli
 @click.option("--allow-unsandboxed", is_flag=True,
               help="Grade even where student code cannot be jailed (see `grade doctor`): students could then "
                    "read each other's files and the results. Every result records it.")
-def batch_command(submissions, out, jobs, regrade, exercises, timeout, memory, device, allow_unsandboxed):
+@click.option("--cluster", metavar="tcp://HOST:PORT",
+              help="Grade on the workers of this Dask scheduler (pip install 'optim-grader[cluster]'); "
+                   "this machine still reads the submissions and writes every result.")
+def batch_command(submissions, out, jobs, regrade, exercises, timeout, memory, device, allow_unsandboxed,
+                  cluster):
     """Grade a class: every student entry in SUBMISSIONS (a folder, .zip, .py or .ipynb each).
 
     A rerun grades only what changed; Ctrl-C keeps every student already
     graded. Exit status 0 when every student has a result (errors included,
     listed in the summary), 130 when interrupted.
+
+    With --cluster, each worker must run the same grader, torch and course as
+    this machine (the course at the same path, or where GRADER_COURSE says on
+    it); a worker that does not is refused and named. See the README's
+    "Grading 20,000 students".
     """
     batch = group.instructor("grader.batch.run", "batch")
 
     report = batch.run(submissions=submissions, out=out, jobs=jobs, regrade=regrade, exercises=exercises,
                        timeout=timeout, memory=memory, device=device, fork_server=group.PRISTINE,
-                       progress=_progress_bar, allow_unsandboxed=allow_unsandboxed)
+                       progress=_progress_bar, allow_unsandboxed=allow_unsandboxed, cluster=cluster,
+                       notice=lambda line: click.echo(line, err=True))
     click.echo(report.summary)
 
 
 @contextlib.contextmanager
 def _progress_bar(students: int):
-    """click's progress bar on stderr (hidden when it is not a terminal); yields what to call as
-    each student is graded."""
+    """click's progress bar on stderr (none when it is not a terminal); yields what to call as
+    each student is graded, with the line to show (who, graders busy, students per second)."""
+    if not sys.stderr.isatty():  # piped or logged: the summary says it all (click would print a bare label)
+        yield lambda line: None
+        return
     with click.progressbar(length=students, label="grading", file=sys.stderr, show_eta=True,
-                           show_pos=True, width=24, item_show_func=lambda sid: sid) as bar:
-        yield lambda sid: bar.update(1, sid)
+                           show_pos=True, width=24, item_show_func=lambda line: line) as bar:
+        yield lambda line: bar.update(1, line)
 
 
 @cli.command("validate", short_help="Prove the course right (for course CI).")

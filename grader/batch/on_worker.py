@@ -1,0 +1,249 @@
+"""What a batch runs on a Dask worker (``grade batch --cluster``): a warm judge, and the task that uses it.
+
+Shape, on each worker::
+
+    dask worker (Dask's process: trusted, holds no student code)
+      └── Judges (a Dask worker plugin, ``setup`` when the batch registers it)
+            └── judge (python -m grader.batch.judge) ── jailed fork server ── worker per submission
+                  … one judge per thread of the Dask worker, each reused for every student it grades
+
+The plugin first vets the worker: its grader, torch, course and jail must be the
+ones the instructor's machine grades with (the same ``fingerprint`` a resumed
+batch trusts). A worker that passes starts its judges and only then advertises
+the Dask *resource* the batch's tasks ask for, so the scheduler never hands a
+student to a worker that was refused. ``grade_student`` is the task: it writes
+the student's files (sent as bytes: no shared filesystem) under the worker's own
+folder, hands them to a judge (``grader.batch.pool``, as a local batch does) and
+returns the judge's JSON as text. The instructor's machine reads it as JSON.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import importlib.metadata
+import itertools
+import json
+import os
+import queue
+import shutil
+import threading
+from pathlib import Path, PurePosixPath
+
+from distributed import WorkerPlugin, get_worker
+
+import grader
+from grader.batch.fingerprint import fingerprint
+from grader.batch.intake import Student
+from grader.batch.judge import Settings
+
+PROTOCOL = 1                   # what a task and its result look like; both sides must agree
+COURSE_ENV = "GRADER_COURSE"   # where the course is on a worker, if not at the instructor's path
+
+
+def identity(course, chosen, device: str) -> dict:
+    """What must be equal on the instructor's machine and a worker for grades to be the same."""
+    return {"protocol": PROTOCOL, "grader": grader.__version__, "torch": importlib.metadata.version("torch"),
+            "fingerprints": {e.id: fingerprint(course, e, device) for e in chosen}}
+
+
+def differences(mine: dict, theirs: dict) -> list[str]:
+    """How the worker's ``mine`` differs from the instructor's ``theirs``, in words."""
+    found = []
+    if mine["protocol"] != theirs["protocol"]:
+        found.append(f"batch protocol {mine['protocol']}, not {theirs['protocol']}")
+    if mine["grader"] != theirs["grader"]:
+        found.append(f"optim-grader {mine['grader']}, not {theirs['grader']}")
+    if mine["torch"] != theirs["torch"]:
+        found.append(f"torch {mine['torch']}, not {theirs['torch']}")
+    changed = [eid for eid, digest in theirs["fingerprints"].items() if mine["fingerprints"].get(eid) != digest]
+    if changed:
+        found.append(f"its grader or course differs for {', '.join(changed)} (checks, probes, reference "
+                     "solution, limits or grader code)")
+    return found
+
+
+class Judges(WorkerPlugin):
+    """One warm judge per thread of this Dask worker, for one batch's course and settings.
+
+    Pickled by Dask from the instructor's machine: it carries only plain data
+    (the settings, the identity to match, the resource name); everything else
+    is made in ``setup``, on the worker.
+    """
+
+    def __init__(self, *, name: str, settings: dict, expected: dict, allow_unsandboxed: bool):
+        self.name = name                    # the plugin's name, and the resource the batch's tasks need
+        self.settings = settings            # ``Settings`` as a dict, course_root as on the instructor's machine
+        self.expected = expected            # ``identity`` on the instructor's machine
+        self.allow_unsandboxed = allow_unsandboxed
+        self.state, self.why = "starting", ""
+
+    async def setup(self, worker) -> None:
+        # Vetting hashes the course and a judge imports torch: seconds of work kept off the worker's
+        # event loop, which must keep answering the scheduler's heartbeats.
+        await worker.loop.run_in_executor(None, self._start, worker)
+        if self.state == "ready":
+            await worker.set_resources(**{self.name: len(self._keepers)})
+
+    def _start(self, worker) -> None:
+        self._jobs: queue.Queue = queue.Queue()
+        self._keepers: list[threading.Thread] = []
+        refusal = self._vet(worker)
+        if refusal:
+            self.state, self.why = "refused", refusal
+            return
+        self._scratch = Path(worker.local_directory) / f"optim-grader-{os.getpid()}"
+        shutil.rmtree(self._scratch, ignore_errors=True)
+        self._scratch.mkdir(parents=True)
+        self._count = itertools.count()
+        started: queue.Queue = queue.Queue()
+        for n in range(max(1, worker.state.nthreads)):
+            keeper = threading.Thread(target=self._keep, args=(n, started), name=f"optim-grader-judge-{n}",
+                                      daemon=True)
+            keeper.start()
+            self._keepers.append(keeper)
+        failures = [why for why in (started.get() for _ in self._keepers) if why]
+        if failures:
+            self.state, self.why = "refused", f"its judges could not start ({failures[0]})"
+            self._close()
+        else:
+            self.state = "ready"
+
+    def _keep(self, n: int, started: queue.Queue) -> None:
+        """A keeper thread: starts one judge and hands it students until teardown.
+
+        The judge is this thread's child for all its life: Linux kills a judge when the *thread*
+        that started it ends (so that a dead Dask worker leaves no judge behind), and Dask's own
+        task threads may come and go.
+        """
+        from grader.batch.pool import Pool
+
+        try:
+            scratch = self._scratch / f"judge-{n}"
+            scratch.mkdir()
+            course, chosen = self._settings.resolve()
+            by_id = {e.id: e for e in chosen}
+            pool = Pool(settings=self._settings, course=course, chosen=chosen, size=1, fork_server=False,
+                        scratch=scratch)
+        except Exception as exc:  # noqa: BLE001 - told to the instructor as this worker's refusal
+            started.put(f"{type(exc).__name__}: {exc}")
+            return
+        try:
+            pool.ready()  # it has imported torch and forked its jailed fork server
+            started.put("")
+            while (item := self._jobs.get()) is not None:
+                payload, answer = item
+                try:
+                    answer.set_result(self._grade(pool, by_id, payload))
+                except Exception as exc:  # noqa: BLE001 - the task's failure, reported by Dask
+                    answer.set_exception(exc)
+        except Exception as exc:  # noqa: BLE001
+            started.put(f"{type(exc).__name__}: {exc}")
+        finally:
+            pool.close()
+
+    def _vet(self, worker) -> str:
+        """Why this worker must not grade for this batch, or ''."""
+        from grader import course as courses
+        from grader.errors import GraderProblem
+
+        root = os.environ.get(COURSE_ENV) or self.settings["course_root"]
+        try:
+            course = courses.load(Path(root))
+        except GraderProblem as exc:
+            return (f"no usable course at {root} ({exc}); put the course there, or start the worker with "
+                    f"{COURSE_ENV}=/path/to/course")
+        raw = dict(self.settings, course_root=str(course.root), hidden=())
+        raw["exercises"] = tuple(raw["exercises"])
+        self._settings = Settings(**raw)
+        course, chosen = self._settings.resolve()
+        found = differences(identity(course, chosen, self._settings.device), self.expected)
+        if found:
+            return "; ".join(found) + ". Install the instructor's grader and course on it."
+        if self._settings.device == "cuda" and not _has_cuda():
+            return "the batch grades on cuda and this worker has no CUDA GPU"
+        if not self.allow_unsandboxed:
+            from grader.isolation import doctor
+
+            jail = doctor.available()
+            if not jail.ok:
+                return f"student code cannot be jailed there ({jail.reason}); run `grade doctor` on it"
+        # Nothing of Dask's (other tasks' data, spilled to disk) is ever shown to student code.
+        self._settings = dataclasses.replace(self._settings, hidden=(str(Path(worker.local_directory)),))
+        return ""
+
+    def teardown(self, worker) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        for _ in self._keepers:
+            self._jobs.put(None)
+        for keeper in self._keepers:
+            keeper.join(timeout=60)
+        self._keepers = []
+        if getattr(self, "_scratch", None):
+            shutil.rmtree(self._scratch, ignore_errors=True)
+
+    # ------------------------------------------------------------ one student
+
+    def grade(self, payload: dict) -> dict:
+        """One student, graded by the next free judge (called from Dask's task threads)."""
+        answer: concurrent.futures.Future = concurrent.futures.Future()
+        self._jobs.put((payload, answer))
+        return answer.result()
+
+    def _grade(self, pool, by_id: dict, payload: dict) -> dict:
+        """Write the student's files, grade them on ``pool``'s judge, remove them: the judge's reply
+        ({"reply": …}) or why it was lost ({"lost": …})."""
+        folder = self._scratch / "students" / str(next(self._count))
+        folder.mkdir(parents=True)
+        try:
+            student = _write_student(payload, folder)
+            wanted = [by_id[item["id"]] for item in payload["exercises"]]
+            answer: dict = {}
+            pool.grade([(student, wanted)], lambda job, reply, why: answer.update(reply=reply, lost=why))
+            return answer
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def grade_student(name: str, payload: dict) -> str:
+    """The task: one student graded by this worker's ``Judges`` plugin ``name``; JSON text."""
+    plugin = get_worker().plugins.get(name)
+    if plugin is None or plugin.state != "ready":
+        # The batch's resource keeps tasks off such a worker; this is the last line of defence.
+        raise RuntimeError(f"this worker cannot grade for the batch ({getattr(plugin, 'why', 'not set up')})")
+    return json.dumps(plugin.grade(payload))
+
+
+def report(name: str, dask_worker=None) -> dict:
+    """This worker's state for the batch ``name``: ``starting``, ``ready`` or ``refused`` (with why)."""
+    plugin = dask_worker.plugins.get(name)
+    if plugin is None:
+        return {"state": "starting", "why": ""}
+    return {"state": plugin.state, "why": plugin.why}
+
+
+def _write_student(payload: dict, folder: Path) -> Student:
+    """The student's files under ``folder``, laid out as on the instructor's machine below their base."""
+    for name, data in payload["files"].items():
+        relative = PurePosixPath(name)
+        if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+            raise ValueError(f"a file path that leaves the student's folder: {name!r}")
+        path = folder.joinpath(*relative.parts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    files = tuple((item["id"], str(folder.joinpath(*PurePosixPath(item["path"]).parts)))
+                  for item in payload["exercises"] if item["path"] is not None)
+    # A single-file entry is that file alone (``pool`` shows the worker only it); a folder, all of it.
+    entry = next(iter(payload["files"])) if payload["single"] else ""
+    return Student(id=payload["student"], entry=entry, base=folder, files=files, content_hash="")
+
+
+def _has_cuda() -> bool:
+    import subprocess
+    import sys
+
+    probe = subprocess.run([sys.executable, "-c", "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)"],
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+    return probe.returncode == 0

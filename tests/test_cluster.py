@@ -1,0 +1,275 @@
+"""`grade batch --cluster`: a class graded on a real Dask cluster on 127.0.0.1.
+
+The module starts a real ``dask scheduler`` and two ``dask worker`` processes
+(free ports, own folders, torn down at the end) and grades one small class
+through them with the real ``grade`` command, comparing every file it writes
+with a local ``grade batch`` of the same class. A worker is killed with SIGKILL
+in mid-student, the instructor's process is killed in mid-run, and a worker with
+another course joins: the grades stay the same.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import CORRECT, MISTAKES, ROOT
+from course_copy import make_course
+from grader.batch import gradebook
+
+pytest.importorskip("distributed")
+pytestmark = pytest.mark.xdist_group("cluster")  # one cluster for the module, on one xdist worker
+
+BIN = Path(sys.executable).parent
+EXERCISES = ["--exercise", "exercise-1", "--exercise", "exercise-3"]
+LIMITS = ["--timeout", "20", "--memory", "600"]
+START_LIMIT = 120  # seconds a Dask process may take to come up on a busy machine
+
+
+def build_class(root: Path) -> Path:
+    """Ten students: solutions, mistakes, a stub, a notebook-free single file, nothing, a zip."""
+    import zipfile
+
+    root.mkdir()
+    solution = {n: (ROOT / "solutions" / f"exercise_{n}.py").read_text() for n in (1, 3)}
+    entries = {
+        "amy": {"exercise_1.py": solution[1], "exercise_3.py": solution[3]},
+        "ben": {"exercise_3.py": (MISTAKES / "exercise_3" / "gradient_ascent.py").read_text()},
+        "cat": {"exercise_1.py": (ROOT / "exercises" / "exercise_1.py").read_text()},
+        "dan": {"work/week2/exercise_3.py": (CORRECT / "exercise_3" / "data_attribute.py").read_text(),
+                "work/week2/notes.txt": "my notes"},
+        "eve": {"exercise_3.py": (MISTAKES / "exercise_3" / "forgets_no_grad.py").read_text(),
+                "exercise_1.py": solution[1]},
+        "fay": {},
+        "gus": {"exercise_1.py": solution[1]},
+        "hal": {"exercise_3.py": solution[3]},
+    }
+    for sid, files in entries.items():
+        (root / sid).mkdir()
+        for name, text in files.items():
+            (root / sid / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / sid / name).write_text(text)
+    (root / "ivy.py").write_text(solution[1])  # one file for every exercise
+    with zipfile.ZipFile(root / "jon.zip", "w") as zf:
+        zf.writestr("jon/exercise_3.py", solution[3])
+    return root
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Cluster:
+    """A scheduler and its workers, as processes of this test module."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.address = f"tcp://127.0.0.1:{free_port()}"
+        self.workers: dict[str, subprocess.Popen] = {}
+        self.count = 0
+        port = self.address.rsplit(":", 1)[1]
+        self.scheduler = self._start("scheduler", [BIN / "dask", "scheduler", "--host", "127.0.0.1", "--port",
+                                                   port, "--no-dashboard"], "Scheduler at:")
+
+    def _start(self, name: str, argv, ready: str, env=None) -> subprocess.Popen:
+        log = self.folder / f"{name}.log"
+        with open(log, "w") as stderr:
+            proc = subprocess.Popen([str(a) for a in argv], stdout=subprocess.DEVNULL, stderr=stderr,
+                                    env=dict(os.environ, **(env or {})), cwd=self.folder)
+        deadline = time.monotonic() + START_LIMIT
+        while ready not in log.read_text():
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.1)
+        return proc
+
+    def add_worker(self, env=None) -> str:
+        self.count += 1
+        name = f"worker-{self.count}"
+        self.workers[name] = self._start(name, [
+            BIN / "dask", "worker", self.address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
+            "--name", name, "--local-directory", self.folder / name], "Registered to:", env)
+        return re.search(r"Start worker at:\s+(\S+)", (self.folder / f"{name}.log").read_text()).group(1)
+
+    def keep(self, n: int) -> None:
+        """Exactly the first ``n`` live workers of ours (killed ones replaced)."""
+        for name, proc in list(self.workers.items()):
+            if proc.poll() is not None:
+                del self.workers[name]
+        while len(self.workers) > n:
+            _, proc = self.workers.popitem()
+            proc.kill()
+            proc.wait()
+        while len(self.workers) < n:
+            self.add_worker()
+
+    def close(self) -> None:
+        for proc in [*self.workers.values(), self.scheduler]:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def class_(tmp_path_factory):
+    return build_class(tmp_path_factory.mktemp("cluster") / "class")
+
+
+@pytest.fixture(scope="module")
+def local(class_, tmp_path_factory):
+    """The same class graded by a local batch: what the cluster must reproduce."""
+    out = tmp_path_factory.mktemp("local") / "results"
+    done = batch(class_, out, "-j", "2", importtime=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    # Dask is the cluster's alone: a local batch (main and its forked judges) never imports it.
+    imported = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in done.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert "json" in imported and not imported & {"dask", "distributed"}
+    return out
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    cluster = Cluster(tmp_path_factory.mktemp("dask"))
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+def batch(class_: Path, out: Path, *extra, popen: bool = False, env=None, importtime: bool = False):
+    argv = [*([sys.executable, "-X", "importtime"] if importtime else []), str(BIN / "grade"), "batch", str(class_), "--out", str(out), *EXERCISES, *LIMITS, *extra]
+    if popen:
+        return subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env=dict(os.environ, **(env or {})))
+
+
+def assert_same_results(out: Path, local: Path) -> None:
+    """grades.csv byte for byte, and every student's results.json and feedback.md."""
+    assert (out / "grades.csv").read_bytes() == (local / "grades.csv").read_bytes()
+    ours = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file() and p.parent != out)
+    theirs = sorted(p.relative_to(local) for p in local.rglob("*") if p.is_file() and p.parent != local)
+    assert ours == theirs
+    for path in ours:
+        assert (out / path).read_bytes() == (local / path).read_bytes(), path
+
+
+def stored(out: Path, sql: str):
+    with sqlite3.connect(out / gradebook.STORE_NAME) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_a_class_graded_on_two_workers_gets_the_local_batchs_files(cluster, class_, local, tmp_path):
+    cluster.keep(2)
+    out = tmp_path / "results"
+    done = batch(class_, out, "--cluster", cluster.address)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert_same_results(out, local)
+    assert f"Cluster {cluster.address}: 2 workers" in done.stdout
+    assert "10 students: 10 graded in this run" in done.stdout
+    # The isolation of a local batch holds on the workers: every submission ran in the jail.
+    assert {r[0] for r in stored(out, "SELECT isolation FROM submissions WHERE status = 'graded'")} == {"jail"}
+
+
+def test_a_worker_killed_in_mid_student_costs_a_retry_and_nothing_else(cluster, class_, local, tmp_path):
+    cluster.keep(2)
+    out = tmp_path / "results"
+    proc = batch(class_, out, "--cluster", cluster.address, popen=True)
+    victim = None
+    deadline = time.monotonic() + 300
+    while victim is None and proc.poll() is None and time.monotonic() < deadline:
+        for name, worker in cluster.workers.items():
+            # dask worker → judge → fork server → its namespace init → a student's worker (idle: 2 below)
+            if any(len(descendants(judge)) >= 3 for judge in children(worker.pid)):
+                victim = name
+                worker.send_signal(signal.SIGKILL)
+                break
+        time.sleep(0.02)
+    assert victim is not None, "no worker was seen grading a student"
+    stdout, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 0, stderr[-3000:]
+    assert_same_results(out, local)
+    # One row per student and exercise: the student whose worker died was recorded once.
+    assert stored(out, "SELECT COUNT(*), COUNT(DISTINCT student || exercise) FROM submissions") == [(20, 20)]
+    assert "error" not in {r[0] for r in stored(out, "SELECT status FROM submissions")}
+
+
+def test_a_worker_with_another_course_is_refused_by_name(cluster, class_, local, tmp_path):
+    cluster.keep(1)
+    other = make_course(tmp_path / "other-course", exercises=("exercise-1", "exercise-3"))
+    for data in (ROOT / "grader" / "lesson").glob("*.grdr"):  # the same reference data: only one check differs
+        shutil.copyfile(data, other / "grader" / "lesson" / data.name)
+    checks = other / "grader" / "lesson" / "exercise_3" / "checks.py"
+    checks.write_text(checks.read_text() + "\n# changed since the instructor's copy\n")
+    stale = cluster.add_worker(env={"GRADER_COURSE": str(other)})
+    out = tmp_path / "results"
+    proc = batch(class_, out, "--cluster", cluster.address, popen=True)
+    stale_proc = cluster.workers[f"worker-{cluster.count}"]
+    judged_there = False
+    while proc.poll() is None:  # a refused worker never starts a judge
+        judged_there |= bool(children(stale_proc.pid))
+        time.sleep(0.05)
+    stdout, stderr = proc.communicate()
+    assert proc.returncode == 0, stderr[-3000:]
+    assert not judged_there
+    assert f"worker {stale} refused: its grader or course differs for exercise-3 (checks" in stderr
+    assert f"refused {stale}:" in stdout
+    assert_same_results(out, local)
+
+
+def test_the_instructor_killed_in_mid_run_resumes_without_regrading(cluster, class_, local, tmp_path):
+    cluster.keep(2)
+    out = tmp_path / "results"
+    proc = batch(class_, out, "--cluster", cluster.address, popen=True)
+    kept = []
+    deadline = time.monotonic() + 300
+    while len(kept) < 3 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        try:
+            kept = stored(out, "SELECT student, exercise, graded_at FROM submissions")
+        except sqlite3.Error:
+            pass
+    assert proc.poll() is None, "the batch finished before it could be killed"
+    proc.kill()
+    proc.communicate()
+    kept = stored(out, "SELECT student, exercise, graded_at FROM submissions")  # what the store holds now
+    done = batch(class_, out, "--cluster", cluster.address)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert_same_results(out, local)
+    students = {s for s, _, _ in kept}
+    assert f"unchanged since the last one" in done.stdout
+    assert re.search(rf"{10 - len(students)} graded in this run, {len(students)} unchanged", done.stdout)
+    now = stored(out, "SELECT student, exercise, graded_at FROM submissions")
+    assert set(kept) <= set(now) and len(now) == 20
+
+
+def test_an_unreachable_scheduler_is_one_line_naming_it(class_, tmp_path):
+    address = f"tcp://127.0.0.1:{free_port()}"
+    done = batch(class_, tmp_path / "results", "--cluster", address,
+                 env={"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"})
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"cannot reach the Dask scheduler at {address}" in lines[0], done.stderr
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(c) for task in Path(f"/proc/{pid}/task").iterdir() for c in (task / "children").read_text().split()]
+    except OSError:
+        return []
+
+
+def descendants(pid: int) -> list[int]:
+    found = children(pid)
+    return found + [d for c in found for d in descendants(c)]
