@@ -273,3 +273,75 @@ def children(pid: int) -> list[int]:
 def descendants(pid: int) -> list[int]:
     found = children(pid)
     return found + [d for c in found for d in descendants(c)]
+
+
+# ---------------------------------------------------------------- the parts, without a cluster
+
+def test_a_student_travels_as_the_files_their_jail_would_show(tmp_path):
+    from grader import course as courses
+    from grader.batch import cluster, on_worker
+    from grader.batch.intake import open_entry
+
+    course = courses.load(ROOT)
+    chosen = course.select(["exercise-1", "exercise-3"])
+    entry = tmp_path / "kim"
+    (entry / "deep" / "week2").mkdir(parents=True)
+    (entry / "deep" / "week2" / "exercise_3.py").write_text("def sgd_update(params, lr): pass\n")
+    (entry / "deep" / "week2" / "helpers.py").write_text("X = 1\n")
+    (entry / "deep" / "week2" / ".secret").write_text("hidden files stay home")
+    (entry / "deep" / "week2" / "__pycache__").mkdir()
+    (entry / "deep" / "week2" / "link.py").symlink_to("/etc/passwd")
+    student = open_entry(entry, chosen, tmp_path / "scratch")
+    payload = cluster.pack(student, chosen)
+    assert payload["single"] is False
+    assert sorted(payload["files"]) == ["exercise_3.py", "helpers.py"]
+    assert payload["exercises"] == [{"id": "exercise-1", "path": None}, {"id": "exercise-3", "path": "exercise_3.py"}]
+    unpacked = on_worker._write_student(payload, tmp_path / "there")
+    assert unpacked.path_for("exercise-3") == tmp_path / "there" / "exercise_3.py"
+    assert unpacked.entry == ""  # a folder: the worker is shown all of it
+
+    (tmp_path / "lee.py").write_text("def sgd_update(params, lr): pass\n")
+    single = cluster.pack(open_entry(tmp_path / "lee.py", chosen, tmp_path / "scratch2"), chosen)
+    assert single["single"] is True and list(single["files"]) == ["lee.py"]
+    assert {e["path"] for e in single["exercises"]} == {"lee.py"}
+    assert on_worker._write_student(single, tmp_path / "there2").entry == "lee.py"
+
+    with pytest.raises(ValueError, match="leaves the student's folder"):
+        on_worker._write_student(dict(payload, files={"../escape.py": b""}), tmp_path / "there3")
+
+
+def test_a_refusal_says_what_differs():
+    from grader.batch.on_worker import differences
+
+    mine = {"protocol": 1, "grader": "0.1.0", "torch": "2.14.1", "fingerprints": {"exercise-1": "a", "exercise-3": "b"}}
+    assert differences(mine, mine) == []
+    theirs = dict(mine, torch="2.15.0", fingerprints={"exercise-1": "a", "exercise-3": "c"})
+    assert differences(mine, theirs) == [
+        "torch 2.14.1, not 2.15.0",
+        "its grader or course differs for exercise-3 (checks, probes, reference solution, limits or grader code)"]
+
+
+def test_the_progress_line_names_the_graders_busy_and_the_pace():
+    from grader.batch.run import _Meter
+
+    shown = []
+    meter = _Meter(shown.append)
+    meter.tick("amy", 2, "workers")
+    meter.tick("ben", 2, "workers")
+    assert shown[0].startswith("amy · 2 workers, ") and shown[1].endswith(" students/s")
+    assert float(shown[1].split(", ")[1].split()[0]) > 0
+    _Meter(None).tick("amy", 2, "judges")  # no bar (not a terminal): nothing to show, nothing fails
+
+
+def test_options_that_mean_nothing_on_a_cluster_are_usage_errors(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from grader.cli import cli
+
+    monkeypatch.chdir(ROOT)
+    (tmp_path / "class").mkdir()
+    base = ["batch", str(tmp_path / "class"), "--out", str(tmp_path / "out"), "--cluster", "tcp://127.0.0.1:1"]
+    result = CliRunner().invoke(cli, [*base, "-j", "4"])
+    assert result.exit_code == 2 and "dask worker --nthreads" in result.output
+    result = CliRunner().invoke(cli, [*base, "--device", "auto"])
+    assert result.exit_code == 2 and "the workers' devices count" in result.output

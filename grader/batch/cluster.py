@@ -104,8 +104,10 @@ def grade(plan, runnable, done: Callable, graded: Callable | None) -> tuple[int,
     client = connect(plan.cluster)
     expected = on_worker.identity(plan.course, plan.chosen, plan.settings.device)
     settings = dict(dataclasses.asdict(plan.settings), hidden=())
-    # Same course, settings and grader: same name, so a rerun replaces what a killed run left behind.
-    name = "optim-grader-" + hashlib.sha256(json.dumps([settings, expected], sort_keys=True).encode()).hexdigest()[:16]
+    # The same RESULTS, course, settings and grader give the same name, so a rerun replaces what a
+    # killed run left on the workers; batches into other RESULTS folders share the cluster beside it.
+    name = "optim-grader-" + hashlib.sha256(json.dumps([str(plan.out), settings, expected], sort_keys=True)
+                                            .encode()).hexdigest()[:16]
     cluster = Cluster(plan.cluster, name, notice=plan.notice)
     count = 0
     try:
@@ -115,6 +117,8 @@ def grade(plan, runnable, done: Callable, graded: Callable | None) -> tuple[int,
         pending, running = collections.deque(runnable), {}
         idle_since = time.monotonic()
         while pending or running:
+            if client.status != "running":
+                raise ClusterProblem(_lost_scheduler(cluster, count))
             cluster.look(client)
             if cluster.ready:
                 idle_since = time.monotonic()
@@ -134,6 +138,11 @@ def grade(plan, runnable, done: Callable, graded: Callable | None) -> tuple[int,
                 continue
             for future in finished:
                 job = running.pop(future)
+                if future.status == "cancelled":  # by the scheduler, not by a result: send it again
+                    if client.status != "running":
+                        raise ClusterProblem(_lost_scheduler(cluster, count))
+                    pending.appendleft(job)
+                    continue
                 done(job, *_answer(future))
                 future.release()
                 count += 1
@@ -160,6 +169,11 @@ def _answer(future) -> tuple[dict | None, str | None]:
         return answer.get("reply"), answer.get("lost")
     except (ValueError, AttributeError) as exc:
         return None, f"the worker sent back something unreadable ({exc})"
+
+
+def _lost_scheduler(cluster: Cluster, count: int) -> str:
+    return (f"lost the Dask scheduler at {cluster.address}; the {count} students graded in this run are kept "
+            "(each one whole). Run the same command again, once the scheduler is back, to grade the rest.")
 
 
 def _no_worker(cluster: Cluster, count: int) -> str:

@@ -1,20 +1,21 @@
-"""What a batch runs on a Dask worker (``grade batch --cluster``): a warm judge, and the task that uses it.
+"""What a batch runs on a Dask worker (``grade batch --cluster``): warm judges, and the task that uses them.
 
 Shape, on each worker::
 
-    dask worker (Dask's process: trusted, holds no student code)
-      └── Judges (a Dask worker plugin, ``setup`` when the batch registers it)
-            └── judge (python -m grader.batch.judge) ── jailed fork server ── worker per submission
-                  … one judge per thread of the Dask worker, each reused for every student it grades
+    dask worker (Dask's process: trusted, runs no student code)
+      └── Judges, a Dask worker plugin: ``setup`` when the batch registers it, ``teardown`` when it ends
+            └── keeper thread × the worker's threads, each the parent of one judge for its whole life
+                  └── judge (python -m grader.batch.judge) ── jailed fork server ── worker per submission
 
 The plugin first vets the worker: its grader, torch, course and jail must be the
 ones the instructor's machine grades with (the same ``fingerprint`` a resumed
 batch trusts). A worker that passes starts its judges and only then advertises
 the Dask *resource* the batch's tasks ask for, so the scheduler never hands a
-student to a worker that was refused. ``grade_student`` is the task: it writes
-the student's files (sent as bytes: no shared filesystem) under the worker's own
-folder, hands them to a judge (``grader.batch.pool``, as a local batch does) and
-returns the judge's JSON as text. The instructor's machine reads it as JSON.
+student to a worker that was refused. ``grade_student`` is the task: it queues
+the student for the next free judge, whose keeper writes the student's files
+(sent as bytes: no shared filesystem) under the worker's own folder, grades them
+as a local batch does (``grader.batch.pool``) and removes them. The judge's JSON
+goes back as text; the instructor's machine reads it as JSON.
 """
 
 from __future__ import annotations

@@ -133,6 +133,9 @@ def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool 
         raise UsageProblem("must be a positive number of MB", "--memory")
     course = courses.load(course_root)
     chosen = course.select(exercises)
+    if cluster and jobs:
+        raise UsageProblem("sets the judges on this machine; on a cluster, each worker has one judge per "
+                           "thread (dask worker --nthreads N)", "--jobs")
     if cluster and device not in ("cpu", "cuda"):
         raise UsageProblem("say cpu or cuda: with --cluster, the workers' devices count, not this machine's",
                            "--device")
