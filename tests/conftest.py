@@ -13,6 +13,22 @@ ROOT = Path(__file__).resolve().parent.parent
 MISTAKES = ROOT / "tests" / "mistakes"
 CORRECT = ROOT / "tests" / "correct"
 
+# Modules whose tests share one costly module fixture (an attacked batch, a graded class, a Dask
+# cluster): under pytest-xdist each runs whole on one worker, so the fixture is built once, not
+# once per worker. (xdist's own --dist loadgroup marks do not take with pytest 9.)
+SHARED_FIXTURE_MODULES = {"tests/test_attacks.py", "tests/test_batch.py", "tests/test_cluster.py"}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class OneWorkerPerSharedFixture(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in SHARED_FIXTURE_MODULES else nodeid
+
+    return OneWorkerPerSharedFixture(config, log)
+
 
 @pytest.fixture(scope="session")
 def course():

@@ -62,8 +62,6 @@ STEMS = sorted(p.stem for p in ATTACKS.glob("[0-9][0-9]_*.py"))  # the attack fi
 COPIES = {"35_handoff": HANDOFF}  # a file handed in by several students ({ME} names each one)
 ATTACKERS = [student for stem in STEMS for student in COPIES.get(stem, (stem,))]  # the students
 
-# The module fixture (one attacked batch for the module) is built once: all its tests go to one xdist worker.
-pytestmark = pytest.mark.xdist_group("attacks")
 
 
 def attack_file(student: str) -> Path:

@@ -42,8 +42,6 @@ BROKEN = {  # sgd_momentum_update (3 checks, 4 points) goes wrong; sgd_update's 
     "leo": "while True:\n        print('momentum 0.9, still going ' * 2000)",
 }
 
-# The module fixture (one graded class for the module) is built once: all its tests go to one xdist worker.
-pytestmark = pytest.mark.xdist_group("batch")
 
 
 KILLS_ITS_JUDGE = """

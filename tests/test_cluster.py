@@ -28,7 +28,6 @@ from course_copy import make_course
 from grader.batch import gradebook
 
 pytest.importorskip("distributed")
-pytestmark = pytest.mark.xdist_group("cluster")  # one cluster for the module, on one xdist worker
 
 BIN = Path(sys.executable).parent
 EXERCISES = ["--exercise", "exercise-1", "--exercise", "exercise-3"]

@@ -173,10 +173,13 @@ class Judges(WorkerPlugin):
         self._settings = dataclasses.replace(self._settings, hidden=(str(Path(worker.local_directory)),))
         return ""
 
-    def teardown(self, worker) -> None:
-        self._close()
+    async def teardown(self, worker) -> None:
+        # Off the event loop too: a judge may be finishing a student of a batch that went away.
+        await worker.loop.run_in_executor(None, self._close)
 
     def _close(self) -> None:
+        if self.state == "ready":
+            self.state, self.why = "closed", "the batch has ended"
         for _ in self._keepers:
             self._jobs.put(None)
         for keeper in self._keepers:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib.metadata
 import os
 import shutil
 import time
@@ -103,8 +102,6 @@ class Plan:
     notice: Callable[[str], None] | None = None
     """Where to say something the run learned and goes on from (a worker refused), or None."""
 
-
-# ================================================================ main process
 
 def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool = False,
         exercises: tuple[str, ...] = (), timeout: float | None = None, memory: int | None = None,
@@ -195,7 +192,9 @@ def _grade_class(plan: Plan, store: Gradebook, started: float) -> BatchReport:
     graded_now = {s.id for s, _ in todo}
     graded, cpu, notes = 0, 0.0, []
     if todo:
-        records = Records(grader_version=grader.__version__, torch_version=importlib.metadata.version("torch"),
+        import torch  # only now: a rerun with nothing to grade does not need it (~1 s)
+
+        records = Records(grader_version=grader.__version__, torch_version=torch.__version__,
                           device=plan.settings.device, fingerprints=fingerprints,
                           jail_required=not plan.allow_unsandboxed)
         # The old grades.csv no longer describes the class; a new one comes when this run completes.
