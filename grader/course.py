@@ -12,6 +12,7 @@ COURSE_FILE = "course.toml"
 CHECKS_FILE = "checks.py"   # an exercise's checks, in its content folder
 REFERENCE_FILE = "reference.grdr"  # a release's reference outcomes, in the content folder
 PROBES_FILE = "probes.py"   # the code that calls the student's functions, beside the checks
+MISTAKES_FILE = "mistakes.toml"   # the known mistakes its checks can name (grader.grading.mistakes)
 
 
 class CourseError(UsageProblem):

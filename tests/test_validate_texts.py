@@ -15,18 +15,33 @@ from grader.grading.results import FAILED, PASSED, CheckResult, ExerciseResult
 HIDDEN_ONLY = "only hidden checks catch it"
 
 
-def _result(*checks: tuple[str, bool, bool]) -> ExerciseResult:
+def _result(*checks: tuple[str, bool, bool], mistake: str = "sgd.ascent") -> ExerciseResult:
     return ExerciseResult(exercise="exercise-3", title="t", submission="x.py", checks=tuple(
         CheckResult(name=name, title=name, points=0.0 if failed else 1.0, max_points=1.0,
                     status=FAILED if failed else PASSED, hidden=hidden, feedback="why" if failed else "",
-                    seconds=0.0) for name, failed, hidden in checks))
+                    seconds=0.0, mistake=mistake if failed else None) for name, failed, hidden in checks))
 
 
-def _case(tmp_path, fails="test_a"):
+def _case(tmp_path, fails="test_a", mistake_id: str | None = "sgd.ascent"):
     path = tmp_path / "exercise_3" / "m.py"
     path.parent.mkdir(exist_ok=True)
-    path.write_text(f"# mistake: steps uphill\n# fails: {fails}\n# feedback: why\n")
+    header = f"# id: {mistake_id}\n" if mistake_id else ""
+    path.write_text(f"# mistake: steps uphill\n{header}# fails: {fails}\n# feedback: why\n")
     return corpus.read_mistake(path)
+
+
+def test_a_mistake_must_be_named_by_the_id_its_header_gives(tmp_path):
+    caught = _result(("test_a", True, False))
+    known = {"sgd.ascent", "values.wrong"}
+    assert corpus.judge_mistake(_case(tmp_path), "exercise-3", lambda path: caught, known) == []
+    generic = _result(("test_a", True, False), mistake="values.wrong")
+    (problem,) = corpus.judge_mistake(_case(tmp_path), "exercise-3", lambda path: generic, known)
+    assert "test_a names the mistake values.wrong, not 'sgd.ascent'" in problem
+    (problem,) = corpus.judge_mistake(_case(tmp_path, mistake_id=None), "exercise-3", lambda path: caught, known)
+    assert "names no mistake id" in problem
+    (problem,) = corpus.judge_mistake(_case(tmp_path, mistake_id="sgd.typo"), "exercise-3", lambda path: caught,
+                                      known)
+    assert "'sgd.typo' is not in the exercise's mistakes.toml" in problem
 
 
 def test_a_mistake_that_only_hidden_checks_catch_is_a_problem(tmp_path):

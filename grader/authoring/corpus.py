@@ -4,6 +4,7 @@ Every file in ``<mistakes>/exercise_N/`` (course.toml ``[course] mistakes``) ope
 header that ``grade validate`` holds the checks to::
 
     # mistake: what the learner did wrong, in a line
+    # id: sgd.ascent                              (the mistake's id in the exercise's mistakes.toml)
     # fails: test_a_check, test_another_check     (the checks it must lose)
     # feedback: a phrase                          (repeatable: what those checks must say)
 
@@ -33,6 +34,8 @@ class MistakeCase:
     """The checks it must fail."""
     feedback: tuple[str, ...]
     """Phrases that must appear in those checks' feedback (case-insensitive)."""
+    mistake_id: str | None = None
+    """The id a check must name for it (``grader.grading.mistakes``); None if the header gives none."""
 
 
 class MistakeHeaderError(ValueError):
@@ -45,7 +48,7 @@ def read_mistake(path: Path) -> MistakeCase:
     if Path(path).suffix == ".ipynb":
         text = _notebook_code(text)
     fields: dict[str, list[str]] = {}
-    for key, value in re.findall(r"^# (mistake|fails|feedback): (.+)$", text, re.M):
+    for key, value in re.findall(r"^# (mistake|id|fails|feedback): (.+)$", text, re.M):
         fields.setdefault(key, []).append(value.strip())
     missing = [k for k in ("mistake", "fails", "feedback") if k not in fields]
     if missing:
@@ -56,15 +59,26 @@ def read_mistake(path: Path) -> MistakeCase:
         mistake=fields["mistake"][0],
         fails=tuple(c.strip() for c in fields["fails"][0].split(",")),
         feedback=tuple(fields["feedback"]),
+        mistake_id=fields["id"][0] if "id" in fields else None,
     )
 
 
-def judge_mistake(case: MistakeCase, exercise: str, grade) -> list[str]:
+def judge_mistake(case: MistakeCase, exercise: str, grade, known_ids=None) -> list[str]:
     """What is off about how the checks treat ``case`` (graded by ``grade(path)``), in plain words;
-    empty when it loses points where its header says, with the feedback it names, on a public check too."""
+    empty when it loses points where its header says, with the feedback it names and the mistake id it
+    names (one of ``known_ids``, when given), on a public check too."""
     result = grade(case.path)
     by_name = {c.name: c for c in result.checks}
     problems = []
+    if case.mistake_id is None:
+        problems.append("its header names no mistake id (# id: …, from the exercise's mistakes.toml)")
+    elif known_ids is not None and case.mistake_id not in known_ids:
+        problems.append(f"its id {case.mistake_id!r} is not in the exercise's mistakes.toml")
+    else:
+        named = [by_name[n] for n in case.fails if n in by_name and not by_name[n].passed]
+        if named and case.mistake_id not in {c.mistake for c in named}:
+            problems.append(f"{', '.join(c.name for c in named)} name{'s' * (len(named) == 1)} the mistake "
+                            f"{' / '.join(sorted({str(c.mistake) for c in named}))}, not {case.mistake_id!r}")
     for name in case.fails:
         check = by_name.get(name)
         if check is None:

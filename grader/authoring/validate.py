@@ -21,6 +21,8 @@ from xml.etree import ElementTree
 
 from grader.authoring import leaks, unfinished
 from grader.authoring.corpus import MistakeHeaderError, judge_mistake, mistake_files, read_mistake
+from grader.grading.mistakes import catalogue
+from grader.grading.mistakes import problems as mistake_problems
 from grader.course import Course, Exercise
 from grader.grading import report
 
@@ -130,6 +132,8 @@ def validate(*, course: Course, exercises: tuple[str, ...] = (), device: str = "
                      for where, message in leaks.told_in_checks(course, exercise)]
         findings += _graded(course, exercise, device, references)
     findings += _reference_data(course, chosen)
+    findings += [Finding("course", "mistake ids", "", False, message) for message in mistake_problems(course)] \
+        or [Finding("course", "mistake ids", "catalogue", True, "")]
     return Validation(course.title, tuple(findings))
 
 
@@ -232,7 +236,8 @@ def _graded(course: Course, exercise: Exercise, device: str, references) -> list
                 for c in stub.checks]
     if course.mistakes is not None:
         folder = course.mistakes / exercise.stem
-        mistakes = [_mistake(exercise, path, grade) for path in mistake_files(folder)]
+        known = set(catalogue(course, exercise))
+        mistakes = [_mistake(exercise, path, grade, known) for path in mistake_files(folder)]
         out += mistakes
         if folder.is_dir() and not any(f.ok for f in mistakes):
             out.append(Finding(exercise.id, "mistakes", "", False,
@@ -242,9 +247,9 @@ def _graded(course: Course, exercise: Exercise, device: str, references) -> list
     return out
 
 
-def _mistake(exercise: Exercise, path: Path, grade) -> Finding:
+def _mistake(exercise: Exercise, path: Path, grade, known: set[str]) -> Finding:
     try:
-        problems = judge_mistake(read_mistake(path), exercise.id, grade)
+        problems = judge_mistake(read_mistake(path), exercise.id, grade, known)
     except MistakeHeaderError as exc:
         problems = [str(exc)]
     return Finding(exercise.id, "mistakes", path.name, not problems, "; ".join(problems))

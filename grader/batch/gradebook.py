@@ -17,7 +17,7 @@ from pathlib import Path
 
 from grader.grading.results import CheckResult, ExerciseResult
 
-SCHEMA_VERSION = "3"  # 3: checks.cause and checks.evidence (a store of 2 gains them when opened)
+SCHEMA_VERSION = "4"  # 3: checks.cause and checks.evidence; 4: checks.mistake (older stores gain them when opened)
 STORE_NAME = "gradebook.sqlite"
 GRADES_NAME = "grades.csv"
 RESERVED_NAMES = (STORE_NAME, GRADES_NAME, ".scratch", ".lock")
@@ -63,11 +63,12 @@ CREATE TABLE IF NOT EXISTS checks (
     seconds    REAL NOT NULL,
     cause      TEXT NOT NULL DEFAULT '',  -- the explanation's key: a report gives each one once; '' if none
     evidence   TEXT NOT NULL DEFAULT '',  -- what the check saw, alone: shown under a mistake explained above
+    mistake    TEXT NOT NULL DEFAULT '',  -- the id of the mistake it shows (grader.grading.mistakes); '' if passed
     PRIMARY KEY (student, exercise, name)
 );
 """
 CHECK_COLUMNS = ("name", "title", "points", "max_points", "status", "incident", "hidden", "feedback", "seconds",
-                 "cause", "evidence")
+                 "cause", "evidence", "mistake")
 
 
 @dataclass(frozen=True)
@@ -124,9 +125,10 @@ class Gradebook:
         with self.transaction():
             self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         (version,) = self.conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-        if version == "2":  # what it stored stays as it was; only how a report shows it gains
+        added = {"2": ("cause", "evidence", "mistake"), "3": ("mistake",)}.get(version)
+        if added:  # what it stored stays as it was; only what a report can show of it gains
             with self.transaction():
-                for column in ("cause", "evidence"):
+                for column in added:
                     self.conn.execute(f"ALTER TABLE checks ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
                 self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
             version = SCHEMA_VERSION
@@ -152,12 +154,12 @@ class Gradebook:
                     (g.student, g.exercise, g.status, g.reason, int(g.retry), g.score, g.max_score, r.title,
                      r.submission, r.problem, g.content_hash, g.grader_version, g.fingerprint, g.torch_version,
                      g.device, g.graded_at, g.seconds, r.isolation))
-                # A check's mistake is not stored yet (no column): it reads back as None.
                 self.conn.executemany(
                     "INSERT INTO checks (student, exercise, position, " + ", ".join(CHECK_COLUMNS) + ") "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [(g.student, g.exercise, i, c.name, c.title, c.points, c.max_points, c.status,
-                      c.incident or "", int(c.hidden), c.feedback, c.seconds, c.cause or "", c.evidence or "")
+                      c.incident or "", int(c.hidden), c.feedback, c.seconds, c.cause or "", c.evidence or "",
+                      c.mistake or "")
                      for i, c in enumerate(r.checks)])
 
     # ------------------------------------------------------------ reading

@@ -18,17 +18,29 @@ class Feedback(AssertionError):
 
     ``incident``: why no verdict on the code was reached, when that is what happened (the worker's
     ``grader.isolation.protocol`` status, or ``jail``); batch grading records such a check as an error.
+    ``mistake``: the id of the known mistake the evidence shows (the exercise's ``mistakes.toml``); left
+    out, a failed comparison is ``values.wrong``.
     ``cause``: names the explanation (what went wrong, what to change) when a check wants to say that
     two feedbacks of different words explain the same thing; by default their words, particulars aside.
     A check that adds context to a feedback it caught keeps its cause:
     ``Feedback(where + problem.what, problem.evidence, problem.fix, cause=problem.cause)``.
     """
 
+    default_mistake = "values.wrong"
+
     def __init__(self, what: str, evidence: str | None = None, fix: str | None = None,
-                 incident: str | None = None, *, cause: str | None = None):
+                 incident: str | None = None, *, cause: str | None = None, mistake: str | None = None):
         self.what, self.evidence, self.fix, self.incident = what, evidence, fix, incident
-        self.named_cause = cause
+        self.named_cause, self.named_mistake = cause, mistake
         super().__init__(self.text)
+
+    @property
+    def mistake(self) -> str | None:
+        """The id of the mistake this feedback names (``grader.grading.mistakes``): the check's own, or
+        the generic one for what it saw; None when the grader, not the code, failed."""
+        if self.named_mistake:
+            return self.named_mistake
+        return None if self.incident in (LOST, "jail", "grader") else self.default_mistake
 
     @property
     def cause(self) -> str:
@@ -56,6 +68,8 @@ class Feedback(AssertionError):
 
 class NotImplementedYet(Feedback):
     """The function is still the stub."""
+
+    default_mistake = "code.unfinished"
 
 
 _QUOTED = re.compile(r"(?<![A-Za-z])'[^'\s]*'")  # a name the check quotes ('0.weight'), not an apostrophe
@@ -100,7 +114,11 @@ def worker_problem(reply: WorkerReply, function: str, timeout: float, memory_mb:
     """Feedback for a worker that did not send back a result: no verdict was reached, and the worker's
     status is the incident."""
     what, evidence, fix = _worker_problem(reply, function, timeout, memory_mb, output_limit)
-    return Feedback(what, evidence, fix, incident=reply.status)
+    return Feedback(what, evidence, fix, incident=reply.status, mistake=WORKER_MISTAKES.get(reply.status))
+
+
+WORKER_MISTAKES = {TIMEOUT: "limit.time", MEMORY: "limit.memory", OUTPUT: "limit.output", EXITED: "code.exits",
+                   CRASHED: "process.crashed"}
 
 
 def _worker_problem(reply: WorkerReply, function: str, timeout: float, memory_mb: int,
@@ -153,39 +171,41 @@ def student_error(error: dict, function: str, filename: str, memory_mb: int = 0,
     if kind == "memory":
         return Feedback(
             f"`{function}` used more than {memory_mb} MB of memory and was stopped (an allocation was "
-            f"refused: {message[:200]}).", where, MEMORY_FIX, incident=MEMORY)
+            f"refused: {message[:200]}).", where, MEMORY_FIX, incident=MEMORY, mistake="limit.memory")
     if kind == "missing":
         found = error.get("found")
         what = (f"{filename} defines `{function}`, but as a {found}, not a function." if found
                 else f"{filename} has no function named `{function}`.")
-        return Feedback(what, None, f"Define `def {function}(...)` with exactly this name (see the exercise).")
+        return Feedback(what, None, f"Define `def {function}(...)` with exactly this name (see the exercise).",
+                        mistake="code.missing")
     if kind == "not_implemented":
         return NotImplementedYet(
             f"not implemented yet: `{function}` still raises NotImplementedError.", None,
             "Replace the `raise NotImplementedError` line with your code.")
     if kind == "syntax":
         return Feedback(f"Python cannot read {filename}.", _indent(trace or message),
-                        "Fix the line shown; no check can run until the file parses.")
+                        "Fix the line shown; no check can run until the file parses.", mistake="code.unreadable")
     if kind in ("import", "exception") and error.get("module"):  # an import the grader cannot satisfy
         module = str(error["module"])
         return Feedback(
             f"{filename} imports `{module}`, a module that is not available to the grader: only the "
             "standard library, torch and torchvision are installed where your code is graded (and the "
             "files you hand in beside it).", where,
-            f"Remove the import of `{module}` (and what uses it), or check its spelling.")
+            f"Remove the import of `{module}` (and what uses it), or check its spelling.", mistake="code.raises")
     if kind == "import":  # no function named: the file failed before any of them existed
         return Feedback(
             f"{filename} raised {error.get('type')} while it was being loaded, before any of its functions "
             f"could be called: {message}", where,
             "Code at the top level of the file runs on import: keep it to imports and definitions "
-            "(put experiments inside `if __name__ == \"__main__\":`).")
+            "(put experiments inside `if __name__ == \"__main__\":`).", mistake="code.raises")
     if kind == "exit":
         return Feedback(f"Your code called exit() (code {message}) instead of returning.", where,
-                        "Remove the `sys.exit`/`exit` call: a function hands back its result with `return`.")
+                        "Remove the `sys.exit`/`exit` call: a function hands back its result with `return`.",
+                        mistake="code.exits")
     hint = hint_for(message, hints)
     return Feedback(f"`{function}` raised {error.get('type')}: {message}", where,
                     hint or "Read the traceback from the bottom up: the last line of your code "
-                    "shown is where it went wrong.")
+                    "shown is where it went wrong.", mistake="code.raises")
 
 
 def printed_output(output: str) -> str | None:

@@ -69,14 +69,15 @@ class Judge:
         ctx = self.context
         sub = ctx.submission
         if sub.problem:
-            raise Feedback(sub.problem)
+            raise Feedback(sub.problem, mistake="submission.unusable")
         timed_out = ctx.state.setdefault("timed_out", set())
         if probe.calls in timed_out:
             # One endless loop costs the student one time limit, not one per check.
             raise Feedback(
                 f"`{probe.calls}` ran past its time limit of {ctx.exercise.timeout:g} s in an earlier check, "
                 "so this check did not run it again.", None,
-                "Look for a loop that never ends (a `while` whose condition never changes).", incident=TIMEOUT)
+                "Look for a loop that never ends (a `while` whose condition never changes).", incident=TIMEOUT,
+                mistake="limit.time")
         request = {
             "chunks": [{"filename": c.filename, "source": c.source} for c in sub.chunks],
             "folder": sub.folder,
@@ -113,7 +114,8 @@ class Judge:
                                              memory_mb=ctx.course.memory_mb, hints=ctx.hints)
             if reply.output.strip() and error.get("kind") not in ("not_implemented", "missing"):
                 problem = Feedback(problem.what, "\n".join(filter(None, [
-                    problem.evidence, feedback.printed_output(reply.output)])), problem.fix, problem.incident)
+                    problem.evidence, feedback.printed_output(reply.output)])), problem.fix, problem.incident,
+                    mistake=problem.mistake)
             raise problem
         return outcome["ok"]
 

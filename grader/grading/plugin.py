@@ -93,6 +93,7 @@ class GraderPlugin:
         if call.excinfo is not None and report.failed:
             report.user_properties.append(("feedback", self._feedback(call.excinfo, item)))
             report.user_properties.append(("incident", self._incident(call.excinfo)))
+            report.user_properties.append(("mistake", self._mistake(call.excinfo)))
             if isinstance(call.excinfo.value, Feedback):  # what a report needs to explain a mistake once
                 report.user_properties.append(("cause", call.excinfo.value.cause))
                 report.user_properties.append(("evidence", call.excinfo.value.evidence or ""))
@@ -131,6 +132,13 @@ class GraderPlugin:
             return excinfo.value.incident
         return "timeout" if isinstance(excinfo.value, CheckTimedOut) else "grader"
 
+    @staticmethod
+    def _mistake(excinfo) -> str | None:
+        """The id of the mistake the failure shows (``grader.grading.mistakes``); None for the grader's own."""
+        if isinstance(excinfo.value, Feedback):
+            return excinfo.value.mistake
+        return "limit.time" if isinstance(excinfo.value, CheckTimedOut) else None
+
     def _feedback(self, excinfo, item) -> str:
         if isinstance(excinfo.value, Feedback):
             return excinfo.value.text
@@ -162,6 +170,7 @@ class GraderPlugin:
                 feedback="" if passed else feedback_text,
                 seconds=round(time.monotonic() - self._started.get(report.nodeid, time.monotonic()), 3),
                 incident=incident,
+                mistake=None if passed else props.get("mistake") or None,
                 cause=None if passed else props.get("cause") or None,
                 evidence=None if passed else props.get("evidence") or None,
             )

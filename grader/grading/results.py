@@ -205,6 +205,7 @@ def gradescope_test(exercise: str, check: CheckResult, earlier: Sequence[CheckRe
         "status": PASSED if check.passed else FAILED,
         "output": shown_feedback(check, earlier),
         "visibility": "after_published" if check.hidden else "visible",
+        **({"extra_data": {"mistake": check.mistake}} if check.mistake and not check.passed else {}),
     }
 
 
