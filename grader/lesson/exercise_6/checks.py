@@ -11,6 +11,12 @@ TENSOR_TO = ("Tensor.to returns a new tensor; unlike Module.to, it does not move
              "already have")
 
 
+def _named(problem: Feedback, *, mistake: str) -> Feedback:
+    """``problem`` as it was, naming ``mistake`` (the evidence of the branch that caught it shows it)."""
+    return Feedback(problem.what, problem.evidence, problem.fix, problem.incident, cause=problem.named_cause,
+                    mistake=mistake)
+
+
 # ---------------------------------------------------------------- pick_device
 
 def _chosen(record: dict) -> str | None:
@@ -33,14 +39,16 @@ def _expect_choice(got: dict, want: dict, pretend: bool) -> None:
             "sent there would fail.", None,
             "Call torch.cuda.is_available() (with the parentheses: the function itself, uncalled, always "
             "counts as true) and choose the CPU when it answers False. torch.backends.cuda.is_built() "
-            "only says PyTorch was built with CUDA support, not that a GPU is there.")
+            "only says PyTorch was built with CUDA support, not that a GPU is there.",
+            mistake="pick_device.ignores_availability")
     if expected == "cuda":
         raise Feedback(
             ("When the grader made torch report a GPU" if pretend else "This machine has a GPU")
             + f" (torch.cuda.is_available() returns True), yet pick_device chose {shown}: training would "
             "run on the CPU and leave the GPU idle.", None,
             "Choose the GPU whenever torch.cuda.is_available() answers True (ask that, not "
-            "torch.backends.cuda.is_built(), which only says how PyTorch was built).")
+            "torch.backends.cuda.is_built(), which only says how PyTorch was built).",
+            mistake="pick_device.ignores_availability")
     raise Feedback(f"pick_device chose {shown}; expected {expected}.", None,
                    "Ask torch.cuda.is_available(): the GPU when it answers True, the CPU otherwise.")
 
@@ -55,7 +63,7 @@ def _expect_choices_in_a_row(got: dict, want: dict, reports: list) -> None:
                 f"pick_device was called {i + 1} times in a row. By call {i + 1}, torch reported {now}, yet it "
                 f"gave {_chosen({'returned': g})} again, its answer from the first call: it keeps an earlier "
                 "answer (a module-level variable, a cache) instead of asking torch each time.", None,
-                "Ask torch.cuda.is_available() inside pick_device, every time it is called.")
+                "Ask torch.cuda.is_available() inside pick_device, every time it is called.", mistake="state.kept")
         _expect_choice({"returned": g}, {"returned": w}, pretend=True)
 
 
@@ -63,9 +71,14 @@ def _expect_choices_in_a_row(got: dict, want: dict, reports: list) -> None:
 def test_pick_device_returns_a_torch_device(judge):
     """pick_device returns a torch.device for the device this machine really has"""
     got, want = judge.both(probes.choose)
-    expect_type(got["returned"], "torch.device", "What pick_device returns",
-                "Return a torch.device object made from the name, not the name as a string: the code "
-                "that receives it can then rely on device.type and device.index.")
+    try:
+        expect_type(got["returned"], "torch.device", "What pick_device returns",
+                    "Return a torch.device object made from the name, not the name as a string: the code "
+                    "that receives it can then rely on device.type and device.index.")
+    except Feedback as problem:
+        if got["returned"]["type"] == "str":
+            raise _named(problem, mistake="pick_device.returns_a_name") from None
+        raise
     _expect_choice(got, want, pretend=False)
 
 
@@ -105,12 +118,14 @@ def _explain_crash(problem: Feedback) -> Feedback:
         return Feedback(
             problem.what + "\nOnly tensors (and models) have .to(): the numbers, strings and None in a "
             "batch have nothing to move and must come back as they are.", problem.evidence,
-            "Call .to(device) only on tensors (isinstance(x, torch.Tensor)); return any other value unchanged.")
+            "Call .to(device) only on tensors (isinstance(x, torch.Tensor)); return any other value unchanged.",
+            mistake="to_device.moves_non_tensors")
     if "RecursionError" in problem.what:
         return Feedback(
             problem.what + "\nA string is a sequence whose items are strings again, so code that treats "
             "every sequence as a container never reaches the bottom of a string.", problem.evidence,
-            "Look inside lists and tuples only (isinstance(x, (list, tuple))), and return strings as they are.")
+            "Look inside lists and tuples only (isinstance(x, (list, tuple))), and return strings as they are.",
+            mistake="to_device.strings_as_containers")
     return problem
 
 
@@ -179,7 +194,8 @@ def expect_moved(got: dict, want: dict) -> None:
     """The batch to_device returned must have the reference's structure, leaves, and tensors on the device."""
     if got["returned"]["type"] == "NoneType" and want["returned"]["type"] != "NoneType":
         raise Feedback("to_device returned None.", None,
-                       "Return the moved batch: a new tensor from .to(device), or a new container of moved items.")
+                       "Return the moved batch: a new tensor from .to(device), or a new container of moved items.",
+                       mistake="to_device.returns_none")
     out: list = []
     _walk(got["returned"], want["returned"], "batch", out)
     if not out:
@@ -199,13 +215,14 @@ def expect_moved(got: dict, want: dict) -> None:
             "Code that unpacks the batch (images, labels = batch) or looks up its keys relies on it.",
             shown("container"),
             "Rebuild each container as the kind it was: tuple(...) for a tuple, [...] for a list, "
-            "{key: ...} for a dict.")
-    if "dropped" in by_kind or "extra" in by_kind:
-        kind = "dropped" if "dropped" in by_kind else "extra"
-        raise Feedback(
-            "to_device did not keep every item of the batch: values that are not tensors (numbers, "
-            "strings, None) have nothing to move but must still come back, in their places.",
-            shown(kind), "Return non-tensor values unchanged instead of leaving them out.")
+            "{key: ...} for a dict.", mistake="to_device.changes_containers")
+    kept_not = ("to_device did not keep every item of the batch: values that are not tensors (numbers, "
+                "strings, None) have nothing to move but must still come back, in their places.")
+    kept_fix = "Return non-tensor values unchanged instead of leaving them out."
+    if "dropped" in by_kind:
+        raise Feedback(kept_not, shown("dropped"), kept_fix, mistake="to_device.drops_values")
+    if "extra" in by_kind:  # items the batch never had: nothing was shown to be left out
+        raise Feedback(kept_not, shown("extra"), kept_fix)
     if "device" in by_kind:
         tensors = _tensor_paths(want["returned"])
         stuck = [p for p, _ in by_kind["device"]]
@@ -215,7 +232,8 @@ def expect_moved(got: dict, want: dict) -> None:
             raise Feedback(
                 f"No tensor in the batch reached {where}. {TENSOR_TO}: "
                 "`t.to(device)` on a line of its own changes nothing.", shown("device"),
-                "Keep what .to(device) gives back and hand that back, not the tensor you started with.")
+                "Keep what .to(device) gives back and hand that back, not the tensor you started with.",
+                mistake="device.result_dropped")
         if not moved:
             raise Feedback(
                 f"No tensor in the batch reached {where}; they all sit inside nested lists, tuples or "
@@ -226,14 +244,16 @@ def expect_moved(got: dict, want: dict) -> None:
             raise Feedback(
                 f"Only the top level of the batch was moved to {where}: the tensors inside nested "
                 "lists, tuples and dicts stayed where they were.", shown("device"),
-                "Call to_device on every item of a container, so it reaches tensors at any depth.")
+                "Call to_device on every item of a container, so it reaches tensors at any depth.",
+                mistake="to_device.top_level_only")
         raise Feedback(f"Some tensors in the batch did not reach {where}.", shown("device"),
                        "Move every tensor, at any depth, with .to(device), and keep what it returns.")
     if "string" in by_kind:
         raise Feedback(
             "to_device took a string apart. A string is a sequence too, whose items are strings again, "
             "so code that rebuilds every Sequence as a container does not leave it alone.", shown("string"),
-            "Look inside lists and tuples only (isinstance(x, (list, tuple))), and return strings as they are.")
+            "Look inside lists and tuples only (isinstance(x, (list, tuple))), and return strings as they are.",
+            mistake="to_device.strings_as_containers")
     if "type" in by_kind:
         raise Feedback("to_device changed values that are not tensors; they must come back as they are.",
                        shown("type"), "Return numbers, strings and None unchanged.")
@@ -241,7 +261,7 @@ def expect_moved(got: dict, want: dict) -> None:
         raise Feedback(
             "to_device changed the dtype of some tensors. Moving a tensor keeps its dtype, and it "
             "must: class labels, for one, have to stay integers for the loss.", shown("dtype"),
-            "Use .to(device) alone, without .float() or a dtype.")
+            "Use .to(device) alone, without .float() or a dtype.", mistake="to_device.changes_dtype")
     raise Feedback("to_device changed the tensors it moved; they must arrive as they were.",
                    shown(next(iter(by_kind))), "Only move tensors: .to(device) changes nothing else.")
 
@@ -256,7 +276,8 @@ def expect_batch_left_alone(got: dict) -> None:
             "what it handed over. Filling the old lists and dicts with moved tensors (or replacing their items) "
             "changes them for everyone who holds them, a data loader's cache or the CPU copy you meant to keep.",
             "\n".join(detail for _, _, detail in out[:3]),
-            "Build new lists, tuples and dicts for the result and leave the ones you were given as they were.")
+            "Build new lists, tuples and dicts for the result and leave the ones you were given as they were.",
+            mistake="to_device.changes_the_batch")
 
 
 def expect_second_call(got: dict, want: dict) -> None:
@@ -274,7 +295,8 @@ def expect_second_call(got: dict, want: dict) -> None:
             f"The first call moved the batch to {first}, as asked. Called again with device {second}, to_device "
             f"still sent the tensors to {first}: it keeps the device of an earlier call (a module-level "
             "variable, a default argument, a cache) instead of using the one it is given.",
-            "\n".join(stuck_first[:3]), "Use the `device` argument of each call; keep nothing between calls.")
+            "\n".join(stuck_first[:3]), "Use the `device` argument of each call; keep nothing between calls.",
+            mistake="state.kept")
     raise Feedback(f"The first call was right, but a second call, to {second}, did not return the batch moved "
                    "there.", "\n".join(d for _, _, d in out[:3]),
                    "Treat every call on its own: move that call's batch to that call's device.")
@@ -325,7 +347,8 @@ def expect_placed_each_call(got: dict, where: str) -> None:
                 "(a new one, on the CPU), it did not: " + problem.what[0].lower() + problem.what[1:] +
                 " Something kept from the first call (a module-level flag saying the model was already "
                 "moved, say) stood in for moving this call's model and data.", problem.evidence,
-                "Move this call's model, inputs and targets on every call; keep nothing between calls.") from None
+                "Move this call's model, inputs and targets on every call; keep nothing between calls.",
+                mistake="state.kept") from None
 
 
 def expect_placed(got: dict, where: str) -> None:
@@ -343,20 +366,21 @@ def expect_placed(got: dict, where: str) -> None:
                     "neither the model nor the inputs were moved there.", stopped,
                     "Use the `device` argument (not pick_device() or a fixed name): before the forward "
                     "pass, move the model there with model.to(device), and the inputs and targets too, "
-                    "keeping the tensors that Tensor.to gives back.")
+                    "keeping the tensors that Tensor.to gives back.", mistake="device.argument_ignored")
             if params:
                 raise Feedback(
                     f"When the forward pass ran, the inputs were on {where} but the model's parameters "
                     f"were still on {params[0]}: the model was never moved. The model and the data it "
                     "meets must be on the same device.", stopped,
                     "Move the model with model.to(device) before the forward pass. It moves the parameters "
-                    "themselves, so the optimizer still updates them.")
+                    "themselves, so the optimizer still updates them.", mistake="device.model_not_moved")
             if inputs:
                 raise Feedback(
                     f"When the forward pass ran, the model was on {where} but the inputs were still on "
                     f"{inputs[0]}. {TENSOR_TO}, so `inputs.to(device)` on a line of its own changes nothing.",
                     stopped, "Keep what .to(device) returns: assign the moved tensor back to the name you "
-                    "use in the forward pass, for the inputs and for the targets.")
+                    "use in the forward pass, for the inputs and for the targets.",
+                    mistake="device.data_not_moved")
         for run in seen["loss"]:
             outputs = [d for d in run["outputs"] if d != where]
             targets = [d for d in run["targets"] if d != where]
@@ -365,7 +389,8 @@ def expect_placed(got: dict, where: str) -> None:
                     f"When the loss was computed, the model's outputs were on {where} but the targets "
                     f"were still on {targets[0]}. The loss compares the two, so they must be on the same "
                     f"device. {TENSOR_TO}.", stopped,
-                    "Move the targets to the device too, and keep the tensor .to(device) gives back.")
+                    "Move the targets to the device too, and keep the tensor .to(device) gives back.",
+                    mistake="device.targets_not_moved")
             if outputs:
                 raise Feedback(
                     f"The loss was computed on {outputs[0]}, not on {where}: everything in the training "
@@ -399,7 +424,8 @@ def expect_training(judge, got: dict, want: dict, device: str, params: dict) -> 
                     "it is detached, so it holds no graph, but it is still a tensor on the device")
             raise Feedback(f"What train_step_on returns{when} should be a float, but it is a torch.Tensor "
                            f"(on {returned['device']}): {kept}.", None,
-                           "Hand back the loss as a plain Python number: loss.item() brings it back from the device.")
+                           "Hand back the loss as a plain Python number: loss.item() brings it back from the device.",
+                           mistake="loss.returned_as_tensor")
         expect_type(returned, "float", f"What train_step_on returns{when}",
                     "Hand back the loss as a plain Python number: loss.item() brings it back from the device.")
         g_loss, w_loss = got["returned"][step]["value"], w_returned["value"]
@@ -414,7 +440,7 @@ def expect_training(judge, got: dict, want: dict, device: str, params: dict) -> 
                 f"The optimizer passed to train_step_on never took a step{when}, yet the parameters changed: "
                 "they were updated some other way (an optimizer made inside train_step_on, or by hand). That "
                 "ignores the optimizer you were given, with its own learning rate and state.", None,
-                "Step the optimizer you are given; don't build one of your own.")
+                "Step the optimizer you are given; don't build one of your own.", mistake="optimizer.ignored")
         bad = mismatched(got["after"][step], w_after, device, steps=step + 1)
         if bad:
             raise _training_mismatch(judge, got, want, step, bad, device, params, before, when)
@@ -429,19 +455,21 @@ def _training_mismatch(judge, got, want, step, bad, device, params, before, when
     shown = evidence(g_after, w_after, bad)
     if not mismatched(g_after, before):
         taken = got["steps_taken"][step] - (got["steps_taken"][step - 1] if step else 0)
-        why = ("optimizer.step() was never called" if taken == 0 else
-               "the gradients were gone when optimizer.step() ran: zero_grad belongs before the forward "
-               "pass, not between backward() and step()")
-        return Feedback(f"After train_step_on{when}, the parameters did not change: {why}.", shown,
-                        "Zero the gradients, run the forward pass and the loss, call backward(), then "
-                        "optimizer.step().")
+        fix = "Zero the gradients, run the forward pass and the loss, call backward(), then optimizer.step()."
+        if taken == 0:
+            return Feedback(f"After train_step_on{when}, the parameters did not change: optimizer.step() was "
+                            "never called.", shown, fix, mistake="step.missing")
+        return Feedback(f"After train_step_on{when}, the parameters did not change: the gradients were gone when "
+                        "optimizer.step() ran: zero_grad belongs before the forward pass, not between backward() "
+                        "and step().", shown, fix, mistake="zero_grad.misplaced")
     simulated = judge.simulate(probes.training, _no_zero_grad, **params)
     if not mismatched(g_after, simulated["after"][step], device, steps=step + 1):
         return Feedback(
             f"After train_step_on{when}, the parameters are where a step lands when zero_grad is never "
             "called: the model arrived holding gradients from an earlier batch, and backward() added "
             "this batch's to them.", shown,
-            "Call optimizer.zero_grad() before the forward pass (the model may arrive with old gradients).")
+            "Call optimizer.zero_grad() before the forward pass (the model may arrive with old gradients).",
+            mistake="zero_grad.missing")
     k = step_scale(before, g_after, w_after)
     scale = f" Your update is {k:.3g}× the expected one." if k is not None else ""
     return Feedback(f"After train_step_on{when}, the parameters are not where one training step puts them."
@@ -456,7 +484,8 @@ def test_train_step_on_puts_model_and_data_on_the_device(judge):
     expect_placed_each_call(got, "meta")
     if not got["placement"]["forward"]:
         raise Feedback("train_step_on never ran the model on the inputs, so no training step happened.", None,
-                       "Run the forward pass: call the model on the inputs, once both are on the device.")
+                       "Run the forward pass: call the model on the inputs, once both are on the device.",
+                       mistake="forward.missing")
     assert want["placement"]["forward"], "the reference solution never ran the model"
 
 

@@ -1,4 +1,5 @@
 # mistake: plays it safe and always trains on the CPU
+# id: pick_device.ignores_availability
 # fails: test_pick_device_chooses_the_gpu_only_when_there_is_one
 # feedback: report a GPU
 # feedback: leave the GPU idle

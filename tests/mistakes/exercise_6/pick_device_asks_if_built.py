@@ -1,4 +1,5 @@
 # mistake: asks whether PyTorch was built with CUDA, not whether a GPU is there
+# id: pick_device.ignores_availability
 # fails: test_pick_device_chooses_the_gpu_only_when_there_is_one
 # feedback: is_built
 import torch

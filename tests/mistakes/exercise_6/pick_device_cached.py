@@ -1,4 +1,5 @@
 # mistake: caches pick_device's answer with functools.cache, so it never asks torch again
+# id: state.kept
 # fails: test_pick_device_chooses_the_gpu_only_when_there_is_one
 # feedback: keeps an earlier answer
 import functools

@@ -1,4 +1,5 @@
 # mistake: tests torch.cuda.is_available without calling it, so it always picks cuda
+# id: pick_device.ignores_availability
 # fails: test_pick_device_chooses_the_gpu_only_when_there_is_one
 # feedback: report no GPU
 # feedback: with the parentheses

@@ -1,4 +1,5 @@
 # mistake: pick_device returns the name "cuda" or "cpu" instead of a torch.device
+# id: pick_device.returns_a_name
 # fails: test_pick_device_returns_a_torch_device
 # feedback: should be a torch.device, but it is a str
 import torch

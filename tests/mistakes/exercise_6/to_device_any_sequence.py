@@ -1,4 +1,5 @@
 # mistake: treats every Sequence as a container, strings included, so "label" is rebuilt as str(generator)
+# id: to_device.strings_as_containers
 # fails: test_to_device_keeps_the_structure
 # feedback: took a string apart
 # feedback: A string is a sequence too

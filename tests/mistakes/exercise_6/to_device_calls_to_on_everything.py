@@ -1,4 +1,5 @@
 # mistake: calls .to(device) on every leaf, numbers and strings included
+# id: to_device.moves_non_tensors
 # fails: test_to_device_keeps_the_structure
 # feedback: Only tensors (and models) have .to()
 # feedback: AttributeError

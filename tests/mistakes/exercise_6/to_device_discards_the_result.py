@@ -1,4 +1,5 @@
 # mistake: calls t.to(device) as if it moved t in place (as model.to does) and returns the old tensor
+# id: device.result_dropped
 # fails: test_to_device_moves_a_tensor, test_to_device_keeps_the_structure
 # feedback: Tensor.to returns a new tensor
 # feedback: No tensor in the batch reached meta

@@ -1,4 +1,5 @@
 # mistake: keeps only tensors and containers, silently dropping numbers, strings and None
+# id: to_device.drops_values
 # fails: test_to_device_keeps_the_structure
 # feedback: did not keep every item
 import torch

@@ -1,4 +1,5 @@
 # mistake: writes the moved tensors back into the caller's lists and dicts (tuples rebuilt), changing the batch it was given
+# id: to_device.changes_the_batch
 # fails: test_to_device_keeps_the_structure
 # feedback: changed the batch it was given
 # feedback: Build new lists, tuples and dicts

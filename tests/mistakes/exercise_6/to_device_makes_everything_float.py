@@ -1,4 +1,5 @@
 # mistake: converts every tensor to float32 on the way, so integer class labels become floats
+# id: to_device.changes_dtype
 # fails: test_to_device_keeps_the_structure
 # feedback: changed the dtype
 # feedback: int64

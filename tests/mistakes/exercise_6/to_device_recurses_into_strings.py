@@ -1,4 +1,5 @@
 # mistake: recurses into anything iterable that is not a tensor, so a string never reaches the bottom
+# id: to_device.strings_as_containers
 # fails: test_to_device_keeps_the_structure
 # feedback: RecursionError
 # feedback: A string is a sequence whose items are strings again

@@ -1,4 +1,5 @@
 # mistake: keeps the first call's device in a mutable default argument, so later calls go to the same place
+# id: state.kept
 # fails: test_to_device_moves_a_tensor
 # feedback: keeps the device of an earlier call
 import torch

@@ -1,4 +1,5 @@
 # mistake: moves the tensors at the top of the batch but never looks inside nested containers
+# id: to_device.top_level_only
 # fails: test_to_device_keeps_the_structure
 # feedback: Only the top level
 import torch

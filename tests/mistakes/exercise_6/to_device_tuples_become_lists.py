@@ -1,4 +1,5 @@
 # mistake: rebuilds every tuple as a list, so (images, labels) pairs change kind
+# id: to_device.changes_containers
 # fails: test_to_device_keeps_the_structure
 # feedback: was a tuple and came back as a list
 import torch

@@ -1,4 +1,5 @@
 # mistake: replaces the dict's values in place and forgets to return anything
+# id: to_device.returns_none
 # fails: test_to_device_moves_a_tensor, test_to_device_keeps_the_structure
 # feedback: returned None
 import torch

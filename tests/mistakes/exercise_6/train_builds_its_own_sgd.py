@@ -1,4 +1,5 @@
 # mistake: builds a fresh SGD on the moved parameters inside train_step_on, ignoring the optimizer it is given
+# id: optimizer.ignored
 # fails: test_train_step_on_matches_a_training_step
 # feedback: never took a step
 # feedback: don't build one of your own

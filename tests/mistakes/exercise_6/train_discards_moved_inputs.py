@@ -1,4 +1,5 @@
 # mistake: writes inputs.to(device) as if it moved inputs in place, the way model.to(device) does
+# id: device.data_not_moved
 # fails: test_train_step_on_puts_model_and_data_on_the_device
 # feedback: Tensor.to returns a new tensor
 # feedback: Keep what .to(device) returns

@@ -1,4 +1,5 @@
 # mistake: moves the data to the device but never the model
+# id: device.model_not_moved
 # fails: test_train_step_on_puts_model_and_data_on_the_device
 # feedback: the model was never moved
 # feedback: model.to(device)

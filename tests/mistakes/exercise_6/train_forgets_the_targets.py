@@ -1,4 +1,5 @@
 # mistake: moves the model and the inputs, but the targets stay on the CPU
+# id: device.targets_not_moved
 # fails: test_train_step_on_puts_model_and_data_on_the_device
 # feedback: the targets were still on cpu
 import torch

@@ -1,4 +1,5 @@
 # mistake: never clears the gradients, so the ones the model arrived with are added in
+# id: zero_grad.missing
 # fails: test_train_step_on_matches_a_training_step
 # feedback: zero_grad is never called
 import torch

@@ -1,4 +1,5 @@
 # mistake: picks its own device with pick_device() instead of using the one it was given
+# id: device.argument_ignored
 # fails: test_train_step_on_puts_model_and_data_on_the_device
 # feedback: Use the `device` argument
 import torch

@@ -1,4 +1,5 @@
 # mistake: a module-level flag skips model.to(device) once it has run, so a second model stays on the CPU
+# id: state.kept
 # fails: test_train_step_on_puts_model_and_data_on_the_device
 # feedback: Called again with a second model
 # feedback: keep nothing between calls

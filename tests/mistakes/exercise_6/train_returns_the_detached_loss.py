@@ -1,4 +1,5 @@
 # mistake: returns loss.detach(): no graph any more, but still a tensor on the device, not a float
+# id: loss.returned_as_tensor
 # fails: test_train_step_on_matches_a_training_step
 # feedback: should be a float, but it is a torch.Tensor
 # feedback: it is detached

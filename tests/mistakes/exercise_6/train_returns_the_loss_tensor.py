@@ -1,4 +1,5 @@
 # mistake: returns the loss tensor (still on the device, holding the graph) instead of a float
+# id: loss.returned_as_tensor
 # fails: test_train_step_on_matches_a_training_step
 # feedback: should be a float, but it is a torch.Tensor
 # feedback: loss.item()

@@ -1,4 +1,5 @@
 # mistake: zero_grad sits between backward and step, wiping the gradients the step needs
+# id: zero_grad.misplaced
 # fails: test_train_step_on_matches_a_training_step
 # feedback: did not change
 # feedback: not between backward() and step()
