@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 from xml.etree import ElementTree
 
 from grader.authoring import leaks, unfinished
@@ -115,14 +116,19 @@ def _summary(part: str, found: list[Finding]) -> str:
     return f"{total}, all as they should be" if not bad else f"{bad} of {total} off"
 
 
-def validate(*, course: Course, exercises: tuple[str, ...] = (), device: str = "cpu") -> Validation:
-    """Verify every promise of ``course`` (or of the ``exercises`` named) and say what holds."""
+def validate(*, course: Course, exercises: tuple[str, ...] = (), device: str = "cpu",
+             progress: Callable[[str], None] | None = None) -> Validation:
+    """Verify every promise of ``course`` (or of the ``exercises`` named) and say what holds;
+    ``progress(line)`` hears which exercise is being graded, as it starts (it takes seconds each)."""
     from grader.grading.judge import SolutionReferences
 
     chosen = course.select(exercises)
     references = SolutionReferences(course.solutions_dir)  # computed once for every file graded
     findings: list[Finding] = []
-    for exercise in chosen:
+    for n, exercise in enumerate(chosen, 1):
+        if progress:
+            files = len(mistake_files(course.mistakes / exercise.stem)) if course.mistakes else 0
+            progress(f"[{n}/{len(chosen)}] {exercise.id}: the solution, the stub and {files} mistakes")
         findings += [Finding(exercise.id, "to do", subject, False, message)
                      for subject, message in unfinished.todos(course, exercise)]
         findings += contract(course, exercise)

@@ -44,7 +44,8 @@ def feedback_md(student: str, graded: list[Graded], worth: dict[str, float]) -> 
     rows = _in_order(graded, worth)
     return markdown.feedback_md(student, [g.result for g in rows], worth,
                                 errors={g.exercise: g.reason for g in rows if g.status == ERROR},
-                                notes={g.exercise: g.reason for g in rows if g.status != ERROR})
+                                notes={g.exercise: g.reason for g in rows if g.status != ERROR},
+                                unsubmitted=frozenset(g.exercise for g in rows if g.status == MISSING))
 
 
 def _in_order(graded: list[Graded], worth: dict[str, float]) -> list[Graded]:
@@ -93,9 +94,7 @@ def summary(rows: dict[str, list[Graded]], exercises: list[tuple[str, float]], *
         lines += ["", "Checks failed most often (students):"]
         for (eid, title), count in sorted(failed.items(), key=lambda kv: (-kv[1], kv[0]))[:8]:
             lines.append(f"  {count:4d}  {eid}: {title}")
-    missing = sum(1 for sid in rows for g in rows[sid] if g.status == MISSING)
-    if missing:
-        lines += ["", f"Not submitted: {missing} exercise file{'s' if missing != 1 else ''} (0 points each)."]
+    lines += _who(rows, [eid for eid, _ in exercises])
     ran = [g.result.isolation for sid in rows for g in rows[sid] if g.result.isolation]
     unjailed = sorted({isolation for isolation in ran if isolation != "jail"})
     if unjailed:
@@ -111,6 +110,32 @@ def summary(rows: dict[str, list[Graded]], exercises: list[tuple[str, float]], *
         if len(errors) > 20:
             lines.append(f"  … and {len(errors) - 20} more (all in the gradebook's submissions table)")
     return "\n".join(lines)
+
+
+def _who(rows: dict[str, list[Graded]], exercises: list[str]) -> list[str]:
+    """Who handed in nothing, who missed which exercise, and whose file could not be read: named."""
+    lines = []
+    nothing = sorted(sid for sid, gs in rows.items() if gs and all(g.status == MISSING for g in gs))
+    if nothing:
+        lines += ["", f"Handed in nothing ({len(nothing)}): {_names(nothing)}"]
+    missed = {eid: sorted(sid for sid, gs in rows.items() if sid not in nothing
+                          for g in gs if g.exercise == eid and g.status == MISSING) for eid in exercises}
+    if any(missed.values()):
+        lines += ["", "Not submitted (0 points each):"]
+        lines += [f"  {eid} ({len(sids)}): {_names(sids)}" for eid, sids in missed.items() if sids]
+    unreadable = {eid: sorted(sid for sid, gs in rows.items() for g in gs if g.exercise == eid and g.status != MISSING
+                              and any(c.mistake in UNREADABLE for c in g.result.checks)) for eid in exercises}
+    if any(unreadable.values()):
+        lines += ["", "Could not be read (0 points; their feedback.md says why):"]
+        lines += [f"  {eid} ({len(sids)}): {_names(sids)}" for eid, sids in unreadable.items() if sids]
+    return lines
+
+
+UNREADABLE = {"code.unreadable", "submission.unusable"}  # the file, not the code in it, is the problem
+
+
+def _names(sids: list[str], most: int = 30) -> str:
+    return ", ".join(sids[:most]) + (f" … and {len(sids) - most} more" if len(sids) > most else "")
 
 
 def _histogram(scores: list[float], points: float) -> str:

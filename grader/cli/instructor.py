@@ -84,7 +84,8 @@ def validate_command(exercises, junit_xml, device):
     for exercise in exercises:
         course.exercise(exercise)  # an unknown id is a usage error before any grading starts
     group.warm_start(course)
-    found = validate.validate(course=course, exercises=exercises, device=grading.resolve_device(device))
+    found = validate.validate(course=course, exercises=exercises, device=grading.resolve_device(device),
+                              progress=lambda line: click.echo(line, err=True))
     if junit_xml:
         junit_xml.write_text(found.junit_xml(), encoding="utf-8")
     colour = group.stdout_colour()

@@ -69,7 +69,8 @@ class Judge:
         ctx = self.context
         sub = ctx.submission
         if sub.problem:
-            raise Feedback(sub.problem, mistake="submission.unusable")
+            raise Feedback(sub.problem, mistake="submission.missing" if sub.not_submitted else
+                           "code.unreadable" if sub.chunks else "submission.unusable")
         timed_out = ctx.state.setdefault("timed_out", set())
         if probe.calls in timed_out:
             # One endless loop costs the student one time limit, not one per check.

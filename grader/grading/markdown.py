@@ -8,12 +8,14 @@ from grader.grading.results import ExerciseResult, shown_feedback
 
 
 def feedback_md(student: str, results: Sequence[ExerciseResult], worth: Mapping[str, float], *,
-                errors: Mapping[str, str] | None = None, notes: Mapping[str, str] | None = None) -> str:
+                errors: Mapping[str, str] | None = None, notes: Mapping[str, str] | None = None,
+                unsubmitted: frozenset[str] = frozenset()) -> str:
     """Readable feedback for ``student`` on ``results`` (in the order shown).
 
     ``worth``: each exercise's points (the total's maximum, and the most a result without checks
     could score); ``errors``: why an exercise could not be graded normally (its checks' points
-    stand); ``notes``: a line for a result without checks and without error.
+    stand); ``notes``: a line for a result without checks and without error; ``unsubmitted``: the
+    exercises handed in with no file, each shown as one line (why), not as every check crossed out.
     """
     errors, notes = errors or {}, notes or {}
     total = sum(r.score for r in results)
@@ -21,6 +23,10 @@ def feedback_md(student: str, results: Sequence[ExerciseResult], worth: Mapping[
     lines = [f"# Feedback for {student}", "", f"**Total: {_number(total)} / {_number(maximum)}**", ""]
     for r in results:
         lines += [f"## {r.exercise}: {r.title} — {_number(r.score)} / {_number(r.max_score or worth[r.exercise])}", ""]
+        if r.exercise in unsubmitted:
+            why = _one_line(r.problem or "no file for this exercise was handed in").removeprefix("not submitted: ")
+            lines += [f"Not submitted: {why.rstrip('.')}.", ""]
+            continue
         if r.submission:
             lines += [f"File: `{r.submission}`", ""]
         if r.exercise in errors:

@@ -35,7 +35,8 @@ GENERIC = {
     "limit.memory": "used more memory than a worker may",
     "limit.output": "printed more than a worker may",
     "process.crashed": "the process running the code crashed",
-    "submission.unusable": "the submission could not be used as it was handed in",
+    "submission.missing": "not handed in",
+    "submission.unusable": "the file handed in could not be used (not text, not a notebook, or two candidates)",
 }
 IDEAS_FILE = "ideas.toml"
 
