@@ -349,3 +349,11 @@ def test_one_batch_at_a_time_per_results_folder(tmp_path, monkeypatch):
         fcntl.flock(held, fcntl.LOCK_EX)  # as a running batch holds it
         result = CliRunner().invoke(cli, ["batch", str(tmp_path / "class"), "--out", str(tmp_path / "out")])
     assert result.exit_code == 1 and "another grade batch is writing to" in result.output
+
+
+def test_the_summary_and_feedback_name_who_handed_in_nothing(graded):
+    out, stdout = graded
+    assert "Handed in nothing (1): gina" in stdout
+    feedback = (out / "gina" / "feedback.md").read_text()
+    assert "Not submitted: no exercise_3.py or exercise_3.ipynb was handed in." in feedback
+    assert "❌" not in feedback
