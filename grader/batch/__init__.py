@@ -7,4 +7,6 @@
 - ``fingerprint``: what a stored verdict depends on, so that a resumed batch regrades only what changed;
 - ``gradebook``: the sqlite store, the one source of truth; ``exports``: grades.csv, results.json,
   feedback.md and the summary, all written from it.
+- ``lms``: ``grade export``'s files for Canvas, Moodle or as grades.csv, from the store; ``roster``:
+  who each submission folder is in the LMS.
 """

@@ -14,8 +14,9 @@ from grader.course import CHECKS_FILE, Course, Exercise
 # submissions, handing students to judges, storing and writing results) and the terminal.
 NOT_IN_FINGERPRINT = {"batch/run.py", "batch/pool.py", "batch/fingerprint.py", "batch/gradebook.py",
                       "batch/guards.py", "batch/cluster.py", "batch/on_worker.py",
-                      "batch/exports.py", "batch/intake.py", "cli/__init__.py", "cli/group.py", "cli/student.py",
-                      "cli/instructor.py", "grading/report.py", "grading/markdown.py"}
+                      "batch/exports.py", "batch/intake.py", "batch/lms.py", "batch/roster.py",
+                      "cli/__init__.py", "cli/group.py", "cli/student.py", "cli/instructor.py", "cli/export.py",
+                      "grading/report.py", "grading/markdown.py"}
 
 # The engine's layers (tests/test_structure.py holds them apart); anything else in the package is content.
 ENGINE = ("cli", "isolation", "grading", "batch", "authoring")
