@@ -30,7 +30,8 @@ def expect_batches_kept(rec: dict, what: str, label: str = "batch") -> None:
         shown = ", ".join(str(i + 1) for i in changed[:6]) + (" …" if len(changed) > 6 else "")
         raise Feedback(f"{what} changed the {label}es it was given ({label} {shown}): their inputs or targets "
                        "are not what they were before the call. The batches belong to the caller, and "
-                       "the steps were taken on data other than theirs.", None, KEEP_BATCHES)
+                       "the steps were taken on data other than theirs.", None, KEEP_BATCHES,
+                       mistake="batches.changed")
 
 
 # ---- train_epoch -------------------------------------------------------------------------------
@@ -55,24 +56,28 @@ def _epoch_with(zero: str, to_none: bool = True):
     return run
 
 
-EPOCH_MISTAKES = {
+EPOCH_MISTAKES = {  # how zero_grad was placed: (what training gives, the fix, the mistake's id)
     "never": ("what training gives when zero_grad is never called. Every backward() adds to the gradients "
               "already there, so each step used the diagnostic scores of all the batches so far, plus the "
               "stale ones the model arrived with.",
-              "Clear the gradients (optimizer.zero_grad()) at the start of every batch, before backward()."),
+              "Clear the gradients (optimizer.zero_grad()) at the start of every batch, before backward().",
+              "zero_grad.missing"),
     "once": ("what training gives when zero_grad is called only once, before the loop. From the second "
              "batch on, the gradients of all the earlier batches were still there and were added into "
              "each step.",
-             "Clear the gradients inside the loop, so that it happens once for every batch."),
+             "Clear the gradients inside the loop, so that it happens once for every batch.",
+             "zero_grad.once"),
     "after_step": ("what training gives when zero_grad only comes after each step. The first step then "
                    "also used the stale gradients the model arrived with, from before train_epoch was called.",
                    "Clear the gradients at the start of each batch, before backward(); you cannot assume "
-                   "the gradients are clean when your function starts."),
+                   "the gradients are clean when your function starts.",
+                   "zero_grad.at_the_end"),
     "before_step": ("what training gives when zero_grad sits between backward() and step(): you cleared "
                     "the diagnostic scores before the optimizer could use them, so no step learned "
                     "anything from its batch.",
                     "Clear the gradients before backward() (at the start of the batch), never between "
-                    "backward() and step()."),
+                    "backward() and step().",
+                    "zero_grad.misplaced"),
 }
 
 
@@ -109,15 +114,16 @@ def expect_steps_taken(got: dict, expected: int, what: str, per: str) -> None:
             f"The parameters changed, but the optimizer passed to {what} never took a step: the update "
             "came from somewhere else (a new optimizer built inside the function, or a hand-written step).",
             None, f"Call optimizer.step() {per}, on the optimizer you are given: it carries the "
-                  "learning rate and settings the caller chose, and its state (momentum, Adam's averages).")
+                  "learning rate and settings the caller chose, and its state (momentum, Adam's averages).",
+            mistake="optimizer.ignored")
     if steps == 0:
         raise Feedback(
             f"The optimizer passed to {what} never took a step, so the parameters learned nothing. "
             "backward() only works out the gradients; optimizer.step() is what changes the weights.",
             None, f"Call optimizer.step() {per}, on the optimizer you are given (don't build a new one: "
-                  "it would lose the optimizer's settings and state).")
+                  "it would lose the optimizer's settings and state).", mistake="step.missing")
     raise Feedback(f"The optimizer took {steps} steps; {what} should take {expected}.", None,
-                   f"Call optimizer.step() {per}.")
+                   f"Call optimizer.step() {per}.", mistake="step.repeated" if steps > expected else None)
 
 
 def expect_epoch(judge, got: dict, want: dict, device: str, call: int = 0, **params) -> None:
@@ -133,10 +139,11 @@ def expect_epoch(judge, got: dict, want: dict, device: str, call: int = 0, **par
             continue
         shown = f"After step {i + 1}:\n" + evidence(mine, right, bad)
         for zero, to_none in EPOCH_SIMULATIONS:
-            lead, fix = EPOCH_MISTAKES[zero]
+            lead, fix, mistake = EPOCH_MISTAKES[zero]
             simulated = _call(judge.simulate(probes.epoch, _epoch_with(zero, to_none), **params), call)
             if _same_run(mine_rec, simulated, device):
-                raise Feedback(f"Your parameters after each step{_on_call('', call)} match {lead}", shown, fix)
+                raise Feedback(f"Your parameters after each step{_on_call('', call)} match {lead}", shown, fix,
+                               mistake=mistake)
         where = ("The very first step is already off" if i == 0
                  else f"The first {i} step{'s are' if i > 1 else ' is'} right, but step {i + 1} is off")
         if not mismatched(mine, mine_rec["after"][i - 1] if i else mine_rec["before"], device):
@@ -164,7 +171,7 @@ def expect_losses(got: dict, want: dict, device: str, call: int = 0) -> None:
         raise Feedback(f"{what} returned the very list object an earlier call returned, so the losses of "
                        "both calls end up in one list, and the earlier result changed too. A list kept at "
                        "module level (or as a default argument) lives on from call to call.", None,
-                       "Start a new list in every call, inside the function.")
+                       "Start a new list in every call, inside the function.", mistake="state.kept")
     items = returned["items"]
     if len(items) != n:
         clue = ""
@@ -175,18 +182,21 @@ def expect_losses(got: dict, want: dict, device: str, call: int = 0) -> None:
             clue = (f" The first {len(before)} are the losses your earlier call returned: the list outlived "
                     "the call (kept at module level, or as a default argument).")
         raise Feedback(f"{what} returned {len(items)} losses for {n} batches.{clue}", None,
-                       "Keep exactly one loss per batch of this call, in a list made by this call.")
+                       "Keep exactly one loss per batch of this call, in a list made by this call.",
+                       mistake="state.kept" if clue else None)
     for i, item in enumerate(items):
         if item["type"] == "torch.Tensor":
             if item.get("has_grad_fn"):
                 raise Feedback("The losses in your list are tensors, not Python floats. Each one still holds "
                                "its batch's whole computation graph, so a list of them holds on to memory "
                                "batch after batch.", None,
-                               "Keep each loss's plain number, loss.item(), not the loss tensor.")
+                               "Keep each loss's plain number, loss.item(), not the loss tensor.",
+                               mistake="loss.graph_kept")
             raise Feedback("The losses in your list are tensors, not Python floats. They are detached, so "
                            "they hold no graph, but a tensor is still not a plain number: printing, "
                            "comparing and saving the list all need floats.", None,
-                           "Keep each loss's plain number, loss.item(), not a tensor.")
+                           "Keep each loss's plain number, loss.item(), not a tensor.",
+                           mistake="loss.detached_tensor")
         expect_type(item, "float", f"Loss {i + 1} in the list",
                     "Keep each batch's loss as a Python float (.item() gives it).")
     expect_batches_kept(mine_rec, what)  # a changed batch changes its loss too: say so first
@@ -199,14 +209,17 @@ def expect_losses(got: dict, want: dict, device: str, call: int = 0) -> None:
     judged = n if trained_right else 1
     for i in range(judged):
         if not _near(values[i], wanted[i]):
-            clue = ""
+            clue, mistake = "", None
             if judged > 1 and all(_near(values[j], sum(wanted[:j + 1]) / (j + 1)) for j in range(n)):
                 clue = " Your list holds the running average of the losses so far, not each batch's own loss."
+                mistake = "losses.running_average"
             elif judged > 1 and all(_near(values[j], sum(wanted[:j + 1])) for j in range(n)):
                 clue = " Your list holds the running total of the losses so far, not each batch's own loss."
+                mistake = "losses.running_total"
             raise Feedback(f"The loss you returned for batch {i + 1} is {values[i]:.6g}; that batch's loss, "
                            f"before its step, is {wanted[i]:.6g}.{clue}", None,
-                           "Keep, once per batch, the value of the very loss you called backward() on.")
+                           "Keep, once per batch, the value of the very loss you called backward() on.",
+                           mistake=mistake)
 
 
 def _near(got: float, want: float, rtol: float = 1e-4, atol: float = 1e-5) -> bool:
@@ -280,21 +293,22 @@ def _accumulate_with(zero: str, divide: bool):
     return run
 
 
-ACCUMULATE_ZERO = {
+ACCUMULATE_ZERO = {  # where zero_grad was: (what it did, the fix, the mistake's id)
     "inside": ("zero_grad runs before every micro-batch, and each call wipes out the gradients added up so "
                "far: only the last micro-batch counted in the step.",
                "Clear the gradients once, before the loop over the micro-batches, and let backward() add "
-               "their gradients up."),
+               "their gradients up.", "accumulate.zero_grad_each_micro_batch"),
     "never": ("The gradients were not cleared before accumulating began, so the stale gradients the model "
               "arrived with were added into the step.",
               "Call optimizer.zero_grad() once, before the first micro-batch, so the stale gradients are "
-              "gone before backward() adds anything."),
+              "gone before backward() adds anything.", "zero_grad.missing"),
 }
 UNDIVIDED = ("Each micro-batch's loss went into backward() undivided. The loss is a mean over its "
              "micro-batch, so the {k} gradients added up to {k} times the big batch's, and the step is "
              "{k}× too big.",
              "Divide each micro-batch's loss by the number of micro-batches before backward(): the big "
-             "batch's loss is the mean of the micro-batches' means, so each one counts 1/k.")
+             "batch's loss is the mean of the micro-batches' means, so each one counts 1/k.",
+             "accumulate.undivided")
 
 
 def expect_accumulated(judge, got: dict, want: dict, device: str, call: int = 0, **params) -> None:
@@ -307,7 +321,7 @@ def expect_accumulated(judge, got: dict, want: dict, device: str, call: int = 0,
         raise Feedback(f"The optimizer took {k} steps, one after every micro-batch: that is {k} small updates, "
                        "each from a part of the batch, not one update from the whole batch.", None,
                        "Take one optimizer step, after the loop, when every micro-batch's gradients "
-                       "have been added up.")
+                       "have been added up.", mistake="accumulate.step_per_micro_batch")
     expect_steps_taken(mine, 1, what, "exactly once, after the loop over the micro-batches")
     bad = mismatched(mine["final"], right["final"], device)
     if not bad:
@@ -328,8 +342,9 @@ def expect_accumulated(judge, got: dict, want: dict, device: str, call: int = 0,
             parts = ([ACCUMULATE_ZERO[zero]] if zero != "start" else []) + ([] if divide else [UNDIVIDED])
             lead = "Your step is exactly the one this mistake gives" if len(parts) == 1 else \
                 "Your step is exactly the one these two mistakes give together"
+            # Two mistakes at once: the id is the first one's (the zero_grad one), as the feedback leads with it.
             raise Feedback(f"{lead}. " + " ".join(p[0].format(k=k) for p in parts), shown,
-                           " ".join(p[1] for p in parts))
+                           " ".join(p[1] for p in parts), mistake=parts[0][2])
     for earlier in range(call):
         k_then = _call(want, earlier)["k"]
         if scale is not None and k_then != k and abs(scale - k / k_then) < 1e-3:
@@ -337,12 +352,12 @@ def expect_accumulated(judge, got: dict, want: dict, device: str, call: int = 0,
                            f"the share of the {ORDINAL[earlier]} call's {k_then} micro-batches, though this "
                            f"call has {k}. Something worked out in an earlier call was kept and used again.",
                            shown, "Work the share out from the micro-batches of each call; keep nothing "
-                           "between calls at module level or in a closure.")
+                           "between calls at module level or in a closure.", mistake="state.kept")
     if scale is not None and abs(scale - 1 / k) < 1e-3:
         raise Feedback(f"Your update is 1/{k} of the expected one: the micro-batch losses were divided by "
                        f"k={k} twice (or the gradients were divided again afterwards).", shown,
                        "Divide by the number of micro-batches once: either each loss before backward(), "
-                       "or the summed gradients before the step, not both.")
+                       "or the summed gradients before the step, not both.", mistake="accumulate.divided_twice")
     if scale is not None and scale > 0:
         raise Feedback(f"Your update is {scale:.3g}× the expected one: it points the right way but its size "
                        f"is off. With {k} micro-batches each loss should count 1/{k}.", shown,
@@ -363,7 +378,8 @@ def expect_mean_loss(got: dict, want: dict, call: int = 0) -> None:
                  "alive." if returned.get("has_grad_fn") else "")
         raise Feedback(f"{what} returned a tensor (shape {tuple(returned['shape'])}), not a "
                        f"Python float.{graph}", None, "Return a plain number: .item() turns each "
-                       "micro-batch's loss into a float before you add them up.")
+                       "micro-batch's loss into a float before you add them up.",
+                       mistake="loss.graph_kept" if returned.get("has_grad_fn") else "loss.detached_tensor")
     if returned["type"] == "list":
         raise Feedback(f"{what} returned a list; it should return one number, the mean of the "
                        "micro-batches' losses.", None, "Add up the micro-batches' losses as Python floats "
@@ -373,17 +389,20 @@ def expect_mean_loss(got: dict, want: dict, call: int = 0) -> None:
     value, mean, parts = returned["value"], right["returned"]["value"], right["micro_losses"]
     if _near(value, mean, rtol=1e-5):
         return
-    clue = ""
+    clue, mistake = "", None
     if _near(value, mean * k, rtol=1e-5):
         clue = f" That is {k}× the mean: the sum of the micro-batch losses, not their mean."
+        mistake = "accumulate.loss_summed"
     elif _near(value, mean / k, rtol=1e-5):
         clue = f" That is 1/{k} of the mean: the losses were divided by k={k} twice."
+        mistake = "accumulate.divided_twice"
     elif _near(value, parts[-1], rtol=1e-5) or _near(value, parts[-1] / k, rtol=1e-5):
         clue = " That is the last micro-batch's loss only."
     raise Feedback(f"{what} returned {value:.6g}; the mean of the {k} micro-batches' losses is "
                    f"{mean:.6g}.{clue}", None,
                    "Return the mean: add up the micro-batches' losses as Python floats and divide by the "
-                   "number of micro-batches (if each loss was already divided by k, just add those up).")
+                   "number of micro-batches (if each loss was already divided by k, just add those up).",
+                   mistake=mistake)
 
 
 @pytest.mark.points(1)
@@ -408,7 +427,7 @@ def test_accumulate_one_micro_batch_per_forward(judge):
                        "micro-batches were joined into one big batch. That needs the memory of the whole "
                        "batch, exactly what gradient accumulation is there to avoid.", None,
                        "Go through the micro-batches one by one and run the model on one micro-batch at a "
-                       "time; backward() adds each one's gradients to .grad.")
+                       "time; backward() adds each one's gradients to .grad.", mistake="accumulate.one_big_batch")
     if sum(rows) < k * size:
         raise Feedback(f"The model saw {sum(rows)} rows in all, but the {k} micro-batches hold {k * size}: "
                        "some micro-batches never went through it.", None,

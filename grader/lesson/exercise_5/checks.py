@@ -44,19 +44,22 @@ def _step_with(mistake: str):
     return run
 
 
-STEP_MISTAKES = {
+STEP_MISTAKES = {  # a known-wrong train_step: (what training gives, the fix, the mistake's id)
     "never": ("what training gives when zero_grad is never called. backward() adds its gradients to "
               "whatever .grad already holds, so every step also used the gradients the model arrived "
               "with, and those of every earlier batch.",
-              "Start train_step with optimizer.zero_grad(), before the forward pass and loss.backward()."),
+              "Start train_step with optimizer.zero_grad(), before the forward pass and loss.backward().",
+              "zero_grad.missing"),
     "last": ("what training gives when zero_grad comes only at the end, after the step. The model arrived "
              "holding gradients from an earlier batch, so your first step used those as well as this "
              "batch's own.",
              "Clear the gradients at the start of train_step, before loss.backward(): you cannot count on "
-             "them being clean when your function is called."),
+             "them being clean when your function is called.",
+             "zero_grad.at_the_end"),
     "own_loss": ("what cross-entropy gives, not the loss_fn you were given (mean squared error here). "
                  "The gradients, and so the step, come from whichever loss you call backward() on.",
-                 "Compute the loss with loss_fn(outputs, targets), whatever loss_fn is."),
+                 "Compute the loss with loss_fn(outputs, targets), whatever loss_fn is.",
+                 "loss.own_loss_fn"),
 }
 
 
@@ -79,16 +82,19 @@ def expect_training(judge, got: dict, want: dict, device: str, **params) -> None
             raise Feedback(
                 f"train_step never called optimizer.step(){when}, so the parameters did not change: the model "
                 "learned nothing from the batch. backward() only works out the gradients; optimizer.step() "
-                "is what updates the weights.", None, "After loss.backward(), call optimizer.step().")
+                "is what updates the weights.", None, "After loss.backward(), call optimizer.step().",
+                mistake="step.missing")
         if taken == 0:
             raise Feedback(
                 f"The optimizer passed to train_step never took a step{when}, yet the parameters changed: they "
                 "were updated some other way (an optimizer made inside train_step, or by hand). That ignores "
                 f"the optimizer you were given ({kind} here), with its own learning rate and state.", None,
-                "Call optimizer.step() on the optimizer passed in; don't build one of your own.")
+                "Call optimizer.step() on the optimizer passed in; don't build one of your own.",
+                mistake="optimizer.ignored")
         if taken > 1:
             raise Feedback(f"The optimizer took {taken} steps in one call of train_step{when}. One training "
-                           "step is one optimizer.step().", None, "Call optimizer.step() once, after loss.backward().")
+                           "step is one optimizer.step().", None, "Call optimizer.step() once, after loss.backward().",
+                           mistake="step.repeated")
         bad = mismatched(got["after"][i], want["after"][i], device, steps=i + 1)
         if not bad:
             continue
@@ -100,28 +106,29 @@ def expect_training(judge, got: dict, want: dict, device: str, **params) -> None
                     f"optimizer.step() ran{when}, but the parameters did not change: the gradients were "
                     "cleared between backward() and step(), so the optimizer had no diagnostic scores to use.",
                     shown, "Call optimizer.zero_grad() first, before the forward pass; never between "
-                           "loss.backward() and optimizer.step().")
+                           "loss.backward() and optimizer.step().", mistake="zero_grad.misplaced")
             raise Feedback(
                 f"optimizer.step() ran{when}, but the parameters did not change: it ran before backward(), "
                 "when the old gradients had been cleared and the new ones did not exist yet. The gradients "
                 "backward() worked out afterwards were never used.", shown,
-                "Call loss.backward() first, then optimizer.step().")
-        for mistake, (what, fix) in STEP_MISTAKES.items():
+                "Call loss.backward() first, then optimizer.step().", mistake="step.before_backward")
+        for mistake, (what, fix, mistake_id) in STEP_MISTAKES.items():
             if mistake == "own_loss" and params.get("loss", "cross_entropy") == "cross_entropy":
                 continue
             if _same_run(got, judge.simulate(probes.training_steps, _step_with(mistake), **params), device):
-                raise Feedback(f"Your parameters after each call match {what}", shown, fix)
+                raise Feedback(f"Your parameters after each call match {what}", shown, fix, mistake=mistake_id)
         where = ("the very first call is already off" if i == 0
                  else f"the first {i} call{'s are' if i > 1 else ' is'} right, but call {i + 1} is off")
         k = step_scale(before, got["after"][i], want["after"][i]) if i == 0 else None
-        scale = ""
+        scale, mistake_id = "", None
         if k is not None and abs(k - 1) > 0.05:
             scale = f" Your update is {k:.3g}× the expected one."
             if kind == "sgd":
                 scale += (" Plain SGD's step is the learning rate times the gradient, so the gradients it used "
                           f"were {k:.3g}× this batch's own.")
+                mistake_id = "gradients.scaled"
         raise Feedback(f"After train_step, the parameters are not where one {kind} step on the batch puts them: "
-                       f"{where}.{scale}", shown, STEP)
+                       f"{where}.{scale}", shown, STEP, mistake=mistake_id)
     expect_optimizer_state(got["state"], want["state"], device, calls, STATE_FIX)
     if "then" in want:
         expect_another_model(got["then"], want["then"], device, calls)
@@ -135,13 +142,15 @@ def expect_another_model(got: dict, want: dict, device: str, calls: int) -> None
                        f"and the first model's parameters moved again ({_listing(got['first_moved'])}). The "
                        "earlier model or optimizer was kept between calls (at module level, or as a default "
                        "argument) and stepped instead of, or as well as, the one passed in.", None,
-                       "Use only the model, loss_fn and optimizer of the current call; keep nothing between calls.")
+                       "Use only the model, loss_fn and optimizer of the current call; keep nothing between calls.",
+                       mistake="state.kept")
     if got["steps_taken"] == 0:
         raise Feedback(f"The first calls stepped their optimizer, but when train_step was called with {other}, "
                        "that optimizer never took a step. train_step kept something from an earlier call "
                        "(the first optimizer, say, in a module-level variable) and used it instead of the one "
                        "it was given.", None,
-                       "Use only the model, loss_fn and optimizer of the current call; keep nothing between calls.")
+                       "Use only the model, loss_fn and optimizer of the current call; keep nothing between calls.",
+                       mistake="state.kept")
     bad = mismatched(got["after"], want["after"], device)
     if bad:
         raise Feedback(f"The first calls were right, but with {other} the parameters did not end up where one "
@@ -171,23 +180,25 @@ def expect_losses_returned(got: dict) -> None:
                        "rather than plain Python numbers.")
             raise Feedback(f"{on}train_step returned a tensor{holding} (shape {list(returned['shape'])}), not a "
                            f"Python float. {why}", None,
-                           "Hand back the plain number that loss.item() takes out of the tensor.")
+                           "Hand back the plain number that loss.item() takes out of the tensor.",
+                           mistake="loss.graph_kept" if returned.get("has_grad_fn") else "loss.detached_tensor")
         if returned["type"] == "NoneType":
             raise Feedback(f"{on}train_step returned None: it has no `return` of the loss.", None,
-                           "End train_step by returning the loss, as a plain number.")
+                           "End train_step by returning the loss, as a plain number.", mistake="return.missing")
         expect_type(returned, "float", f"{on}what train_step returns" if on else "What train_step returns",
                     "Hand back the loss as a Python float: loss.item() gives it.")
         value = returned["value"]
         if _near(value, before):
             continue
-        clue = ""
+        clue, mistake_id = "", None
         if _near(value, after):
             clue = (" That is the loss after the update: it was measured again once the optimizer had "
                     "stepped. The loss to return is the one you called backward() on.")
+            mistake_id = "loss.after_step"
         raise Feedback(f"{on}train_step returned {value:.6g}, but the loss on this batch before the update "
                        f"was {before:.6g}.{clue}", None,
                        "Hand back, as a number (loss.item()), the loss you computed before optimizer.step(): "
-                       "the one you called backward() on.")
+                       "the one you called backward() on.", mistake=mistake_id)
 
 
 @pytest.mark.points(2)
@@ -252,12 +263,13 @@ def expect_an_optimizer(got: dict, name: str) -> None:
                        "The class is only the recipe: the optimizer is what you get by calling it with the "
                        "parameters to train.", None,
                        "Call the class with the model's parameters and the learning rate you chose, and "
-                       "return the optimizer it gives you.")
+                       "return the optimizer it gives you.", mistake="optimizer.class_returned")
     if got["is_optimizer"]:
         return
     if got["type"] == "NoneType":
         raise Feedback(f"{call} returned None: the function has no `return` of the optimizer.", None,
-                       f"Return the {wanted} you build, so the training loop can call its step().")
+                       f"Return the {wanted} you build, so the training loop can call its step().",
+                       mistake="return.missing")
     raise Feedback(f"{call} should return an optimizer ({wanted}), but it returned a {got['type']}.", None,
                    f"Build a {wanted} over the model's parameters and return the optimizer itself.")
 
@@ -268,7 +280,7 @@ def expect_named_optimizer(got: dict, name: str) -> None:
     call, (wanted, flag) = f"make_optimizer(model, {name!r})", KINDS[name]
     if not got[flag]:
         raise Feedback(f"{call} returned a {got['type']}, but {name!r} asks for {wanted}.", None,
-                       f"Look at `name`: for {name!r}, build a {wanted}.")
+                       f"Look at `name`: for {name!r}, build a {wanted}.", mistake="optimizer.wrong_kind")
     holds = got["holds"]
     everything, held = holds["all"], holds["held"]
     missing = [n for n in everything if n not in held]
@@ -276,15 +288,16 @@ def expect_named_optimizer(got: dict, name: str) -> None:
         raise Feedback(f"The optimizer from {call} holds {len(everything) - len(missing)} of the model's "
                        f"{len(everything)} parameters; {_listing(missing)} are not in it. optimizer.step() only "
                        "updates the parameters it holds, so those would never learn.", None,
-                       "Give the optimizer all of them: model.parameters().")
+                       "Give the optimizer all of them: model.parameters().", mistake="optimizer.params_missing")
     twice = sorted({n for n in held if held.count(n) > 1})
     if twice:
         raise Feedback(f"The optimizer from {call} holds {_listing(twice)} more than once, so each step would "
-                       "update them twice.", None, "Pass model.parameters() once.")
+                       "update them twice.", None, "Pass model.parameters() once.", mistake="optimizer.params_twice")
     if holds["foreign"]:
         raise Feedback(f"The optimizer from {call} holds {holds['foreign']} tensor(s) that are not the model's "
                        "parameters (copies, perhaps): stepping those does not change the model.", None,
-                       "Build the optimizer from model.parameters(), the model's own tensors.")
+                       "Build the optimizer from model.parameters(), the model's own tensors.",
+                       mistake="optimizer.foreign_tensors")
 
 
 def expect_new_each_call(again: dict, name: str) -> None:
@@ -296,13 +309,15 @@ def expect_new_each_call(again: dict, name: str) -> None:
                        "call built. That optimizer holds the first model's parameters, so stepping it never "
                        "changes the second model: the optimizer was kept at module level (a variable or a "
                        "cache) and handed out again.", None,
-                       "Build a new optimizer on every call, from the parameters of the model you are given.")
+                       "Build a new optimizer on every call, from the parameters of the model you are given.",
+                       mistake="state.kept")
     holds = again["holds"]
     if holds["foreign"] or len(holds["held"]) < len(holds["all"]):
         raise Feedback(f"Called a second time, with another model, {call} built an optimizer that does not hold "
                        f"that model's parameters ({len(holds['held'])} of its {len(holds['all'])} are in it, and "
                        f"{holds['foreign']} other tensors). Something from the first call carried over.", None,
-                       "Build each optimizer from the parameters of the model you are given in that call.")
+                       "Build each optimizer from the parameters of the model you are given in that call.",
+                       mistake="state.kept")
 
 
 def _lr_text(groups: list) -> str:
@@ -340,11 +355,12 @@ def expect_trains(got: dict, name: str) -> None:
                      "learning rate is tuned on a completely different scale, and a rate that suits SGD "
                      "makes Adam's loss explode.")
             fix = "Give Adam a much smaller learning rate; around 0.001 is the usual place to start."
+            mistake_id = "adam.sgd_lr"
         elif got["is_sgd"]:
-            fix = "Give SGD a smaller learning rate; 0.01 to 0.1 is a usual range."
+            fix, mistake_id = "Give SGD a smaller learning rate; 0.01 to 0.1 is a usual range.", "lr.too_large"
         else:
-            fix = "Give your optimizer a smaller learning rate."
-        raise Feedback(what, None, fix)
+            fix, mistake_id = "Give your optimizer a smaller learning rate.", "lr.too_large"
+        raise Feedback(what, None, fix, mistake=mistake_id)
     if final > PROGRESS * start:
         slow = (f"Training with {which} is too slow: after {len(losses)} steps the loss has only gone from "
                 f"{start:.3g} to {final:.3g}, {final / start:.0%} of where it started (a good optimizer gets it "
@@ -353,15 +369,18 @@ def expect_trains(got: dict, name: str) -> None:
         if missing:
             raise Feedback(f"{slow} The optimizer holds only some of the model's parameters: {_listing(missing)} "
                            "are not in it, so they never learn.", None,
-                           "Give the optimizer all of the model's parameters: model.parameters().")
+                           "Give the optimizer all of the model's parameters: model.parameters().",
+                           mistake="optimizer.params_missing")
         what = slow + " A tiny learning rate takes tiny steps: it would take forever to reach the bottom."
+        mistake_id = "lr.too_small"
         if got["is_sgd"] and lr is not None and lr <= 0.002:
+            mistake_id = "sgd.adam_lr"
             what += (f" {lr:g} is a usual learning rate for Adam, not for SGD: SGD's step is the learning rate "
                      "times the gradient, so it needs a much larger rate.")
         fix = ("Give Adam a larger learning rate; around 0.001 is the usual place to start." if adam
                else "Give SGD a larger learning rate; 0.01 to 0.1 is a usual range." if got["is_sgd"]
                else "Give your optimizer a larger learning rate.")
-        raise Feedback(what, None, fix)
+        raise Feedback(what, None, fix, mistake=mistake_id)
 
 
 @pytest.mark.points(1)

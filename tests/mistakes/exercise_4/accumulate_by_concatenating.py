@@ -1,4 +1,5 @@
 # mistake: joins all micro-batches into one big batch for a single forward pass (no memory saved)
+# id: accumulate.one_big_batch
 # fails: test_accumulate_one_micro_batch_per_forward
 # feedback: joined into one big batch
 import torch

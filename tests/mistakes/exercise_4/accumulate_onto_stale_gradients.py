@@ -1,4 +1,5 @@
 # mistake: never clears the gradients the model arrived with before accumulating
+# id: zero_grad.missing
 # fails: test_accumulate_matches_one_big_batch, test_accumulate_with_optimizer_state
 # feedback: stale gradients
 # feedback: zero_grad() once, before the first micro-batch

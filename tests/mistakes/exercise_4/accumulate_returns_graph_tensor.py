@@ -1,4 +1,5 @@
 # mistake: returns the running sum of the scaled loss tensors, which is a tensor still holding every micro-batch's graph
+# id: loss.graph_kept
 # fails: test_accumulate_returns_mean_loss, test_accumulate_called_again
 # feedback: still holds the computation graph of every micro-batch
 def train_epoch(model, loss_fn, optimizer, batches):

@@ -1,4 +1,5 @@
 # mistake: returns the sum of the micro-batch losses instead of their mean
+# id: accumulate.loss_summed
 # fails: test_accumulate_returns_mean_loss
 # feedback: the sum of the micro-batch losses
 def train_epoch(model, loss_fn, optimizer, batches):

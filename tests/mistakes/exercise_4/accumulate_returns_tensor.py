@@ -1,4 +1,5 @@
 # mistake: adds up the loss tensors and returns a tensor, not a Python float
+# id: loss.detached_tensor
 # fails: test_accumulate_returns_mean_loss
 # feedback: returned a tensor
 # feedback: .item()

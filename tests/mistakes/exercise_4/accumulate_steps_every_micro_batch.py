@@ -1,4 +1,5 @@
 # mistake: calls optimizer.step() inside the loop, once per micro-batch
+# id: accumulate.step_per_micro_batch
 # fails: test_accumulate_matches_one_big_batch, test_accumulate_with_optimizer_state
 # feedback: one after every micro-batch
 def train_epoch(model, loss_fn, optimizer, batches):

@@ -1,4 +1,5 @@
 # mistake: accumulates the micro-batch losses without dividing by their number (step k times too big)
+# id: accumulate.undivided
 # fails: test_accumulate_matches_one_big_batch, test_accumulate_with_optimizer_state
 # feedback: × too big
 # feedback: divide each micro-batch's loss by the number of micro-batches

@@ -1,4 +1,5 @@
 # mistake: calls zero_grad for every micro-batch, wiping the accumulated gradients
+# id: accumulate.zero_grad_each_micro_batch
 # fails: test_accumulate_matches_one_big_batch, test_accumulate_with_optimizer_state
 # feedback: only the last micro-batch counted
 def train_epoch(model, loss_fn, optimizer, batches):

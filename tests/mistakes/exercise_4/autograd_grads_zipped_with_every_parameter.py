@@ -1,4 +1,5 @@
 # mistake: takes torch.autograd.grad over the trainable parameters but pairs the gradients with every parameter, frozen ones included
+# id: code.raises
 # fails: test_train_epoch_called_again
 # feedback: pairing the two in order goes wrong
 import torch

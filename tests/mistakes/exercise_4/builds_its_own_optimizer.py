@@ -1,4 +1,5 @@
 # mistake: ignores the optimizer it was given and makes a fresh SGD inside the function
+# id: optimizer.ignored
 # fails: test_train_epoch_one_clean_step_per_batch, test_train_epoch_with_momentum
 # feedback: a new optimizer built inside the function
 import torch

@@ -1,4 +1,5 @@
 # mistake: accumulates into foreach buffers made with torch.zeros(shape): float32 whatever the model's dtype
+# id: code.raises
 # fails: test_accumulate_called_again
 # feedback: its parameter's dtype
 import torch

@@ -1,4 +1,5 @@
 # mistake: thinks backward() updates the weights, so never calls optimizer.step()
+# id: step.missing
 # fails: test_train_epoch_one_clean_step_per_batch, test_train_epoch_with_momentum
 # feedback: never took a step
 # feedback: optimizer.step() is what changes the weights

@@ -1,4 +1,5 @@
 # mistake: keeps the loss history in a module-level list, so a second call returns the first call's losses too
+# id: state.kept
 # fails: test_train_epoch_called_again
 # feedback: the list outlived the call
 HISTORY = []

@@ -1,4 +1,5 @@
 # mistake: keeps loss.detach() for each batch: no graph is held, but the list holds tensors, not Python floats
+# id: loss.detached_tensor
 # fails: test_train_epoch_returns_each_loss, test_train_epoch_called_again
 # feedback: they are detached, so they hold no graph
 # feedback: loss.item()

@@ -1,4 +1,5 @@
 # mistake: appends the loss tensor itself instead of loss.item()
+# id: loss.graph_kept
 # fails: test_train_epoch_returns_each_loss
 # feedback: loss.item()
 # feedback: tensors

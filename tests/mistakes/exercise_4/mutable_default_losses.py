@@ -1,4 +1,5 @@
 # mistake: collects the losses in a mutable default argument, so every call returns the same, ever longer list
+# id: state.kept
 # fails: test_train_epoch_called_again
 # feedback: the very list object
 # feedback: default argument

@@ -1,4 +1,5 @@
 # mistake: never calls zero_grad, so gradients pile up from batch to batch (and the stale ones stay)
+# id: zero_grad.missing
 # fails: test_train_epoch_one_clean_step_per_batch, test_train_epoch_with_momentum, test_train_epoch_with_adam
 # feedback: zero_grad is never called
 def train_epoch(model, loss_fn, optimizer, batches):

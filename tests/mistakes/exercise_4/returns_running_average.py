@@ -1,4 +1,5 @@
 # mistake: returns the running average of the losses (as a progress printout would show) instead of each loss
+# id: losses.running_average
 # fails: test_train_epoch_returns_each_loss
 # feedback: running average
 def train_epoch(model, loss_fn, optimizer, batches):

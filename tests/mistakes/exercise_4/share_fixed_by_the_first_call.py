@@ -1,4 +1,5 @@
 # mistake: a closure works out each micro-batch's share (1/k) on the first call and keeps it for every later call
+# id: state.kept
 # fails: test_accumulate_called_again
 # feedback: the share of the first call's 4 micro-batches
 def train_epoch(model, loss_fn, optimizer, batches):

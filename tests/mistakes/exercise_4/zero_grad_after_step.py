@@ -1,4 +1,5 @@
 # mistake: clears the gradients only at the end of each batch, so the first step uses the stale ones
+# id: zero_grad.at_the_end
 # fails: test_train_epoch_one_clean_step_per_batch, test_train_epoch_with_momentum
 # feedback: stale gradients
 # feedback: zero_grad only comes after each step

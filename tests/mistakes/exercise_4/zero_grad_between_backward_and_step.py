@@ -1,4 +1,5 @@
 # mistake: clears the gradients after backward() but before step(), so every step has nothing to use
+# id: zero_grad.misplaced
 # fails: test_train_epoch_one_clean_step_per_batch, test_train_epoch_with_momentum
 # feedback: before the optimizer could use them
 def train_epoch(model, loss_fn, optimizer, batches):

@@ -1,4 +1,5 @@
 # mistake: zero_grad(set_to_none=False) between backward() and step(): the steps see all-zero gradients
+# id: zero_grad.misplaced
 # fails: test_train_epoch_one_clean_step_per_batch, test_train_epoch_with_momentum, test_train_epoch_with_adam
 # feedback: before the optimizer could use them
 def train_epoch(model, loss_fn, optimizer, batches):

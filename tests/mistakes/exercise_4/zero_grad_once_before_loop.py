@@ -1,4 +1,5 @@
 # mistake: calls zero_grad once before the loop instead of once per batch
+# id: zero_grad.once
 # fails: test_train_epoch_one_clean_step_per_batch, test_train_epoch_with_momentum
 # feedback: called only once, before the loop
 def train_epoch(model, loss_fn, optimizer, batches):

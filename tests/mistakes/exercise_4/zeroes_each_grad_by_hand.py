@@ -1,4 +1,5 @@
 # mistake: zeroes every parameter's .grad by hand with p.grad.zero_(), which fails on a frozen parameter (its .grad is None)
+# id: code.raises
 # fails: test_train_epoch_called_again, test_train_epoch_with_adam
 # feedback: AttributeError
 # feedback: it is frozen

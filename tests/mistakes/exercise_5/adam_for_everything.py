@@ -1,4 +1,5 @@
 # mistake: ignores the name and always builds Adam
+# id: optimizer.wrong_kind
 # fails: test_make_optimizer_builds_the_named_optimizer
 # feedback: 'sgd' asks for torch.optim.SGD
 import torch

@@ -1,4 +1,5 @@
 # mistake: gives Adam the learning rate that suits SGD
+# id: adam.sgd_lr
 # fails: test_adam_optimizer_trains, test_optimizers_train_another_task
 # feedback: Don't copy SGD's learning rate into Adam
 # feedback: blew up

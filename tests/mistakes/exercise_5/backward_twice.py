@@ -1,4 +1,5 @@
 # mistake: calls backward twice (keeping the graph), so the gradients are added up twice and SGD's step doubles
+# id: gradients.scaled
 # fails: test_train_step_one_clean_sgd_step
 # feedback: not where one sgd step on the batch puts them
 # feedback: 2× the expected one

@@ -1,4 +1,5 @@
 # mistake: ignores the optimizer passed in and steps a new SGD of its own
+# id: optimizer.ignored
 # fails: test_train_step_one_clean_sgd_step, test_train_step_works_with_adam
 # feedback: optimizer passed to train_step never took a step
 # feedback: don't build one of your own

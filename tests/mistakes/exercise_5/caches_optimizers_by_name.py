@@ -1,4 +1,5 @@
 # mistake: caches one optimizer per name at module level, so a second model gets the first model's optimizer
+# id: state.kept
 # fails: test_make_optimizer_builds_the_named_optimizer
 # feedback: returned the very optimizer the first call built
 # feedback: module level

@@ -1,4 +1,5 @@
 # mistake: train_step is made by a factory whose closure keeps the first model and its optimizer for good
+# id: state.kept
 # fails: test_train_step_works_with_adam
 # feedback: with a second model
 # feedback: keep nothing between calls

@@ -1,4 +1,5 @@
 # mistake: builds the optimizer but never returns it
+# id: return.missing
 # fails: test_make_optimizer_builds_the_named_optimizer, test_sgd_optimizer_trains, test_adam_optimizer_trains
 # feedback: returned None
 import torch

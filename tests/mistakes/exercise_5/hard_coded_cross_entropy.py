@@ -1,4 +1,5 @@
 # mistake: always uses cross-entropy instead of the loss_fn it is given
+# id: loss.own_loss_fn
 # fails: test_train_step_rmsprop_and_mse
 # feedback: not the loss_fn you were given
 import torch.nn.functional as F

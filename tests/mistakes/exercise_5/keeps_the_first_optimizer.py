@@ -1,4 +1,5 @@
 # mistake: keeps the first optimizer it is given in a module-level variable and steps that one on every later call
+# id: state.kept
 # fails: test_train_step_works_with_adam
 # feedback: that optimizer never took a step
 # feedback: kept something from an earlier call

@@ -1,4 +1,5 @@
 # mistake: gives the optimizer only the last layer's parameters (weight and bias)
+# id: optimizer.params_missing
 # fails: test_make_optimizer_builds_the_named_optimizer, test_adam_optimizer_trains
 # feedback: are not in it
 # feedback: model.parameters()

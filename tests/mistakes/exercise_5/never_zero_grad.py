@@ -1,4 +1,5 @@
 # mistake: never clears the gradients, so every backward() adds to the ones already there
+# id: zero_grad.missing
 # fails: test_train_step_one_clean_sgd_step, test_train_step_works_with_adam
 # feedback: zero_grad is never called
 def train_step(model, loss_fn, optimizer, inputs, targets):

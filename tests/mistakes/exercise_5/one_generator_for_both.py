@@ -1,4 +1,5 @@
 # mistake: builds both optimizers from one model.parameters() generator; the second finds it used up
+# id: code.raises
 # fails: test_make_optimizer_builds_the_named_optimizer, test_adam_optimizer_trains
 # feedback: empty parameter list
 import torch

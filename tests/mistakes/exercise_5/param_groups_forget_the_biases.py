@@ -1,4 +1,5 @@
 # mistake: builds param_groups for the weights (to treat biases apart) and forgets to add a group for the biases
+# id: optimizer.params_missing
 # fails: test_make_optimizer_builds_the_named_optimizer
 # feedback: are not in it
 # feedback: '0.bias'

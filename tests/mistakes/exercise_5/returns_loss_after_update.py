@@ -1,4 +1,5 @@
 # mistake: measures the loss again after the step and returns that, not the loss before the update
+# id: loss.after_step
 # fails: test_train_step_returns_loss_before_update
 # feedback: loss after the update
 import torch

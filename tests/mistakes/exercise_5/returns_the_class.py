@@ -1,4 +1,5 @@
 # mistake: returns the optimizer class itself instead of an optimizer built from it
+# id: optimizer.class_returned
 # fails: test_make_optimizer_builds_the_named_optimizer, test_sgd_optimizer_trains, test_adam_optimizer_trains
 # feedback: returned the class
 # feedback: Call the class

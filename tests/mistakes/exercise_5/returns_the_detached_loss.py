@@ -1,4 +1,5 @@
 # mistake: returns loss.detach(), a tensor cut from the graph, instead of a Python float
+# id: loss.detached_tensor
 # fails: test_train_step_returns_loss_before_update
 # feedback: returned a tensor
 # feedback: detached from the graph

@@ -1,4 +1,5 @@
 # mistake: returns the loss tensor instead of a Python float
+# id: loss.graph_kept
 # fails: test_train_step_returns_loss_before_update
 # feedback: returned a tensor
 # feedback: loss.item()

@@ -1,4 +1,5 @@
 # mistake: leaves out the learning rate, so SGD gets PyTorch's default of 0.001
+# id: sgd.adam_lr
 # fails: test_sgd_optimizer_trains
 # feedback: too slow
 import torch

@@ -1,4 +1,5 @@
 # mistake: gives SGD Adam's usual learning rate, 0.001: tiny steps
+# id: sgd.adam_lr
 # fails: test_sgd_optimizer_trains, test_optimizers_train_another_task
 # feedback: too slow
 # feedback: it would take forever

@@ -1,4 +1,5 @@
 # mistake: updates the weights by hand with a fixed learning rate instead of stepping the optimizer it is given
+# id: optimizer.ignored
 # fails: test_train_step_one_clean_sgd_step, test_train_step_works_with_adam
 # feedback: never took a step
 # feedback: by hand
