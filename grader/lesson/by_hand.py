@@ -5,13 +5,15 @@ Exercises 3 and 7 exist so that the learner writes the update that ``optimizer.s
 ``torch.optim`` that takes the step for it: an optimizer built, an optimizer stepped (torch's global
 step hook), or torch's own SGD or Adam arithmetic called through its functional API. It observes
 behaviour only; what the function then does with the values is the other checks' business.
-``expect_by_hand`` is the check's side: it turns what was noted into feedback.
+``expect_by_hand`` is the check's side: it turns what was noted into feedback. ``known_error``
+names the mistake an error of the student's step shows, where only one mistake raises it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import re
 
 # The functions torch.optim's SGD and Adam run for the arithmetic of a step, by class or by the
 # functional API (``torch.optim.sgd.sgd``, ``torch.optim._functional.adam``): looked up by name
@@ -115,7 +117,7 @@ def expect_by_hand(got: dict, name: str) -> None:
             "a few lines of arithmetic that use each weight's gradient (its diagnostic score) to move it "
             "downhill, and here you write them.", None,
             "Take torch.optim out of the function and change each parameter, and the state you keep for it, "
-            "yourself, as the docstring describes.")
+            "yourself, as the docstring describes.", mistake="step.torch_optim")
 
 
 def expect_grads_untouched(got: dict, want: dict, name: str) -> None:
@@ -128,4 +130,28 @@ def expect_grads_untouched(got: dict, want: dict, name: str) -> None:
         raise Feedback(f"{name} changed the gradients. The optimizer's step only reads `.grad`; clearing "
                        "gradients is zero_grad's job, at the start of the next training step.",
                        evidence(got["grads_after"][0], want["grads_after"][0], bad, "gradient of"),
-                       "Read p.grad, don't modify it.")
+                       "Read p.grad, don't modify it.", mistake="step.clears_grads")
+
+
+# PyTorch's refusal to change a parameter in place while autograd records: the update outside torch.no_grad().
+_RECORDED = "a leaf Variable that requires grad is being used in an in-place operation"
+# A gradient of None in arithmetic: the step used the .grad of a parameter that has none.
+_NONE_GRAD = re.compile(r"unsupported operand type\(s\) for .*NoneType|'NoneType' object has no attribute")
+
+
+def known_error(problem, name: str, frozen_is_cause: bool = False):
+    """``problem``, an error ``name`` raised, with the known mistake it shows named (its words kept):
+    autograd's refusal of an in-place change (the update recorded), or, when the caller established
+    that the frozen parameters cause it (the same call with none frozen runs), arithmetic on a
+    ``.grad`` of None (a frozen parameter stepped). Any other feedback comes back as it was."""
+    from grader.grading.feedback import Feedback
+
+    if problem.named_mistake != "code.raises" or not problem.what.startswith(f"`{name}` raised"):
+        return problem
+    if _RECORDED in problem.what:
+        return Feedback(problem.what, problem.evidence, problem.fix, problem.incident, cause=problem.cause,
+                        mistake="update.recorded")
+    if frozen_is_cause and _NONE_GRAD.search(problem.what):
+        return Feedback(problem.what, problem.evidence, problem.fix, problem.incident, cause=problem.cause,
+                        mistake="frozen.touched")
+    return problem

@@ -2,8 +2,8 @@
 
 When the parameters or the velocity buffers come out wrong, the checks work out what each known
 mistake would have given from the same start and the same gradients (arithmetic on the
-reference's record) and name the one the submission reproduces; when none fits, they say what
-was observed. No mistaken function is written here: these checks ship to students.
+reference's record) and name the one the submission reproduces (its id in mistakes.toml); when
+none fits, they say what was observed. No mistaken function is written here: these checks ship to students.
 """
 
 import pytest
@@ -11,7 +11,7 @@ import pytest
 from grader.grading.compare import (changed, close, evidence, expect_recorded, expect_type, mismatched,
                                     step_scale)
 from grader.grading.feedback import Feedback
-from grader.lesson.by_hand import expect_by_hand, expect_grads_untouched
+from grader.lesson.by_hand import expect_by_hand, expect_grads_untouched, known_error
 from grader.lesson.wording import describe_scale, learning_rate_clue
 from grader.lesson.exercise_3 import probes
 
@@ -40,19 +40,36 @@ def expect_steps(got: dict, want: dict, device: str, lr: float, what: str = "sgd
         k = step_scale(before, g_after, w_after)
         when = f" (step {step + 1})" if len(want["after"]) > 1 else ""
         sentences = [describe_scale(k), learning_rate_clue(k, lr)]
-        if k is not None and abs(k) < 1e-6:
-            fix = IN_PLACE
-        elif k is not None and k < 0:
-            fix = ("Move against the gradient: it points uphill, so gradient descent takes the scaled "
-                   "gradient away from the parameter.")
-        elif k is not None:
-            fix = "Scale each gradient by the learning rate exactly once before you take it away from its parameter."
-        else:
-            fix = ("Move every parameter that has a gradient against it, by the learning rate times the "
-                   "gradient, and leave the others as they are.")
         detail = " ".join(s for s in sentences if s)
-        raise Feedback(f"{where}After {what}{when}, the parameters are not where one SGD step (lr={lr}) puts "
-                       "them. " + detail, evidence(g_after, w_after, bad), fix)
+        said = (f"{where}After {what}{when}, the parameters are not where one SGD step (lr={lr}) puts "
+                "them. " + detail)
+        shown = evidence(g_after, w_after, bad)
+        if k is not None and abs(k) < 1e-6:
+            raise Feedback(said, shown, IN_PLACE, mistake="update.rebinds")
+        if k is not None and k < 0:
+            raise Feedback(said, shown, "Move against the gradient: it points uphill, so gradient descent takes "
+                           "the scaled gradient away from the parameter.", mistake="sgd.ascent")
+        if k is not None:
+            once = "Scale each gradient by the learning rate exactly once before you take it away from its parameter."
+            if _lr_slip(k, lr) == "missing":
+                raise Feedback(said, shown, once, mistake="lr.missing")
+            if _lr_slip(k, lr) == "twice":
+                raise Feedback(said, shown, once, mistake="lr.twice")
+            raise Feedback(said, shown, once)
+        raise Feedback(said, shown, "Move every parameter that has a gradient against it, by the learning rate "
+                       "times the gradient, and leave the others as they are.")
+
+
+def _lr_slip(k: float, lr: float) -> str | None:
+    """"missing" for a step 1/lr times the expected one (the raw gradient), "twice" for lr times (lr²·grad):
+    what ``learning_rate_clue`` says in words."""
+    if lr in (0, 1):
+        return None
+    if abs(k - 1 / lr) < 1e-3 * abs(1 / lr):
+        return "missing"
+    if abs(k - lr) < 1e-3 * abs(lr):
+        return "twice"
+    return None
 
 
 def expect_returns_none(got: dict, name: str) -> None:
@@ -66,7 +83,7 @@ def expect_frozen_still(got: dict, want: dict, frozen, what: str, where: str = "
     if moved:
         raise Feedback(f"{where}Frozen parameters moved: {', '.join(moved)}. A frozen parameter has no "
                        f"gradient (its .grad is None), so {what} has nothing to move it by: it must stay "
-                       "as it is.", None, "Skip parameters whose `.grad` is None.")
+                       "as it is.", None, "Skip parameters whose `.grad` is None.", mistake="frozen.touched")
 
 
 # ---------------------------------------------------------------- momentum
@@ -95,39 +112,49 @@ def _momentum_made_with(mistake: str, run: dict, lr: float, momentum: float) -> 
     return afters, kept
 
 
-MOMENTUM_MISTAKES = {  # each: (what the student's parameters match, what to change)
-    "no_momentum": (
+def _known(what: str, fix: str, *, mistake: str) -> tuple[str, str, str]:
+    """A known mistake: what the student's values match, what to change, and its id (mistakes.toml)."""
+    return what, fix, mistake
+
+
+MOMENTUM_MISTAKES = {  # each: (what the student's parameters match, what to change, the mistake's id)
+    "no_momentum": _known(
         "what plain SGD gives: every step moves by the learning rate times this step's gradient alone, as "
         "if the velocity started from zero at every call. Momentum's running direction never carried the "
         "earlier gradients into the next step.",
         "Make the new velocity from the buffer's previous value, scaled by momentum, plus the new gradient; "
-        "keep it in the caller's buffer itself, and move the parameter with it."),
-    "gradient_in_buffer": (
+        "keep it in the caller's buffer itself, and move the parameter with it.",
+        mistake="momentum.not_carried"),
+    "gradient_in_buffer": _known(
         "what momentum gives when the buffer keeps only the latest gradient instead of the velocity: each "
         "step remembers one gradient back, not the whole history of past gradients decaying by momentum.",
-        "Store the new velocity itself in the buffer, so that the next step builds on all the earlier gradients."),
-    "dampened": (
+        "Store the new velocity itself in the buffer, so that the next step builds on all the earlier gradients.",
+        mistake="momentum.buffer_gradient"),
+    "dampened": _known(
         "what momentum gives when the gradient is weighted by (1 − momentum) before it joins the velocity "
         "(an average, like Adam's m). torch's SGD adds the whole gradient to the decayed velocity, so your "
         "steps come out smaller.",
-        "Add the gradient to momentum times the old velocity as it is, without weighting it."),
-    "lr_in_velocity": (
+        "Add the gradient to momentum times the old velocity as it is, without weighting it.",
+        mistake="momentum.dampened"),
+    "lr_in_velocity": _known(
         "what momentum gives when the learning rate goes into the velocity and then scales the step again: "
         "the learning rate was applied twice.",
-        "Scale by the learning rate once: either inside the velocity, or when the parameter moves, not both."),
-    "step_before_velocity": (
+        "Scale by the learning rate once: either inside the velocity, or when the parameter moves, not both.",
+        mistake="lr.twice"),
+    "step_before_velocity": _known(
         "what momentum gives when the parameter moves with the velocity from before this step's gradient "
         "was added: the first step does not move at all, and every later step lags one gradient behind.",
-        "Bring the velocity up to date with this step's gradient first, then move the parameter with it."),
-    "ascent": (
+        "Bring the velocity up to date with this step's gradient first, then move the parameter with it.",
+        mistake="momentum.stale_velocity"),
+    "ascent": _known(
         "what momentum gives when the parameter moves with the velocity instead of against it: that is "
         "gradient ascent, uphill, and the loss gets worse.",
         "Gradient descent moves against the gradients: take the learning rate times the velocity away "
-        "from the parameter."),
-    "nesterov": (
+        "from the parameter.", mistake="sgd.ascent"),
+    "nesterov": _known(
         "what Nesterov momentum gives (the step looks ahead: the gradient plus momentum times the new "
         "velocity). torch.optim.SGD with momentum, as in this exercise, steps with the velocity itself.",
-        "Move the parameter by the learning rate times the velocity alone."),
+        "Move the parameter by the learning rate times the velocity alone.", mistake="momentum.nesterov"),
 }
 
 
@@ -141,7 +168,7 @@ def expect_momentum(got: dict, want: dict, device: str, lr: float, momentum: flo
         when = f" after step {step + 1}" if len(want["after"]) > 1 else ""
         before = want["before"] if step == 0 else want["after"][step - 1]
         shown = evidence(g_after, w_after, bad)
-        for mistake, (what, fix) in MOMENTUM_MISTAKES.items():
+        for mistake, (what, fix, named) in MOMENTUM_MISTAKES.items():
             if not mismatched(g_after, _momentum_made_with(mistake, want, lr, momentum)[0][step], device, step + 1):
                 if mistake == "no_momentum" and _all_zero(got, step):
                     raise Feedback(
@@ -150,11 +177,12 @@ def expect_momentum(got: dict, want: dict, device: str, lr: float, momentum: flo
                         "every step is a plain SGD step, by the learning rate times that step's gradient alone.",
                         shown,
                         "Change each buffer's own values (in place) to the new velocity, so that the caller's "
-                        "`velocities` carry the running direction into the next step.")
-                raise Feedback(f"{where}Your parameters{when} are {what}", shown, fix)
+                        "`velocities` carry the running direction into the next step.",
+                        mistake="momentum.not_carried")
+                raise Feedback(f"{where}Your parameters{when} are {what}", shown, fix, mistake=named)
         if not changed(before, g_after) and changed(before, w_after):
             raise Feedback(f"{where}The parameters did not change at all{when}: no update reached them.", shown,
-                           IN_PLACE.replace("lr * p.grad", "lr * v"))
+                           IN_PLACE.replace("lr * p.grad", "lr * v"), mistake="update.rebinds")
         raise Feedback(f"{where}The parameters{when} are not where SGD with momentum (lr={lr}, "
                        f"momentum={momentum}) takes them, and no mistake the grader knows gives these values.",
                        shown, "Go through the docstring's two lines in order, for every parameter that has a "
@@ -183,19 +211,21 @@ def expect_velocities(got: dict, want: dict, device: str, lr: float, momentum: f
                 f"{step + 1}: the running direction lives somewhere else (a variable outside the function, an "
                 "attribute on the parameter), out of the caller's sight. The caller keeps `velocities` to carry "
                 "it from one step to the next; a new model gets new buffers, and must start afresh.", shown,
-                "Keep the velocity in the buffer the caller passed, changing its values in place, and nowhere else.")
+                "Keep the velocity in the buffer the caller passed, changing its values in place, and nowhere else.",
+                mistake="state.kept")
         grads = want["grads"][step]
         if all(mine.get(n) is not None and grads.get(n) is not None and close(mine[n], grads[n], device)
                for n in bad):
             raise Feedback(f"{where}After step {step + 1}, your velocity buffers hold that step's gradient, "
                            "not the running direction: the earlier gradients, decayed by momentum, are missing.",
                            shown, "Store the new velocity itself (momentum times the old one, plus the "
-                           "gradient) in the buffer.")
+                           "gradient) in the buffer.", mistake="momentum.buffer_gradient")
         for mistake in ("dampened",):
             simulated = _momentum_made_with(mistake, want, lr, momentum)[1][step]
             if all(mine.get(n) is not None and close(mine[n], simulated[n], device, step + 1) for n in bad):
-                what, fix = MOMENTUM_MISTAKES[mistake]
-                raise Feedback(f"{where}After step {step + 1}, your velocity buffers hold {what}", shown, fix)
+                what, fix, named = MOMENTUM_MISTAKES[mistake]
+                raise Feedback(f"{where}After step {step + 1}, your velocity buffers hold {what}", shown, fix,
+                               mistake=named)
         raise Feedback(f"{where}After step {step + 1}, your velocity buffers hold values that are neither the "
                        "velocity torch.optim.SGD keeps (momentum times the old velocity, plus the gradient) nor "
                        "that velocity times the learning rate.", shown,
@@ -237,7 +267,7 @@ def in_a_row(judge, probe, runs: list[dict], check, name: str) -> None:
                 raise _pairing(judge, probe, alone, {"runs": [run]}) from None
         raise Feedback(f"{problem.what}\nNo call raises this on its own, in a fresh process; called after "
                        "another model's steps, one does: something of an earlier call was kept and reused.",
-                       problem.evidence, STATE_KEPT) from None
+                       problem.evidence, STATE_KEPT, mistake="state.kept") from None
     expect_recorded(got, want, ("runs",), name)
     for index, (mine, theirs, run) in enumerate(zip(got["runs"], want["runs"], runs)):
         where = (f"Call {index + 1} of {len(runs)} (a model of sizes {tuple(run['sizes'])}, "
@@ -249,32 +279,38 @@ def in_a_row(judge, probe, runs: list[dict], check, name: str) -> None:
                 raise Feedback(
                     f"{where}on its own, in a fresh process, `{name}` gets this call right; called after "
                     "another model's steps, it does not. Something of an earlier call was kept and reused "
-                    "here.", problem.evidence, STATE_KEPT) from None
-            # Which call, said first; the explanation keeps its key, so a report gives it once.
+                    "here.", problem.evidence, STATE_KEPT, mistake="state.kept") from None
+            # Which call, said first; the explanation keeps its key, so a report gives it once, and its mistake.
             raise type(problem)(where + problem.what, problem.evidence, problem.fix, problem.incident,
-                                cause=problem.cause) from None
+                                cause=problem.cause, mistake=problem.named_mistake) from None
 
 
 def _pairing(judge, probe, problem: Feedback, params: dict) -> Feedback:
-    """A shape error with a frozen parameter about: if the same call with nothing frozen runs, the
-    frozen parameter is the trigger, and buffers paired with the wrong parameters the usual cause."""
+    """An error with a frozen parameter about: if the same call with nothing frozen runs, the frozen
+    parameter is the trigger. A shape error then has buffers paired with the wrong parameters as its
+    usual cause; arithmetic on a None gradient, a frozen parameter stepped (``known_error``)."""
     runs = params.get("runs")
     frozen = params.get("frozen") or any(run.get("frozen") for run in runs or [])
-    if not (frozen and problem.what.startswith("`sgd_momentum_update` raised")
-            and ("shape" in problem.what or "size of tensor" in problem.what)):
+    name = probe.calls
+    shapes = name == "sgd_momentum_update" and ("shape" in problem.what or "size of tensor" in problem.what)
+    if not (frozen and problem.what.startswith(f"`{name}` raised")
+            and (shapes or known_error(problem, name, frozen_is_cause=True) is not problem)):
         return problem
     unfrozen = dict(params, runs=[dict(run, frozen=[]) for run in runs]) if runs else dict(params, frozen=[])
     try:
         judge.student(probe, **unfrozen)
     except Feedback:
         return problem
+    if not shapes:
+        return known_error(problem, name, frozen_is_cause=True)
     return Feedback(problem.what + "\nWith no parameter frozen, the same call runs: a parameter met another "
                     "one's velocity buffer once the frozen one was left out. Each buffer belongs to the "
-                    "parameter at the same position, frozen ones included.", problem.evidence, PAIRED)
+                    "parameter at the same position, frozen ones included.", problem.evidence, PAIRED,
+                    mistake="frozen.pairing_shifted")
 
 
 def _student(judge, probe, **params) -> tuple[dict, dict]:
-    """(student, reference) outcomes, a shape error explained when a frozen parameter is about."""
+    """(student, reference) outcomes, an error explained (and named) when a frozen parameter causes it."""
     want = judge.reference(probe, **params)
     try:
         return judge.student(probe, **params), want
@@ -295,14 +331,18 @@ def test_sgd_step_matches_torch(judge, device):
 @pytest.mark.points(1)
 def test_sgd_leaves_autograd_and_grads_alone(judge):
     """sgd_update records no autograd history and leaves .grad unchanged"""
-    got, want = judge.both(probes.sgd_steps, seed=4, lr=0.05)
+    try:
+        got, want = judge.both(probes.sgd_steps, seed=4, lr=0.05)
+    except Feedback as problem:  # autograd refusing the update names the mistake
+        raise known_error(problem, "sgd_update") from None
     expect_recorded(got, want, ("after", "autograd", "grads_after"), "sgd_update")
     for name, state in got["autograd"].items():
         if state["has_grad_fn"] or not state["is_leaf"]:
             raise Feedback(
                 f"After sgd_update, parameter {name!r} has autograd history (a grad_fn): the update "
                 "was recorded as part of the model's computation.", None,
-                "Do the update inside `with torch.no_grad():` so that autograd does not record it.")
+                "Do the update inside `with torch.no_grad():` so that autograd does not record it.",
+                mistake="update.recorded")
         if not state["requires_grad"]:
             raise Feedback(f"After sgd_update, parameter {name!r} no longer requires grad, so the model "
                            "cannot learn any more.", None,
@@ -314,7 +354,7 @@ def test_sgd_leaves_autograd_and_grads_alone(judge):
 def test_sgd_skips_parameters_without_grad(judge, device):
     """sgd_update skips frozen parameters, whose .grad is None"""
     frozen = ["0.bias", "2.bias"]
-    got, want = judge.both(probes.sgd_steps, seed=5, lr=0.1, frozen=frozen)
+    got, want = _student(judge, probes.sgd_steps, seed=5, lr=0.1, frozen=frozen)
     expect_frozen_still(got, want, frozen, "sgd_update")
     names = list(want["before"])
     first = names.index(frozen[0])  # what stopping at the first frozen parameter would leave
@@ -324,7 +364,8 @@ def test_sgd_skips_parameters_without_grad(judge, device):
                        "stopped at the first frozen parameter instead of passing over it, so every parameter "
                        "after it kept its old values.", evidence(got["after"][0], want["after"][0],
                                                                  mismatched(got["after"][0], want["after"][0], device)),
-                       "When a parameter has no gradient, skip that one parameter and carry on with the next.")
+                       "When a parameter has no gradient, skip that one parameter and carry on with the next.",
+                       mistake="frozen.stops_at_first")
     expect_steps(got, want, device, lr=0.1)
 
 
@@ -345,7 +386,8 @@ def test_sgd_accepts_a_generator(judge, device):
                 "Given a list, sgd_update takes the right step; given `model.parameters()` (a generator) with "
                 "the same values, it changed nothing. A generator can be gone through only once: something "
                 "went through it before the update loop did (a first loop, len, list or sum) and used it up.",
-                None, "Go through params a single time, updating each parameter in that same pass.")
+                None, "Go through params a single time, updating each parameter in that same pass.",
+                mistake="params.generator_used_up")
     expect_steps(got, want, device, lr=0.1)
 
 

@@ -2,7 +2,7 @@
 
 When the parameters come out wrong, the checks work out what each known mistake
 would have given from the same start and the same gradients, and name the one
-whose effect the submission reproduces. That is arithmetic on the reference's
+whose effect the submission reproduces (its id in mistakes.toml). That is arithmetic on the reference's
 record rather than a mistaken adam_update run in the judge: these checks ship to
 students, and such a function would hand them most of the answer.
 """
@@ -12,7 +12,7 @@ import pytest
 from grader.grading.compare import changed, evidence, expect_recorded, expect_type, mismatched
 from grader.grading.feedback import Feedback
 from grader.grading.numerics import tolerance
-from grader.lesson.by_hand import expect_by_hand, expect_grads_untouched
+from grader.lesson.by_hand import expect_by_hand, expect_grads_untouched, known_error
 from grader.lesson.exercise_7 import probes
 
 IN_PLACE = ("`p = p - …` makes a new tensor and points the name p at it; the model's parameter itself never "
@@ -50,39 +50,52 @@ def _adam_made_with(mistake: str, run: dict) -> tuple[list[dict], list[dict]]:
     return afters, moments
 
 
-MISTAKES = {  # each: (what the student's parameters match, what to change)
-    "step_from_zero": (
+def _known(what: str, fix: str, *, mistake: str) -> tuple[str, str, str]:
+    """A known mistake: what the student's values match, what to change, and its id (mistakes.toml)."""
+    return what, fix, mistake
+
+
+MISTAKES = {  # each: (what the student's parameters match, what to change, the mistake's id)
+    "step_from_zero": _known(
         "what Adam gives when the bias correction uses a step count of 0 on the first step: 1 − β⁰ = 0, "
         "and dividing by zero turns every value into NaN.",
-        "Count the step before you use it, so that t is 1 on the first step, 2 on the second, and so on."),
-    "raw_gradient_in_v": (
+        "Count the step before you use it, so that t is 1 on the first step, 2 on the second, and so on.",
+        mistake="adam.step_from_zero"),
+    "raw_gradient_in_v": _known(
         "what Adam gives when v averages the gradients themselves instead of their squares: v goes negative "
         "wherever the gradient is negative, and a negative number has no square root (NaN).",
-        "v is the running average of the squared gradient, g², which is never negative."),
-    "no_bias_correction": (
+        "v is the running average of the squared gradient, g², which is never negative.",
+        mistake="adam.v_unsquared"),
+    "no_bias_correction": _known(
         "what Adam gives without bias correction. m and v start at zero, so in the first steps they are "
         "much smaller than the gradients they average, and the step comes out the wrong size.",
-        "Before the update, divide m by (1 − β₁ᵗ) and v by (1 − β₂ᵗ), with t the step number."),
-    "eps_inside_sqrt": (
+        "Before the update, divide m by (1 − β₁ᵗ) and v by (1 − β₂ᵗ), with t the step number.",
+        mistake="adam.no_bias_correction"),
+    "eps_inside_sqrt": _known(
         "what Adam gives with eps added under the square root, √(v̂ + eps), instead of after it.",
-        "Take the square root of v̂ first, then add eps to it."),
-    "betas_swapped": (
+        "Take the square root of v̂ first, then add eps to it.",
+        mistake="adam.eps_inside_root"),
+    "betas_swapped": _known(
         "what Adam gives with the two betas swapped: m averaged with β₂ and v with β₁. In the parameters, "
         "the first step hides it (bias correction cancels the betas there); later steps do not.",
         "betas is (β₁, β₂): β₁ (0.9 by default) goes with m, the average of the gradients, and β₂ (0.999) "
-        "with v, the average of the squared gradients."),
-    "step_stuck": (
+        "with v, the average of the squared gradients.",
+        mistake="adam.betas_swapped"),
+    "step_stuck": _known(
         "what Adam gives when the step count never gets past 1: the first step is right, but every later "
         "step uses the bias correction of the first.",
-        "Store the new step count in the parameter's dict, so that the next call carries on from it."),
-    "moments_not_kept": (
+        "Store the new step count in the parameter's dict, so that the next call carries on from it.",
+        mistake="adam.step_not_kept"),
+    "moments_not_kept": _known(
         "what Adam gives when m and v start from zero at every call: the first step is right, but the new "
         "averages never reached the dicts in `states`, so the next call could not build on them.",
-        "Update the dict's m and v in place, or put the new tensors back into the dict."),
-    "raw_gradient_in_update": (
+        "Update the dict's m and v in place, or put the new tensors back into the dict.",
+        mistake="adam.moments_not_kept"),
+    "raw_gradient_in_update": _known(
         "what Adam gives when the update divides the raw gradient, not m̂, by √v̂ + eps. The first step "
         "hides it (there m̂ equals the gradient); later steps do not.",
-        "Use m̂, the bias-corrected average of the gradients, on top of the fraction."),
+        "Use m̂, the bias-corrected average of the gradients, on top of the fraction.",
+        mistake="adam.m_hat_unused"),
 }
 
 
@@ -111,7 +124,7 @@ def _nonfinite(after: dict) -> list[str]:
 
 def _student_steps(judge, probe=probes.adam_steps, **params) -> tuple[dict, dict]:
     """(student, reference) outcomes; a shape error names the usual cause: states paired with the wrong
-    parameters once a frozen one was skipped."""
+    parameters once a frozen one was skipped. An error that only a frozen parameter causes is named too."""
     want = judge.reference(probe, **params)
     frozen = params.get("frozen") or any(run.get("frozen") for run in params.get("runs", []))
     try:
@@ -124,7 +137,10 @@ def _student_steps(judge, probe=probes.adam_steps, **params) -> tuple[dict, dict
                            "with another one's m and v once the frozen one was left out. Each dict in `states` "
                            "belongs to the parameter at the same position, frozen ones included.",
                            problem.evidence, "Pair each parameter with its dict first, then skip the pair "
-                           "when the parameter's .grad is None.") from None
+                           "when the parameter's .grad is None.", mistake="frozen.pairing_shifted") from None
+        if frozen and known_error(problem, "adam_update", frozen_is_cause=True) is not problem \
+                and _runs_unfrozen(judge, probe, params):  # arithmetic on a frozen parameter's None gradient
+            raise known_error(problem, "adam_update", frozen_is_cause=True) from None
         raise
     return got, want
 
@@ -146,13 +162,14 @@ def expect_frozen_alone(got: dict, want: dict, frozen, where: str = "") -> None:
     moved = [n for n in frozen if mismatched({n: got["after"][-1].get(n)}, {n: want["before"][n]})]
     if moved:
         raise Feedback(f"{where}Frozen parameters moved: {', '.join(moved)}. A frozen parameter has no gradient "
-                       "and must not change.", None, "Skip parameters whose `.grad` is None.")
+                       "and must not change.", None, "Skip parameters whose `.grad` is None.",
+                       mistake="frozen.touched")
     last = got["states"][-1] if isinstance(got["states"][-1], dict) else {}
     touched = [n for n in frozen if (last.get(n) or {}).get("step") != 0]
     if touched:
         raise Feedback(f"{where}The dict of the frozen parameter {touched[0]!r} was changed (its step count is "
                        f"{(last.get(touched[0]) or {}).get('step')!r}, not 0).", None,
-                       "Leave the dicts of parameters without a gradient alone.")
+                       "Leave the dicts of parameters without a gradient alone.", mistake="frozen.touched")
 
 
 def expect_run(got: dict, want: dict, run: dict, device: str, where: str = "") -> None:
@@ -184,7 +201,8 @@ def why_not_generator(judge, got: dict, want: dict, run: dict, device: str, wher
                        "(a generator) with the same values, it changed nothing. A generator can be gone "
                        "through only once: something went through it before the update loop did (a first "
                        "loop, len, list or sum) and used it up.", None,
-                       "Go through params a single time, each parameter together with its dict.")
+                       "Go through params a single time, each parameter together with its dict.",
+                       mistake="params.generator_used_up")
 
 
 def expect_steps(got: dict, want: dict, device: str, where: str = "") -> None:
@@ -198,10 +216,11 @@ def expect_steps(got: dict, want: dict, device: str, where: str = "") -> None:
         before = want["before"] if step == 0 else want["after"][step - 1]
         shown = evidence(g_after, w_after, bad)
         if not changed(before, g_after) and changed(before, w_after):
-            raise Feedback(f"{where}The parameters did not change at all{when}: no update reached them.", shown, IN_PLACE)
-        for mistake, (what, fix) in MISTAKES.items():
+            raise Feedback(f"{where}The parameters did not change at all{when}: no update reached them.", shown,
+                           IN_PLACE, mistake="update.rebinds")
+        for mistake, (what, fix, named) in MISTAKES.items():
             if _same(g_after, _adam_made_with(mistake, want)[0][step], device, step + 1):
-                raise Feedback(f"{where}Your parameters{when} are {what}", shown, fix)
+                raise Feedback(f"{where}Your parameters{when} are {what}", shown, fix, mistake=named)
         if _nonfinite(g_after):
             raise Feedback(f"{where}Some parameters{when} hold NaN or infinite values: {', '.join(_nonfinite(g_after))}.",
                            shown, "Look for a division by zero or the square root of a negative number.")
@@ -212,12 +231,13 @@ def expect_steps(got: dict, want: dict, device: str, where: str = "") -> None:
 
 def _name_state_mistake(mine: dict, want: dict, step: int, device: str, where: str = "") -> None:
     """Raise Feedback naming the mistake whose m and v the student's dicts hold after ``step``, if any."""
-    for mistake, (what, fix) in MISTAKES.items():
+    for mistake, (what, fix, named) in MISTAKES.items():
         simulated = {name: state for name, state in _adam_made_with(mistake, want)[1][step].items()
                      if want["states"][step][name]["step"]}  # frozen parameters' dicts: their own check
         if all(_same({k: (mine.get(name) or {}).get(k) for k in ("m", "v")}, {k: state[k] for k in ("m", "v")},
                      device, step + 1) for name, state in simulated.items()):
-            raise Feedback(f"{where}After step {step + 1}, the m and v in your dicts are {what}", None, fix)
+            raise Feedback(f"{where}After step {step + 1}, the m and v in your dicts are {what}", None, fix,
+                           mistake=named)
 
 
 def expect_states(got: dict, want: dict, device: str, where: str = "") -> None:
@@ -232,9 +252,12 @@ def expect_states(got: dict, want: dict, device: str, where: str = "") -> None:
                              "the function), out of the caller's sight; the dict is where the next call, or "
                              "another model's, looks for it." if state.get("step") == 0 and _params_right(got, want, device)
                              else "")
-                raise Feedback(f"{where}After step {step + 1}, the step count in {name!r}'s dict is "
-                               f"{state.get('step')!r}; it should be {expected['step']}.{elsewhere}", None,
-                               "Add one to the parameter's step count at every step it takes, and keep it in its dict.")
+                said = (f"{where}After step {step + 1}, the step count in {name!r}'s dict is "
+                        f"{state.get('step')!r}; it should be {expected['step']}.{elsewhere}")
+                fix = "Add one to the parameter's step count at every step it takes, and keep it in its dict."
+                if elsewhere:
+                    raise Feedback(said, None, fix, mistake="state.kept")
+                raise Feedback(said, None, fix)
             for key, average in (("m", "gradients"), ("v", "squared gradients")):
                 bad = mismatched({key: state.get(key)}, {key: expected[key]}, device, steps=step + 1)
                 if bad and state.get(key) is not None and not state[key].any() and expected[key].any():
@@ -245,10 +268,11 @@ def expect_states(got: dict, want: dict, device: str, where: str = "") -> None:
                             "outside the function, an attribute on the parameter), out of the caller's sight. "
                             "The caller keeps `states` to carry them from one step to the next; another model "
                             "comes with dicts of its own.", None,
-                            "Keep m and v in the parameter's own dict, and nowhere else.")
+                            "Keep m and v in the parameter's own dict, and nowhere else.", mistake="state.kept")
                     raise Feedback(f"{where}After step {step + 1}, {name!r}'s {key} in its dict is still all zeros: "
                                    "the new averages never reached the dicts in `states`, so the next call cannot "
-                                   "build on them.", None, MISTAKES["moments_not_kept"][1])
+                                   "build on them.", None, MISTAKES["moments_not_kept"][1],
+                                   mistake="adam.moments_not_kept")
                 if bad:
                     _name_state_mistake(mine, want, step, device, where)
                     raise Feedback(f"{where}After step {step + 1}, {name!r}'s {key} (the running average of its "
@@ -306,13 +330,19 @@ def test_adam_with_a_large_eps(judge, device):
 @pytest.mark.points(1)
 def test_adam_leaves_autograd_and_grads_alone(judge):
     """adam_update records no autograd history and leaves .grad unchanged"""
-    got, want = _student_steps(judge, seed=15, lr=0.01)
+    try:
+        got, want = _student_steps(judge, seed=15, lr=0.01)
+    except Feedback as problem:  # autograd refusing the update names the mistake
+        raise known_error(problem, "adam_update") from None
     expect_recorded(got, want, ("after", "autograd", "grads_after"), "adam_update")
     for name, state in got["autograd"].items():
-        if state["has_grad_fn"] or not state["is_leaf"] or not state["requires_grad"]:
-            raise Feedback(f"After adam_update, parameter {name!r} has autograd history or no longer requires "
-                           "grad: the update was recorded as part of the model's computation.", None,
-                           "Do the update inside `with torch.no_grad():`, changing the parameters in place.")
+        said = (f"After adam_update, parameter {name!r} has autograd history or no longer requires "
+                "grad: the update was recorded as part of the model's computation.")
+        fix = "Do the update inside `with torch.no_grad():`, changing the parameters in place."
+        if state["has_grad_fn"] or not state["is_leaf"]:
+            raise Feedback(said, None, fix, mistake="update.recorded")
+        if not state["requires_grad"]:
+            raise Feedback(said, None, fix)
     expect_grads_untouched(got, want, "adam_update")
 
 
@@ -352,7 +382,8 @@ def test_adam_called_again_on_another_model(judge, device):
             _student_steps(judge, probes.adam_in_a_row, runs=[run])
         raise Feedback(problem.what.partition("\nA parameter was paired")[0] + "\nNo call raises this on its "
                        "own, in a fresh process; called after another model's steps, one does: something of an "
-                       "earlier call was kept and reused.", problem.evidence, STATE_KEPT) from None
+                       "earlier call was kept and reused.", problem.evidence, STATE_KEPT,
+                       mistake="state.kept") from None
     expect_recorded(got, want, ("runs",), "adam_update")
     for index, (mine, theirs, run) in enumerate(zip(got["runs"], want["runs"], RUNS)):
         mine = mine if isinstance(mine, dict) else {}
@@ -365,12 +396,12 @@ def test_adam_called_again_on_another_model(judge, device):
                 raise Feedback(f"{where}on its own, in a fresh process, adam_update gets this call right; "
                                "called after another model's steps, it does not. Something of an earlier call "
                                "was kept and reused here.", problem.evidence,
-                               STATE_KEPT) from None
+                               STATE_KEPT, mistake="state.kept") from None
             if "after" in mine and mine["after"]:
                 why_not_generator(judge, mine, theirs, run, device, where)
-            # Which call, said first; the explanation keeps its key, so a report gives it once.
+            # Which call, said first; the explanation keeps its key, so a report gives it once, and its mistake.
             raise type(problem)(where + problem.what, problem.evidence, problem.fix, problem.incident,
-                                cause=problem.cause) from None
+                                cause=problem.cause, mistake=problem.named_mistake) from None
 
 
 @pytest.mark.points(1)

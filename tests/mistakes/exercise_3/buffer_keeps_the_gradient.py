@@ -1,4 +1,5 @@
 # mistake: steps with the right velocity but stores only the latest gradient in the buffer, so momentum remembers one step back
+# id: momentum.buffer_gradient
 # fails: test_momentum_carries_velocity
 # feedback: only the latest gradient
 import torch

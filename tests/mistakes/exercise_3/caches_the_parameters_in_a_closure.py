@@ -1,4 +1,5 @@
 # mistake: a closure caches the list of parameters on the first call (to "save" the generator), so later calls on another model update the first model again
+# id: state.kept
 # fails: test_called_again_on_another_model
 # feedback: kept and reused
 # feedback: another model

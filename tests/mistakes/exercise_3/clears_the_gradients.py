@@ -1,4 +1,5 @@
 # mistake: zeroes .grad inside the update (that is zero_grad's job, not the step's)
+# id: step.clears_grads
 # fails: test_sgd_leaves_autograd_and_grads_alone
 # feedback: zero_grad's job
 import torch

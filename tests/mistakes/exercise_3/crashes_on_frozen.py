@@ -1,4 +1,5 @@
 # mistake: does not skip parameters whose .grad is None (frozen ones)
+# id: frozen.touched
 # fails: test_sgd_skips_parameters_without_grad
 # feedback: .grad` is None
 import torch

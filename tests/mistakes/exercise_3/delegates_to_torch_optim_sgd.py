@@ -1,4 +1,5 @@
 # mistake: sgd_update builds a torch.optim.SGD inside and calls its step(), instead of writing the step
+# id: step.torch_optim
 # fails: test_steps_are_written_by_hand
 # feedback: hands the step to torch.optim
 # feedback: built torch.optim.SGD

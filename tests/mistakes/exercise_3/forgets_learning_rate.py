@@ -1,4 +1,5 @@
 # mistake: steps by the raw gradient, never scaling it by the learning rate
+# id: lr.missing
 # fails: test_sgd_step_matches_torch
 # feedback: without multiplying by the learning rate
 import torch

@@ -1,4 +1,5 @@
 # mistake: updates a leaf parameter in place while autograd is recording
+# id: update.recorded
 # fails: test_sgd_step_matches_torch, test_sgd_leaves_autograd_and_grads_alone
 # feedback: torch.no_grad()
 # feedback: RuntimeError

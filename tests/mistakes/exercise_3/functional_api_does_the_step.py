@@ -1,4 +1,5 @@
 # mistake: sgd_momentum_update hands the arithmetic to torch.optim's functional API (torch.optim.sgd.sgd)
+# id: step.torch_optim
 # fails: test_steps_are_written_by_hand
 # feedback: `sgd_momentum_update` hands the step to torch.optim
 # feedback: ran torch.optim's own SGD update

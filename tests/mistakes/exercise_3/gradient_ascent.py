@@ -1,4 +1,5 @@
 # mistake: the step goes uphill (adds the gradient instead of subtracting it)
+# id: sgd.ascent
 # fails: test_sgd_step_matches_torch
 # feedback: gradient ascent
 import torch

@@ -1,4 +1,5 @@
 # mistake: v = momentum * v + grad rebinds v, so the caller's buffers never change
+# id: momentum.not_carried
 # fails: test_momentum_carries_velocity
 # feedback: velocity buffers are still all zeros
 import torch

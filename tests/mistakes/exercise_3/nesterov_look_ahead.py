@@ -1,4 +1,5 @@
 # mistake: steps with the gradient plus momentum times the new velocity (Nesterov's look-ahead), not with the velocity
+# id: momentum.nesterov
 # fails: test_momentum_first_step, test_momentum_carries_velocity
 # feedback: Nesterov
 import torch

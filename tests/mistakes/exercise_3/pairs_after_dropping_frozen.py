@@ -1,4 +1,5 @@
 # mistake: drops the frozen parameters with filter() before zipping with the buffers, so a later parameter gets another one's buffer
+# id: frozen.pairing_shifted
 # fails: test_called_again_on_another_model
 # feedback: belongs to the parameter at the same position
 import torch

@@ -1,4 +1,5 @@
 # mistake: p = p - lr * p.grad builds a new tensor; the model's parameters never change
+# id: update.rebinds
 # fails: test_sgd_step_matches_torch
 # feedback: did not change
 # feedback: in place

@@ -1,4 +1,5 @@
 # mistake: an object at module level keeps the learning rate of the first call and uses it for every later one
+# id: state.kept
 # fails: test_called_again_on_another_model
 # feedback: kept and reused
 import torch

@@ -1,4 +1,5 @@
 # mistake: breaks out of the loop at the first parameter without a gradient, so the ones after it never move
+# id: frozen.stops_at_first
 # fails: test_sgd_skips_parameters_without_grad
 # feedback: stopped at the first frozen parameter
 import torch

@@ -1,4 +1,5 @@
 # mistake: counts the parameters first, which uses up a generator before the update loop
+# id: params.generator_used_up
 # fails: test_sgd_accepts_a_generator
 # feedback: generator
 import torch

@@ -1,4 +1,5 @@
 # mistake: keeps the velocity as a running average, weighting the new gradient by (1 - momentum) as Adam's m does
+# id: momentum.dampened
 # fails: test_momentum_first_step, test_momentum_carries_velocity
 # feedback: weighted by (1 − momentum)
 import torch

@@ -1,4 +1,5 @@
 # mistake: keeps the velocities in a module-level dataclass, by position, and never touches the caller's buffers
+# id: state.kept
 # fails: test_momentum_carries_velocity
 # feedback: velocity buffers are still all zeros
 from dataclasses import dataclass, field

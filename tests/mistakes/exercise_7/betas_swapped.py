@@ -1,4 +1,5 @@
 # mistake: unpacks betas the wrong way round, so m decays with 0.999 and v with 0.9
+# id: adam.betas_swapped
 # fails: test_adam_several_steps_match_torch
 # feedback: betas swapped
 import torch

@@ -1,4 +1,5 @@
 # mistake: counts steps in a global that every call adds to, so the second model's bias correction starts from the first model's count
+# id: state.kept
 # fails: test_adam_called_again_on_another_model
 # feedback: kept and reused
 import torch

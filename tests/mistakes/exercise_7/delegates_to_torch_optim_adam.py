@@ -1,4 +1,5 @@
 # mistake: loads the dicts into a torch.optim.Adam built inside the function and lets its step() do the work
+# id: step.torch_optim
 # fails: test_adam_update_is_written_by_hand
 # feedback: hands the step to torch.optim
 # feedback: built torch.optim.Adam

@@ -1,4 +1,5 @@
 # mistake: adds eps under the square root, √(v̂ + eps), as some write-ups of Adam do
+# id: adam.eps_inside_root
 # fails: test_adam_with_a_large_eps
 # feedback: under the square root
 import torch

@@ -1,4 +1,5 @@
 # mistake: calls torch.optim's functional Adam (torch.optim.adam.adam) on the dicts' tensors instead of writing the update
+# id: step.torch_optim
 # fails: test_adam_update_is_written_by_hand
 # feedback: ran torch.optim's own Adam update
 import torch

@@ -1,4 +1,5 @@
 # mistake: counts the parameters with sum() over params first, which uses up a generator, so model.parameters() gets no update
+# id: params.generator_used_up
 # fails: test_adam_called_again_on_another_model
 # feedback: a generator can be gone through only once
 import torch

@@ -1,4 +1,5 @@
 # mistake: keeps m and v in a module-level dataclass keyed by position, so the dicts in states keep their zeros
+# id: state.kept
 # fails: test_adam_keeps_its_state
 # feedback: still all zeros
 # feedback: live somewhere else

@@ -1,4 +1,5 @@
 # mistake: m = beta1 * m + … rebinds a local name, so the dicts keep their zeros and every call starts afresh
+# id: adam.moments_not_kept
 # fails: test_adam_several_steps_match_torch, test_adam_keeps_its_state
 # feedback: never reached the dicts
 import torch

@@ -1,4 +1,5 @@
 # mistake: divides m by √v + eps directly, skipping the bias correction
+# id: adam.no_bias_correction
 # fails: test_adam_first_step_matches_torch, test_adam_several_steps_match_torch
 # feedback: without bias correction
 import torch

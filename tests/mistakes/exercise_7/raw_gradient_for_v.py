@@ -1,4 +1,5 @@
 # mistake: the second moment averages the raw gradient instead of its square
+# id: adam.v_unsquared
 # fails: test_adam_first_step_matches_torch
 # feedback: instead of their squares
 import torch

@@ -1,4 +1,5 @@
 # mistake: p = p - … builds a new tensor; the model's parameters never change
+# id: update.rebinds
 # fails: test_adam_first_step_matches_torch
 # feedback: did not change at all
 # feedback: in place

@@ -1,4 +1,5 @@
 # mistake: a functools.cache'd helper builds the betas and eps once, from the first call's arguments, and reuses them afterwards
+# id: state.kept
 # fails: test_adam_called_again_on_another_model
 # feedback: kept and reused
 import functools

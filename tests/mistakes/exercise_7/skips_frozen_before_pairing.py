@@ -1,4 +1,5 @@
 # mistake: drops the parameters without a gradient before pairing them with states, so later parameters get another one's m and v
+# id: frozen.pairing_shifted
 # fails: test_adam_skips_frozen_parameters
 # feedback: belongs to the parameter at the same position
 import torch

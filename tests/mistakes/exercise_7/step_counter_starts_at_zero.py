@@ -1,4 +1,5 @@
 # mistake: uses the step count before adding one, so the first bias correction divides by 1 − β⁰ = 0
+# id: adam.step_from_zero
 # fails: test_adam_first_step_matches_torch
 # feedback: step count of 0
 import torch

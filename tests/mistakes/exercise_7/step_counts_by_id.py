@@ -1,4 +1,5 @@
 # mistake: counts each parameter's steps in a module-level dict keyed by id(p), so the step count in its own dict stays 0
+# id: state.kept
 # fails: test_adam_keeps_its_state
 # feedback: the step count in
 # feedback: lives somewhere else
