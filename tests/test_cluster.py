@@ -321,15 +321,15 @@ def test_a_refusal_says_what_differs():
 
 
 def test_the_progress_line_names_the_graders_busy_and_the_pace():
-    from grader.batch.run import _Meter
+    from grader.batch.meter import Meter
 
     shown = []
-    meter = _Meter(shown.append)
+    meter = Meter(shown.append)
     meter.tick("amy", 2, "workers")
     meter.tick("ben", 2, "workers")
     assert shown[0].startswith("amy · 2 workers, ") and shown[1].endswith(" students/s")
     assert float(shown[1].split(", ")[1].split()[0]) > 0
-    _Meter(None).tick("amy", 2, "judges")  # no bar (not a terminal): nothing to show, nothing fails
+    Meter(None).tick("amy", 2, "judges")  # no bar (not a terminal): nothing to show, nothing fails
 
 
 def test_options_that_mean_nothing_on_a_cluster_are_usage_errors(tmp_path, monkeypatch):

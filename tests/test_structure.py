@@ -251,6 +251,16 @@ def test_only_the_cluster_modules_import_dask():
     assert not found, "\n".join(found)
 
 
+def test_only_the_plots_module_imports_matplotlib():
+    """matplotlib is an optional extra (the class report's plots): one module uses it, inside a
+    function (tests/test_class_report.py checks that `grade` starts without it)."""
+    found = [f"{module}:{line} imports {name}"
+             for module in sorted(_modules()) if module != "grader.batch.plots"
+             for name, line in sorted(_imports_of(module), key=lambda x: x[1])
+             if name.split(".")[0] == "matplotlib"]
+    assert not found, "\n".join(found)
+
+
 def test_the_fingerprint_covers_every_engine_package():
     """What a stored grade (and a cluster worker's course) is checked against: every engine package,
     none of the course content that happens to sit in the package."""

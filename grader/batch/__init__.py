@@ -9,4 +9,7 @@
   feedback.md and the summary, all written from it.
 - ``lms``: ``grade export``'s files for Canvas, Moodle or as grades.csv, from the store; ``roster``:
   who each submission folder is in the LMS.
+- ``classreport``: the class report's figures, read from the store; ``plots``: its histograms (SVG);
+  ``report_html`` (with ``report_assets``): the one HTML page, ``grade report`` and the batch's last step;
+- ``meter``: the progress line.
 """

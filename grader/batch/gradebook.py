@@ -20,7 +20,8 @@ from grader.grading.results import CheckResult, ExerciseResult
 SCHEMA_VERSION = "4"  # 3: checks.cause and checks.evidence; 4: checks.mistake (older stores gain them when opened)
 STORE_NAME = "gradebook.sqlite"
 GRADES_NAME = "grades.csv"
-RESERVED_NAMES = (STORE_NAME, GRADES_NAME, ".scratch", ".lock")
+REPORT_NAME = "report.html"  # the class report (grader.batch.report_html)
+RESERVED_NAMES = (STORE_NAME, GRADES_NAME, REPORT_NAME, ".scratch", ".lock")
 
 # What became of one exercise of one student.
 GRADED, MISSING, ERROR = "graded", "missing", "error"

@@ -32,11 +32,12 @@ from pathlib import Path
 from typing import Callable
 
 import grader
-from grader.batch import exports, gradebook, guards, intake
+from grader.batch import exports, gradebook, guards, intake, report_html
 from grader.batch.fingerprint import fingerprint
 from grader.batch.gradebook import ERROR, Gradebook
 from grader.batch.guards import BatchError
 from grader.batch.judge import Settings
+from grader.batch.meter import Meter
 from grader.batch.pool import Pool
 from grader.batch.records import Records
 from grader.course import Course, Exercise
@@ -197,8 +198,9 @@ def _grade_class(plan: Plan, store: Gradebook, started: float) -> BatchReport:
         records = Records(grader_version=grader.__version__, torch_version=torch.__version__,
                           device=plan.settings.device, fingerprints=fingerprints,
                           jail_required=not plan.allow_unsandboxed)
-        # The old grades.csv no longer describes the class; a new one comes when this run completes.
+        # The old grades.csv and report no longer describe the class; new ones come when this run completes.
         (out / gradebook.GRADES_NAME).unlink(missing_ok=True)
+        (out / gradebook.REPORT_NAME).unlink(missing_ok=True)
 
         def keep(student, rows) -> None:  # one student: stored in one transaction, then their files
             store.record(rows)
@@ -228,7 +230,18 @@ def _grade_class(plan: Plan, store: Gradebook, started: float) -> BatchReport:
     summary = exports.summary(rows, points, graded=graded, skipped=skipped, errors=errors, seconds=seconds,
                               cpu=cpu, out=out)
     summary += "".join("\n" + line for line in ["", *notes] if notes)
+    summary += "\n\n" + _class_report(plan, store, [s.id for s in students])
     return BatchReport(out, len(students), graded, skipped, errors, seconds, cpu, summary)
+
+
+def _class_report(plan: Plan, store: Gradebook, students: list[str]) -> str:
+    """Write RESULTS/report.html; the summary's line about it. Never raises: the grades are stored by now."""
+    try:
+        return report_html.write(results=plan.out, course=plan.course, store=store, students=students,
+                                 exercises=[e.id for e in plan.chosen]).summary()
+    except Exception as exc:  # a bug of ours, a full disk…: said in the summary, never the batch's failure
+        return (f"The class report could not be written ({type(exc).__name__}: {exc}); the grades are all "
+                f"stored, and `grade report {plan.out}` tries again.")
 
 
 def _grade_runnable(plan: Plan, runnable, records: Records, keep) -> tuple[int, float, list[str]]:
@@ -241,7 +254,7 @@ def _grade_runnable(plan: Plan, runnable, records: Records, keep) -> tuple[int, 
              else records.from_reply(student, wanted, reply))
 
     with plan.progress(len(runnable)) if plan.progress else contextlib.nullcontext() as bar:
-        meter = _Meter(bar)
+        meter = Meter(bar)
         if plan.cluster:
             from grader.batch import cluster
 
@@ -254,19 +267,6 @@ def _grade_runnable(plan: Plan, runnable, records: Records, keep) -> tuple[int, 
         finally:
             pool.close()
         return count, pool.cpu_seconds, []
-
-
-class _Meter:
-    """What the progress line shows with each student: who, how many graders are busy, how fast."""
-
-    def __init__(self, bar: Callable[[str], None] | None):
-        self.bar, self.started, self.count = bar, time.monotonic(), 0
-
-    def tick(self, student: str, graders: int, what: str) -> None:
-        self.count += 1
-        if self.bar is not None:
-            rate = self.count / max(time.monotonic() - self.started, 1e-9)
-            self.bar(f"{student} · {graders} {what}, {rate:.1f} students/s")
 
 
 def _resolve_device(device: str, course: Course) -> str:

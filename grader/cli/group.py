@@ -54,6 +54,7 @@ def cli():
     \b
     For instructors:
       grade batch SUBMISSIONS --out RESULTS   grade a whole class
+      grade report RESULTS                    what the class got wrong (one HTML page)
       grade export RESULTS --format canvas    grades for Canvas, Moodle or as CSV
       grade doctor                            how isolated student code is here
       grade validate                          prove the course right (course CI)
