@@ -1,5 +1,7 @@
 """Checks for exercise 1: counting parameters."""
 
+from typing import NamedTuple
+
 import pytest
 
 from grader.grading.compare import close, gap
@@ -35,8 +37,8 @@ def _roles(sizes) -> dict:
             "the output layer's weight": (n_out, hidden), "the output layer's bias": (n_out,)}
 
 
-def _layer_report(g_shapes: list, sizes) -> tuple[str, str] | None:
-    """When exactly one layer is off, which one, in words (what, fix); None otherwise."""
+def _layer_report(g_shapes: list, sizes) -> Feedback | None:
+    """When exactly one layer is off, which one, in words (what, fix, the mistake); None otherwise."""
     roles = _roles(sizes)
     n_in, hidden, n_out = sizes
     left = list(g_shapes)
@@ -55,28 +57,31 @@ def _layer_report(g_shapes: list, sizes) -> tuple[str, str] | None:
     layer = layers.pop()
     found = ", ".join(str(s) for s in extra) or "nothing"
     if layer == "the output layer":
-        return (f"Your output layer is not the one this network needs: it should take the {hidden} hidden "
-                f"values to {n_out} scores, one per class (weight ({n_out}, {hidden}), bias ({n_out},)), and in "
-                f"its place your network has parameters of shape {found}.",
-                "Make the last Linear layer go from the hidden size to the number of classes, both taken "
-                "from the arguments: its outputs are the scores the loss function compares with the labels.")
-    return (f"Your hidden layer is not the one this network needs: it should take the {n_in} inputs to "
-            f"{hidden} hidden neurons (weight ({hidden}, {n_in}), bias ({hidden},)), and in its place your "
-            f"network has parameters of shape {found}.",
-            "Make the first Linear layer go from the number of inputs to the hidden size, both taken from "
-            "the arguments.")
+        return Feedback(f"Your output layer is not the one this network needs: it should take the {hidden} "
+                        f"hidden values to {n_out} scores, one per class (weight ({n_out}, {hidden}), bias "
+                        f"({n_out},)), and in its place your network has parameters of shape {found}.", None,
+                        "Make the last Linear layer go from the hidden size to the number of classes, both "
+                        "taken from the arguments: its outputs are the scores the loss function compares "
+                        "with the labels.", mistake="network.output_layer_size")
+    return Feedback(f"Your hidden layer is not the one this network needs: it should take the {n_in} inputs to "
+                    f"{hidden} hidden neurons (weight ({hidden}, {n_in}), bias ({hidden},)), and in its place "
+                    f"your network has parameters of shape {found}.", None,
+                    "Make the first Linear layer go from the number of inputs to the hidden size, both taken "
+                    "from the arguments.", mistake="network.hidden_layer_size")
 
 
 def _not_a_network(got: dict) -> None:
     returned = got["returned"]
     if returned["type"] == "NoneType":
         raise Feedback("build_classifier returned None: the network is built but never handed back.",
-                       None, "End the function by returning the network you built.")
+                       None, "End the function by returning the network you built.",
+                       mistake="network.not_returned")
     if "class" in got:
         name = got["class"]
         raise Feedback(f"build_classifier returned the class {name} itself, not a network made from it. "
                        "A class is the blueprint; the network is an instance of it.", None,
-                       f"Call the class {name} with the sizes and return the instance it gives you.")
+                       f"Call the class {name} with the sizes and return the instance it gives you.",
+                       mistake="network.class_returned")
     raise Feedback(f"build_classifier should return a network (an nn.Module), but it returned a "
                    f"{returned['type']}.", None, BUILD)
 
@@ -93,23 +98,24 @@ def expect_network(got: dict, want: dict, sizes=LESSON) -> None:
                            f"{got['trainable']:,} trainable parameters instead of {want['trainable']:,}: "
                            f"{want['trainable'] - got['trainable']:,} biases are missing.", _listing(got),
                            "Keep the biases: each Linear layer has one unless it is built with bias=False, "
-                           "and every bias is a parameter the optimizer moves.")
+                           "and every bias is a parameter the optimizer moves.", mistake="network.no_bias")
         if sizes != LESSON:
             hard = sorted({d for s in g_shapes for d in s} & (set(LESSON) - set(sizes)))
             if g_shapes == sorted(tuple(s) for s in _lesson_shapes()):
                 raise Feedback(f"Asked for {_arrow(sizes)}, build_classifier built the lesson's "
                                f"{_arrow(LESSON)} network anyway: it ignores the sizes it is given.",
                                _listing(got), "Build the layers from the arguments in_features, hidden and "
-                               "num_classes, not from the lesson's numbers.")
+                               "num_classes, not from the lesson's numbers.", mistake="network.sizes_hard_coded")
             if hard:
                 raise Feedback(f"Asked for {_arrow(sizes)}, your network has layers of size "
                                f"{', '.join(map(str, hard))}: some sizes are hard-coded instead of taken "
                                "from the arguments.", _listing(got),
-                               "Use in_features, hidden and num_classes wherever a size goes.")
+                               "Use in_features, hidden and num_classes wherever a size goes.",
+                               mistake="network.sizes_hard_coded")
         layer = _layer_report(g_shapes, sizes)
         if layer:
-            raise Feedback(layer[0] + f" That gives {got['trainable']:,} trainable parameters instead of "
-                           f"{want['trainable']:,}.", _listing(got), layer[1])
+            raise Feedback(layer.what + f" That gives {got['trainable']:,} trainable parameters instead of "
+                           f"{want['trainable']:,}.", _listing(got), layer.fix, mistake=layer.named_mistake)
         expected = ", ".join(str(s) for s in w_shapes)
         raise Feedback(f"Your network's parameters do not have the shapes of {net}: expected weights and "
                        f"biases of shapes {expected}; {got['trainable']:,} trainable parameters instead "
@@ -118,7 +124,8 @@ def expect_network(got: dict, want: dict, sizes=LESSON) -> None:
         raise Feedback(f"Your network has the right layers, but only {got['trainable']:,} of its "
                        f"{want['trainable']:,} parameters require grad: the others are frozen and would "
                        "never learn.", _listing(got),
-                       "Leave requires_grad as nn.Linear sets it (True); don't freeze anything here.")
+                       "Leave requires_grad as nn.Linear sets it (True); don't freeze anything here.",
+                       mistake="network.frozen")
 
 
 def _lesson_shapes():
@@ -140,16 +147,28 @@ def _mistaken_builder(last=None, activation="relu"):
     return build
 
 
+class Simulated(NamedTuple):
+    """A known-wrong network (``_mistaken_builder``'s arguments), what it shows, what to change, its id."""
+    kwargs: dict
+    found: str
+    fix: str
+    mistake: str
+
+
 SIMULATED = [
-    (dict(last="relu"), "Your network puts a ReLU after the last Linear layer too, so no score can be "
-                        "negative.",
-     "Only the hidden layer gets a ReLU; return the last Linear layer's raw scores (logits)."),
-    (dict(last="sigmoid"), "Your network squashes its scores with a sigmoid at the end.",
-     "Return the last Linear layer's raw scores (logits); the loss function does the rest."),
-    (dict(activation="sigmoid"), "Your network bends the hidden layer with a sigmoid instead of a ReLU.",
-     "Bend the hidden layer's output with a ReLU: it keeps positive values and turns negative ones to 0."),
-    (dict(activation="tanh"), "Your network bends the hidden layer with tanh instead of a ReLU.",
-     "Bend the hidden layer's output with a ReLU: it keeps positive values and turns negative ones to 0."),
+    Simulated(dict(last="relu"), "Your network puts a ReLU after the last Linear layer too, so no score can be "
+                                 "negative.",
+              "Only the hidden layer gets a ReLU; return the last Linear layer's raw scores (logits).",
+              mistake="network.relu_output"),
+    Simulated(dict(last="sigmoid"), "Your network squashes its scores with a sigmoid at the end.",
+              "Return the last Linear layer's raw scores (logits); the loss function does the rest.",
+              mistake="network.sigmoid_output"),
+    Simulated(dict(activation="sigmoid"), "Your network bends the hidden layer with a sigmoid instead of a ReLU.",
+              "Bend the hidden layer's output with a ReLU: it keeps positive values and turns negative ones to 0.",
+              mistake="network.wrong_activation"),
+    Simulated(dict(activation="tanh"), "Your network bends the hidden layer with tanh instead of a ReLU.",
+              "Bend the hidden layer's output with a ReLU: it keeps positive values and turns negative ones to 0.",
+              mistake="network.wrong_activation"),
 ]
 
 
@@ -179,27 +198,29 @@ def expect_output(judge, got: dict, want: dict, params: dict) -> None:
     if again is None or again.shape != gt.shape or not close(again, gt, device):
         raise Feedback("Your network gives different scores for the same batch on two calls: something "
                        "random happens in it (Dropout?). The lesson's network has no randomness.",
-                       evidence, "Build exactly Linear → ReLU → Linear.")
+                       evidence, "Build exactly Linear → ReLU → Linear.", mistake="network.random")
     ones = torch.ones(gt.shape[0], dtype=gt.dtype)
     if close(gt.sum(1), ones, device):
         raise Feedback("Each row of your network's output adds up to 1: it ends with a softmax, so it "
                        "returns probabilities. nn.CrossEntropyLoss applies softmax itself and wants raw "
                        "scores (logits); a second softmax squashes them and slows learning.", evidence,
-                       "Remove the softmax; return the last Linear layer's output.")
+                       "Remove the softmax; return the last Linear layer's output.",
+                       mistake="network.softmax_output")
     if close(gt.exp().sum(1), ones, device):
         raise Feedback("Your network ends with a log-softmax: its outputs are log-probabilities. "
                        "nn.CrossEntropyLoss applies log-softmax itself and wants raw scores (logits).",
-                       evidence, "Remove the log_softmax; return the last Linear layer's output.")
+                       evidence, "Remove the log_softmax; return the last Linear layer's output.",
+                       mistake="network.log_softmax_output")
     if _is_linear(got, device):
         raise Feedback("Your network is a straight line: doubling the input's distance from zero doubles "
                        "the change in its scores. The ReLU between the two layers is missing (or is "
                        "never applied in forward), and two Linear layers in a row are no more than one.",
                        evidence, "Apply a ReLU to the first layer's output before it goes into the "
-                       "second layer, wherever your network computes its forward pass.")
-    for kwargs, found, fix in SIMULATED:
+                       "second layer, wherever your network computes its forward pass.", mistake="network.no_relu")
+    for kwargs, found, fix, mistake in SIMULATED:
         wrong = judge.simulate(probes.classifier, _mistaken_builder(**kwargs), **params)
         if close(gt, wrong["outputs"][0]["tensor"], device):
-            raise Feedback(found, evidence, fix)
+            raise Feedback(found, evidence, fix, mistake=mistake)
     raise Feedback(what, evidence, "Build exactly Linear → ReLU → Linear, with nothing else in between "
                    "or after.")
 
@@ -244,13 +265,14 @@ def expect_networks_in_a_row(got: dict, want: dict) -> None:
                            "level and hands it out again, so two models trained side by side would be one "
                            "model, and later sizes are ignored.", _listing(g),
                            "Build a new network inside build_classifier on every call, from that call's "
-                           "arguments; keep nothing between calls.")
+                           "arguments; keep nothing between calls.", mistake="state.kept")
         expect_network(g, w, sizes)
         if g["shares_with"] is not None:
             raise Feedback(f"The network from call {i + 1} shares parameters with the one from call "
                            f"{g['shares_with'] + 1}: training one would change the other. Layers kept at "
                            "module level are reused by every network built from them.", _listing(g),
-                           "Create the layers inside build_classifier, so each network gets its own.")
+                           "Create the layers inside build_classifier, so each network gets its own.",
+                           mistake="state.kept")
         out, expected = g["output"], w["output"]
         if out["type"] == "error":
             raise Feedback(f"The {_arrow(sizes)} network could not run on a batch of shape (4, {sizes[0]}): "
@@ -302,34 +324,46 @@ MODELS = {
 NUMEL = ("Count values, not tensors: go through the model's parameters once each, keep those that "
          "require grad (p.requires_grad), and add up how many numbers each holds (p.numel()).")
 
+
+class Slip(NamedTuple):
+    """A wrong way to count (the probe's key for its result), what it shows, what to change, its id."""
+    key: str
+    found: str
+    fix: str
+    mistake: str
+
+
 # What a wrong count matches, in the order to try (the first one that is not the right answer wins).
 SLIPS = [
-    ("tensors", "That is how many parameter tensors there are, not how many numbers they hold: "
-                "a (128, 784) weight is one tensor but 100,352 parameters.", NUMEL),
-    ("all_tensors", "That is how many parameter tensors there are (frozen ones included), not how many "
-                    "numbers they hold.", NUMEL),
-    ("all", "That count includes the frozen parameters. A parameter with requires_grad=False gets no "
-            "gradient from backward and the optimizer never moves it, so it is not trainable.",
-     "Keep only the parameters with `p.requires_grad`."),
-    ("duplicates", "The shared weight was counted once for each layer that uses it, but it is a single "
-                   "tensor: training updates one set of numbers.",
-     "Count each parameter once: `model.parameters()` already lists a shared parameter only once "
-     "(don't add up layer by layer)."),
-    ("with_buffers", "That count includes the buffers: BatchNorm's running mean and variance (and its "
-                     "batch counter) are stored with the model, in state_dict(), but they are not "
-                     "parameters and get no gradient.",
-     "Count `model.parameters()`, not `state_dict()` or `buffers()`."),
-    ("state_dict", "That is the size of state_dict(), which holds buffers and repeats shared parameters; "
-                   "it is not the number of trainable parameters.",
-     "Count `model.parameters()`, not `state_dict()`."),
-    ("linear_only", "That counts the Linear layers only. BatchNorm's weight and bias are parameters too: "
-                    "backward gives them gradients and the optimizer updates them.",
-     "Don't pick layers by type; go through `model.parameters()`, which has every layer's parameters."),
-    ("weights_only", "That counts the weights only; every bias is a parameter too.", NUMEL),
-    ("frozen_first", "That is what you get by dropping as many parameters from the front of the list as "
-                     "are frozen, as if frozen parameters always came first. Here a frozen one sits later "
-                     "in the list, so trainable ones were dropped and the frozen one was counted.",
-     "Decide for each parameter by its own requires_grad flag, wherever it sits in the model."),
+    Slip("tensors", "That is how many parameter tensors there are, not how many numbers they hold: "
+                    "a (128, 784) weight is one tensor but 100,352 parameters.", NUMEL, mistake="count.tensors"),
+    Slip("all_tensors", "That is how many parameter tensors there are (frozen ones included), not how many "
+                        "numbers they hold.", NUMEL, mistake="count.tensors"),
+    Slip("all", "That count includes the frozen parameters. A parameter with requires_grad=False gets no "
+                "gradient from backward and the optimizer never moves it, so it is not trainable.",
+         "Keep only the parameters with `p.requires_grad`.", mistake="frozen.touched"),
+    Slip("duplicates", "The shared weight was counted once for each layer that uses it, but it is a single "
+                       "tensor: training updates one set of numbers.",
+         "Count each parameter once: `model.parameters()` already lists a shared parameter only once "
+         "(don't add up layer by layer).", mistake="count.shared_twice"),
+    Slip("with_buffers", "That count includes the buffers: BatchNorm's running mean and variance (and its "
+                         "batch counter) are stored with the model, in state_dict(), but they are not "
+                         "parameters and get no gradient.",
+         "Count `model.parameters()`, not `state_dict()` or `buffers()`.", mistake="count.buffers"),
+    Slip("state_dict", "That is the size of state_dict(), which holds buffers and repeats shared parameters; "
+                       "it is not the number of trainable parameters.",
+         "Count `model.parameters()`, not `state_dict()`.", mistake="count.state_dict"),
+    Slip("linear_only", "That counts the Linear layers only. BatchNorm's weight and bias are parameters too: "
+                        "backward gives them gradients and the optimizer updates them.",
+         "Don't pick layers by type; go through `model.parameters()`, which has every layer's parameters.",
+         mistake="count.linear_only"),
+    Slip("weights_only", "That counts the weights only; every bias is a parameter too.", NUMEL,
+         mistake="count.weights_only"),
+    Slip("frozen_first", "That is what you get by dropping as many parameters from the front of the list as "
+                         "are frozen, as if frozen parameters always came first. Here a frozen one sits later "
+                         "in the list, so trainable ones were dropped and the frozen one was counted.",
+         "Decide for each parameter by its own requires_grad flag, wherever it sits in the model.",
+         mistake="count.frozen_first"),
 ]
 
 
@@ -344,11 +378,11 @@ def expect_count(got: dict, want: dict, scenario: str) -> None:
     if number == right:
         return
     evidence = f"yours {_fmt(number)}, expected {right:,} ({_fmt(number - right, sign=True)})"
-    for key, found, fix in SLIPS:
+    for key, found, fix, mistake in SLIPS:
         slip = want["counts"][key]
         if slip != right and number == slip:
             raise Feedback(f"For {on}, count_trainable_parameters returned {_fmt(number)}; it has {right:,} "
-                           f"trainable parameters. {found}", evidence, fix)
+                           f"trainable parameters. {found}", evidence, fix, mistake=mistake)
     raise Feedback(f"For {on}, count_trainable_parameters returned {_fmt(number)}; it has {right:,} "
                    "trainable parameters.", evidence, NUMEL)
 
@@ -367,12 +401,13 @@ def expect_counts_in_a_row(got: dict, want: dict) -> None:
                 raise Feedback(f"Called again on another model ({on}), count_trainable_parameters returned "
                                f"{_fmt(number)}, the answer of an earlier call: it keeps a result at module "
                                "level (a variable or a cache) and hands it out again.", evidence,
-                               "Count the model you are given on every call, and keep nothing between calls.")
+                               "Count the model you are given on every call, and keep nothing between calls.",
+                               mistake="state.kept")
             if running is not None and number == running + right:
                 raise Feedback(f"Called again on another model ({on}), count_trainable_parameters returned "
                                f"{_fmt(number)}: this model's {right:,} added to what earlier calls counted. "
                                "The total lives at module level and is never reset between calls.", evidence,
-                               "Start the total at zero inside the function, on every call.")
+                               "Start the total at zero inside the function, on every call.", mistake="state.kept")
         expect_count(g, w, w["scenario"])
         earlier.append((number, right))
         running = running + number if running is not None and isinstance(number, (int, float)) else None
@@ -395,7 +430,8 @@ def test_counts_the_lesson_network(judge):
         raise Feedback(f"The count is right ({want['counts']['trainable']:,}), but it comes back as a "
                        f"{returned['type']}, not a Python int.", None,
                        "p.numel() is already an int and a sum of ints is an int; if you computed the "
-                       "count with tensors or NumPy, turn the total into a Python int before returning it.")
+                       "count with tensors or NumPy, turn the total into a Python int before returning it.",
+                       mistake="count.not_int")
 
 
 @pytest.mark.points(1)

@@ -1,4 +1,5 @@
 # mistake: adds Dropout between the layers, so the same batch gives different scores each call
+# id: network.random
 # fails: test_classifier_computes_linear_relu_linear
 # feedback: different scores for the same batch
 # feedback: Dropout

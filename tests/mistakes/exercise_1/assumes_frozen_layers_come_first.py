@@ -1,4 +1,5 @@
 # mistake: skips as many parameters from the front as are frozen, as if frozen layers always came first
+# id: count.frozen_first
 # fails: test_counts_only_trainable
 # feedback: as if frozen parameters always came first
 # feedback: its own requires_grad flag

@@ -1,4 +1,5 @@
 # mistake: adds the buffers (BatchNorm's running statistics) to the trainable parameters
+# id: count.buffers
 # fails: test_buffers_are_not_parameters
 # feedback: buffers
 # feedback: running mean and variance

@@ -1,4 +1,5 @@
 # mistake: counts every parameter, frozen ones (requires_grad=False) included
+# id: frozen.touched
 # fails: test_counts_only_trainable
 # feedback: includes the frozen parameters
 # feedback: p.requires_grad

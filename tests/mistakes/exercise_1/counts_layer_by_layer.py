@@ -1,4 +1,5 @@
 # mistake: adds up layer by layer, so a weight shared by two layers is counted twice
+# id: count.shared_twice
 # fails: test_shared_parameter_counts_once
 # feedback: counted once for each layer that uses it
 def build_classifier(in_features=784, hidden=128, num_classes=10):

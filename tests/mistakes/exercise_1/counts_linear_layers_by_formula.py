@@ -1,4 +1,5 @@
 # mistake: counts in*out + out for each nn.Linear, missing BatchNorm's parameters and counting frozen layers
+# id: count.linear_only
 # fails: test_buffers_are_not_parameters
 # feedback: Linear layers only
 # feedback: BatchNorm's weight and bias are parameters too

@@ -1,4 +1,5 @@
 # mistake: counts parameter tensors (len of the list) instead of the numbers they hold
+# id: count.tensors
 # fails: test_counts_the_lesson_network, test_counts_only_trainable, test_buffers_are_not_parameters, test_shared_parameter_counts_once
 # feedback: how many parameter tensors there are
 # feedback: numel

@@ -1,4 +1,5 @@
 # mistake: counts only the tensors named "weight", leaving the biases out
+# id: count.weights_only
 # fails: test_counts_the_lesson_network
 # feedback: weights only
 # feedback: 101,632

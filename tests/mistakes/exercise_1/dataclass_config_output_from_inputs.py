@@ -1,4 +1,5 @@
 # mistake: a dataclass of sizes, but the output layer reads the input size, so it is in_features → num_classes
+# id: network.output_layer_size
 # fails: test_builds_the_lesson_network
 # feedback: Your output layer is not the one this network needs
 # feedback: hidden size to the number of classes

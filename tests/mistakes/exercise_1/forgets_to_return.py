@@ -1,4 +1,5 @@
 # mistake: builds the network but never returns it
+# id: network.not_returned
 # fails: test_builds_the_lesson_network, test_classifier_computes_linear_relu_linear
 # feedback: returned None
 from torch import nn

@@ -1,4 +1,5 @@
 # mistake: caches counts in a dict keyed by the model's class name, so two different Sequentials share one count
+# id: state.kept
 # fails: test_counts_the_lesson_network
 # feedback: the answer of an earlier call
 import functools

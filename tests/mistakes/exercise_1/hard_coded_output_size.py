@@ -1,4 +1,5 @@
 # mistake: uses in_features and hidden but keeps 10 output classes written in
+# id: network.sizes_hard_coded
 # fails: test_classifier_uses_the_sizes_given
 # feedback: hard-coded
 # feedback: 10

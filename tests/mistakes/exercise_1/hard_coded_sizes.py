@@ -1,4 +1,5 @@
 # mistake: writes the lesson's sizes into the layers, ignoring the arguments
+# id: network.sizes_hard_coded
 # fails: test_classifier_uses_the_sizes_given
 # feedback: ignores the sizes it is given
 import torch

@@ -1,4 +1,5 @@
 # mistake: builds the network once and keeps it in a module-level variable, so later calls get the first network back
+# id: state.kept
 # fails: test_classifier_uses_the_sizes_given
 # feedback: returned the very network
 # feedback: module level

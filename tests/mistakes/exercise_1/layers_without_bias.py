@@ -1,4 +1,5 @@
 # mistake: builds the layers with bias=False, so 138 of the lesson's 101,770 parameters are missing
+# id: network.no_bias
 # fails: test_builds_the_lesson_network
 # feedback: no biases
 # feedback: 101,632

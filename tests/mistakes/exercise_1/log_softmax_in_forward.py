@@ -1,4 +1,5 @@
 # mistake: applies F.log_softmax to the scores in forward
+# id: network.log_softmax_output
 # fails: test_classifier_computes_linear_relu_linear
 # feedback: log-softmax
 # feedback: raw scores (logits)

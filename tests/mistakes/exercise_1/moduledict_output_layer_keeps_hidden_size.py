@@ -1,4 +1,5 @@
 # mistake: layers in an nn.ModuleDict whose output layer maps hidden → hidden instead of hidden → num_classes
+# id: network.output_layer_size
 # fails: test_builds_the_lesson_network, test_classifier_uses_the_sizes_given
 # feedback: Your output layer is not the one this network needs
 # feedback: 10 scores, one per class

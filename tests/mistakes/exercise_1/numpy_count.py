@@ -1,4 +1,5 @@
 # mistake: multiplies shapes with NumPy, so the total is a numpy.int64 rather than a Python int
+# id: count.not_int
 # fails: test_counts_the_lesson_network
 # feedback: not a Python int
 # feedback: numpy.int64

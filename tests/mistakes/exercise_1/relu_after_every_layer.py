@@ -1,4 +1,5 @@
 # mistake: puts a ReLU after the output layer too, so no score can be negative
+# id: network.relu_output
 # fails: test_classifier_computes_linear_relu_linear
 # feedback: ReLU after the last Linear layer
 from torch import nn

@@ -1,4 +1,5 @@
 # mistake: defines a ReLU in __init__ but forward never applies it, so the network is linear
+# id: network.no_relu
 # fails: test_classifier_computes_linear_relu_linear
 # feedback: straight line
 # feedback: ReLU between the two layers is missing

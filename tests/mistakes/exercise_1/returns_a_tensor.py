@@ -1,4 +1,5 @@
 # mistake: computes each size as a tensor, so the count comes back as a torch.Tensor
+# id: count.not_int
 # fails: test_counts_the_lesson_network
 # feedback: torch.Tensor, not a Python int
 import torch

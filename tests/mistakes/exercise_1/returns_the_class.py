@@ -1,4 +1,5 @@
 # mistake: returns the class Classifier itself instead of an instance of it
+# id: network.class_returned
 # fails: test_builds_the_lesson_network, test_classifier_uses_the_sizes_given
 # feedback: returned the class Classifier itself
 # feedback: instance

@@ -1,4 +1,5 @@
 # mistake: bends the hidden layer with a sigmoid instead of the ReLU the exercise asks for
+# id: network.wrong_activation
 # fails: test_classifier_computes_linear_relu_linear
 # feedback: sigmoid instead of a ReLU
 from torch import nn

@@ -1,4 +1,5 @@
 # mistake: ends the network with a softmax, so it returns probabilities instead of logits
+# id: network.softmax_output
 # fails: test_classifier_computes_linear_relu_linear
 # feedback: softmax
 # feedback: logits

@@ -1,4 +1,5 @@
 # mistake: adds up the sizes of state_dict(), which holds buffers (and frozen and repeated shared tensors)
+# id: count.buffers
 # fails: test_buffers_are_not_parameters
 # feedback: buffers
 # feedback: state_dict()
