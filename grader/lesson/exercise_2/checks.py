@@ -38,7 +38,13 @@ def run(judge, **params):
         raise
     except Feedback as problem:
         if "'NoneType' object has no attribute 'zero_'" in problem.what:
-            raise Feedback(problem.what, problem.evidence, GRAD_IS_NONE) from None
+            raise Feedback(problem.what, problem.evidence, GRAD_IS_NONE, mistake="zero_grad.grad_none") from None
+        if "One of the differentiated Tensors does not require grad" in problem.what:
+            raise Feedback(problem.what, problem.evidence, problem.fix, problem.incident, cause=problem.cause,
+                           mistake="grads.frozen_included") from None
+        if "does not require grad and does not have a grad_fn" in problem.what:
+            raise Feedback(problem.what, problem.evidence, problem.fix, problem.incident, cause=problem.cause,
+                           mistake="backward.no_graph") from None
         raise
 
 
@@ -61,45 +67,53 @@ def returned_dict(g_call: dict, trainable: list, shapes: dict, when: str) -> dic
             raise Feedback(f"{what} returned a single number, which looks like the loss itself, not its "
                            "gradients.", None,
                            "backward() stores the gradients on the parameters, in each one's .grad; the loss "
-                           "holds none of them. " + NAMES)
+                           "holds none of them. " + NAMES, mistake="grads.loss_returned")
         if value["type"] in ("list", "tuple"):
             raise Feedback(f"{what} returned a {value['type']}, so nothing says which gradient belongs to "
-                           "which parameter. It should return a dict keyed by parameter name.", None, NAMES)
+                           "which parameter. It should return a dict keyed by parameter name.", None, NAMES,
+                           mistake="grads.list_returned")
         if value["type"] == "NoneType":
             raise Feedback(f"{what} returned None: the function has no `return` of the gradients.", None,
-                           "End the function by returning the dict of gradients. " + NAMES)
+                           "End the function by returning the dict of gradients. " + NAMES,
+                           mistake="grads.not_returned")
         raise Feedback(f"{what} should return a dict, but it returned a {value['type']}.", None, NAMES)
     items = returned["items"]
     odd = [i for i in items if i["key_type"] != "str"]
     if odd:
         shown = ", ".join(i["key"] for i in odd[:4]) + (", …" if len(odd) > 4 else "")
         raise Feedback(f"The keys of your dict are {odd[0]['key_type']} values ({shown}), "
-                       "not parameter names.", f"expected keys: {_listing(trainable)}", NAMES)
+                       "not parameter names.", f"expected keys: {_listing(trainable)}", NAMES,
+                       mistake="grads.keys_not_names")
     keys = [i["key"] for i in items]
     frozen = [k for k in keys if k in shapes and k not in trainable]
     if frozen:
         raise Feedback(f"Your dict includes frozen parameters: {_listing(frozen)}. They have "
                        "requires_grad=False, so backward computes no gradient for them.", None,
                        "Leave out every parameter whose requires_grad is False: it is frozen, and gets no "
-                       "gradient.")
+                       "gradient.", mistake="grads.frozen_included")
     missing = [n for n in trainable if n not in keys]
     extra = [k for k in keys if k not in shapes]
     if missing and extra:
         raise Feedback("Your dict's keys are not the parameter names from model.named_parameters().",
-                       f"your keys: {_listing(extra)}\nexpected keys: {_listing(trainable)}", NAMES)
+                       f"your keys: {_listing(extra)}\nexpected keys: {_listing(trainable)}", NAMES,
+                       mistake="grads.keys_not_names")
     if missing:
         also = " (biases are trainable parameters too)" if all(n.endswith("bias") for n in missing) else ""
-        raise Feedback(f"Your dict has no gradient for {_listing(missing)}{also}. Every parameter that "
-                       "requires grad must be in it.", f"expected keys: {_listing(trainable)}", NAMES)
+        said = (f"Your dict has no gradient for {_listing(missing)}{also}. Every parameter that requires grad "
+                "must be in it.")
+        if also:
+            raise Feedback(said, f"expected keys: {_listing(trainable)}", NAMES, mistake="grads.biases_missing")
+        raise Feedback(said, f"expected keys: {_listing(trainable)}", NAMES)
     if extra:
         raise Feedback(f"Your dict has keys that are not parameter names: {_listing(extra)}.",
-                       f"expected keys: {_listing(trainable)}", NAMES)
+                       f"expected keys: {_listing(trainable)}", NAMES, mistake="grads.keys_not_names")
     values = {i["key"]: i["value"] for i in items}
     if all(values[n]["type"] == "NoneType" for n in trainable):
         if set(trainable) <= set(g_call["filled"]):
             raise Feedback(f"Every gradient {what} returned is None, though backward() did fill .grad during "
                            "your call: .grad was set back to None after backward() and before you read it. "
-                           "That is what happens when zero_grad() runs after backward().", None, ORDER)
+                           "That is what happens when zero_grad() runs after backward().", None, ORDER,
+                           mistake="zero_grad.after_backward")
         raise Feedback(f"Every gradient {what} returned is None: backward() never filled .grad during your "
                        "call (it was not called on this batch's loss, or the gradients were computed "
                        "without being stored in .grad).", None, ORDER)
@@ -107,7 +121,8 @@ def returned_dict(g_call: dict, trainable: list, shapes: dict, when: str) -> dic
         value = values[name]
         if value["type"] == "torch.nn.Parameter":
             raise Feedback(f"For {name!r} your dict holds the parameter itself, not its gradient.", None,
-                           "The gradient is what backward() stored in the parameter's .grad.")
+                           "The gradient is what backward() stored in the parameter's .grad.",
+                           mistake="grads.parameters_returned")
         if value["type"] == "NoneType":
             raise Feedback(f"The gradient for {name!r} is None: backward() left nothing in its .grad.", None,
                            ORDER)
@@ -131,8 +146,9 @@ def _read_too_late(model, loss_fn, inputs, targets):
     return found
 
 
-def _all_zero(judge, g_call: dict, names: list, params: dict | None, call: int) -> tuple[str, str]:
-    """(what, fix) for returned gradients that are all zeros, from what the call left as evidence."""
+def _all_zero(judge, g_call: dict, names: list, params: dict | None, call: int) -> Feedback:
+    """What, fix and the mistake for returned gradients that are all zeros, from what the call left as
+    evidence (the caller adds the evidence)."""
     filled = set(names) <= set(g_call["filled"])
     if filled and set(names) <= set(g_call["live"]):
         same = params is None or call > 0
@@ -140,16 +156,18 @@ def _all_zero(judge, g_call: dict, names: list, params: dict | None, call: int) 
             wrong = judge.simulate(probes.gradients, _read_too_late, **params)["calls"][0]
             same = set(names) <= set(wrong["live"]) and set(names) <= set(wrong["filled"])
         if same:
-            return ("Every gradient you returned is all zeros, yet backward() did fill .grad during your call. "
-                    "The tensors in your dict are the model's own .grad tensors, not copies of them, and "
-                    "after backward() your function zeroed .grad in place: your dict holds those very "
-                    "tensors, so it was zeroed too.", COPIES)
+            return Feedback("Every gradient you returned is all zeros, yet backward() did fill .grad during your "
+                            "call. The tensors in your dict are the model's own .grad tensors, not copies of "
+                            "them, and after backward() your function zeroed .grad in place: your dict holds "
+                            "those very tensors, so it was zeroed too.", None, COPIES,
+                            mistake="grads.live_returned")
     if filled:
-        return ("Every gradient you returned is all zeros, though backward() did fill .grad during your call: "
-                "the gradients were zeroed after backward() and before you read them. That is what happens "
-                "when zero_grad() runs after backward().", ORDER)
-    return ("Every gradient you returned is all zeros, and backward() never put a gradient into .grad during "
-            "your call.", ORDER)
+        return Feedback("Every gradient you returned is all zeros, though backward() did fill .grad during your "
+                        "call: the gradients were zeroed after backward() and before you read them. That is "
+                        "what happens when zero_grad() runs after backward().", None, ORDER,
+                        mistake="zero_grad.after_backward")
+    return Feedback("Every gradient you returned is all zeros, and backward() never put a gradient into .grad "
+                    "during your call.", None, ORDER)
 
 
 def expect_gradients(got: dict, want: dict, device: str, *, call: int = 0, judge=None,
@@ -165,19 +183,21 @@ def expect_gradients(got: dict, want: dict, device: str, *, call: int = 0, judge
     for name in expected:
         if grads[name].dtype != expected[name].dtype:
             raise Feedback(f"The gradient for {name!r}{when} has dtype {grads[name].dtype}; the parameter "
-                           f"and its gradient have dtype {expected[name].dtype}.", None, AS_IT_IS)
+                           f"and its gradient have dtype {expected[name].dtype}.", None, AS_IT_IS,
+                           mistake="grads.dtype_changed")
     bad = mismatched(grads, expected, device)
     if not bad:
         return
     names = list(expected)
     shown = evidence(grads, expected, bad, "gradient of")
     if all(not grads[n].any() for n in names):
-        what, fix = _all_zero(judge, g_call, names, params, call)
-        raise Feedback(what.replace("you returned", f"you returned{when}", 1), shown, fix)
+        problem = _all_zero(judge, g_call, names, params, call)
+        raise Feedback(problem.what.replace("you returned", f"you returned{when}", 1), shown, problem.fix,
+                       mistake=problem.named_mistake)
     if all(close(grads[n], before[n], device) for n in names):
         raise Feedback("Your dict holds the parameters' values, not their gradients.", shown,
                        "The gradient is what backward() stored in each parameter's .grad, not the parameter "
-                       "or its data.")
+                       "or its data.", mistake="grads.parameters_returned")
     old = g_call["grads_before"]
     if any(old.get(n) is not None for n in names):
         leaked = {n: expected[n] + old[n] if old.get(n) is not None else expected[n] for n in names}
@@ -186,37 +206,42 @@ def expect_gradients(got: dict, want: dict, device: str, *, call: int = 0, judge
             if call and g_call["new_model"]:
                 later = (" Your first call did not let them leak, but on this new model they did: something "
                          "kept from the first call still clears only the first model's gradients.")
-            raise Feedback(
-                "Your gradients are this batch's gradients plus the ones that were already in .grad when "
-                f"compute_gradients{when} was called. backward adds to whatever .grad holds, so gradients "
-                f"left over from an earlier batch leak into the result.{later}", shown,
-                "Clear the old gradients of the model you are given before calling backward() (zero_grad "
-                "does that, and so does setting each .grad to None).")
+            what = ("Your gradients are this batch's gradients plus the ones that were already in .grad when "
+                    f"compute_gradients{when} was called. backward adds to whatever .grad holds, so gradients "
+                    f"left over from an earlier batch leak into the result.{later}")
+            fix = ("Clear the old gradients of the model you are given before calling backward() (zero_grad "
+                   "does that, and so does setting each .grad to None).")
+            if later:
+                raise Feedback(what, shown, fix, mistake="state.kept")
+            raise Feedback(what, shown, fix, mistake="zero_grad.missing")
         if all(old.get(n) is not None and close(grads[n], old[n], device) for n in names):
             raise Feedback("These are exactly the gradients .grad held before your call, from an earlier "
-                           "batch: the loss on this batch never went through backward.", shown, ORDER)
+                           "batch: the loss on this batch never went through backward.", shown, ORDER,
+                           mistake="grads.stale_returned")
     k = step_scale({n: expected[n] * 0 for n in names}, grads, expected)
     batch_size = w_call["batch_size"]
     if k is not None:
+        fix = ("Call backward() on the loss exactly as loss_fn returns it: it already averages over the batch, "
+               "so don't scale, sum or negate it.")
         if abs(k - batch_size) < 1e-3 * batch_size:
-            sentence = (f"Your gradients are {batch_size}× the expected ones, as if the loss were summed over "
-                        f"the batch's {batch_size} examples instead of averaged, as loss_fn does.")
-        elif abs(k - 1 / batch_size) < 1e-3 / batch_size:
-            sentence = (f"Your gradients are 1/{batch_size} of the expected ones: the loss was divided by the "
-                        "batch size, but loss_fn already averages over the batch.")
-        elif abs(k + 1) < 1e-3:
-            sentence = ("Your gradients are −1× the expected ones: they are the gradients of −loss, and "
-                        "point the opposite way.")
-        else:
-            sentence = f"Your gradients are {k:.3g}× the expected ones: they point the right way but are scaled."
-        raise Feedback(sentence, shown, "Call backward() on the loss exactly as loss_fn returns it: it already "
-                       "averages over the batch, so don't scale, sum or negate it.")
+            raise Feedback(f"Your gradients are {batch_size}× the expected ones, as if the loss were summed over "
+                           f"the batch's {batch_size} examples instead of averaged, as loss_fn does.", shown, fix,
+                           mistake="loss.summed")
+        if abs(k - 1 / batch_size) < 1e-3 / batch_size:
+            raise Feedback(f"Your gradients are 1/{batch_size} of the expected ones: the loss was divided by the "
+                           "batch size, but loss_fn already averages over the batch.", shown, fix,
+                           mistake="loss.divided")
+        if abs(k + 1) < 1e-3:
+            raise Feedback("Your gradients are −1× the expected ones: they are the gradients of −loss, and "
+                           "point the opposite way.", shown, fix, mistake="loss.negated")
+        raise Feedback(f"Your gradients are {k:.3g}× the expected ones: they point the right way but are scaled.",
+                       shown, fix)
     if any(c.endswith("values") for c in g_call["batch_changed"]):
         raise Feedback(f"The gradients compute_gradients{when} returned are not those of this batch, and your "
                        f"call changed the batch it was given ({', '.join(g_call['batch_changed'])}): the loss "
                        "was computed on something other than the batch passed in.", shown,
                        "Work on the inputs and targets as they come; if you need them changed, make new "
-                       "tensors for yourself instead of changing the caller's in place.")
+                       "tensors for yourself instead of changing the caller's in place.", mistake="batch.changed")
     raise Feedback(f"The gradients compute_gradients{when} returned are not those of "
                    "loss_fn(model(inputs), targets) on this batch.", shown, ORDER)
 
@@ -230,7 +255,7 @@ def _expect_fresh_result(got: dict, want: dict, call: int) -> None:
                        f"{ORDINAL[call]} calls, so the {ORDINAL[call]} call rewrote the result the "
                        f"{ORDINAL[earlier]} one had handed back. A dict kept at module level (or as a default "
                        "argument) lives on from call to call.", None,
-                       "Build a new dict in every call, inside the function.")
+                       "Build a new dict in every call, inside the function.", mistake="state.kept")
     keys = [i["key"] for i in g_call["returned"].get("items", [])]
     trainable, names = want["calls"][call]["trainable"], want["calls"][call]["before"]
     for i in range(call):
@@ -241,7 +266,7 @@ def _expect_fresh_result(got: dict, want: dict, call: int) -> None:
                            "something worked out in an earlier call was kept and used again.",
                            f"your keys: {_listing(keys)}\nexpected keys: {_listing(trainable)}",
                            "Work everything out from the model passed to each call; keep nothing between "
-                           "calls at module level. " + NAMES)
+                           "calls at module level. " + NAMES, mistake="state.kept")
 
 
 def expect_results_kept(got: dict, device: str) -> None:
@@ -266,11 +291,11 @@ def expect_results_kept(got: dict, device: str) -> None:
                            "the next call cleared .grad in place and backward() filled it again, your earlier "
                            "result changed with it.", shown,
                            "Return copies of the gradients, so that what you returned keeps this batch's "
-                           "gradients whatever happens to .grad afterwards.")
+                           "gradients whatever happens to .grad afterwards.", mistake="grads.live_returned")
         raise Feedback(f"The dict your {ORDINAL[i]} call returned changed when compute_gradients was called "
                        "again: a result must keep holding its own batch's gradients.", shown,
                        "Return tensors (and a dict) that belong to this call's result alone, not ones a later "
-                       "call changes.")
+                       "call changes.", mistake="state.kept")
 
 
 def expect_frozen_kept(got: dict, want: dict, call: int = 0) -> None:
@@ -282,7 +307,7 @@ def expect_frozen_kept(got: dict, want: dict, call: int = 0) -> None:
                            f"{g_call['requires_grad'].get(name)}; it had {flag} before. Whoever froze a "
                            "parameter decided it should not train.", None,
                            "Leave requires_grad as you find it, and return gradients only for the "
-                           "parameters that require grad.")
+                           "parameters that require grad.", mistake="frozen.unfrozen")
 
 
 def expect_unchanged(got: dict, want: dict, device: str, call: int = 0) -> None:
@@ -295,7 +320,7 @@ def expect_unchanged(got: dict, want: dict, device: str, call: int = 0) -> None:
                        "who may use them again.", None,
                        "Work on the inputs and targets as they come; if you need them changed (normalised, "
                        "reshaped, requiring grad), make new tensors for yourself instead of changing the "
-                       "caller's in place.")
+                       "caller's in place.", mistake="batch.changed")
     expect_frozen_kept(got, want, call)
     before = want["calls"][call]["before"]
     moved = mismatched(g_call["after"], before, device)
@@ -309,12 +334,14 @@ def expect_unchanged(got: dict, want: dict, device: str, call: int = 0) -> None:
         if k is not None and k > 0:
             sentence = (f" They moved by −{k:.3g} × their gradients: that is an optimizer step (gradient "
                         f"descent with learning rate {k:.3g}) taken inside compute_gradients.")
-    raise Feedback(f"compute_gradients{when} changed the parameters ({_listing(moved)}).{sentence} backward "
-                   "only computes gradients; it doesn't update weights. That is optimizer.step()'s job, "
-                   "later in the training loop.",
-                   evidence(g_call["after"], before, moved),
-                   "Don't create an optimizer or take a step here, and don't modify the parameters: "
-                   "compute the gradients and return them.")
+    what = (f"compute_gradients{when} changed the parameters ({_listing(moved)}).{sentence} backward only "
+            "computes gradients; it doesn't update weights. That is optimizer.step()'s job, later in the training "
+            "loop.")
+    fix = ("Don't create an optimizer or take a step here, and don't modify the parameters: compute the gradients "
+           "and return them.")
+    if sentence:
+        raise Feedback(what, evidence(g_call["after"], before, moved), fix, mistake="step.taken")
+    raise Feedback(what, evidence(g_call["after"], before, moved), fix)
 
 
 def _ignores_loss_fn(model, loss_fn, inputs, targets):
@@ -338,7 +365,7 @@ def expect_own_loss_fn(judge, got: dict, want: dict, device: str, **params) -> N
             raise Feedback("Your gradients are those of cross-entropy, but the loss_fn passed in here is "
                            "MSELoss: the function used its own loss instead of loss_fn.", None,
                            "Compute the loss with the loss_fn you are given: the caller chooses the loss, "
-                           "and the gradients belong to that loss.") from None
+                           "and the gradients belong to that loss.", mistake="loss.own") from None
         raise
 
 

@@ -1,4 +1,5 @@
 # mistake: counts the frozen parameters and skips that many from the front, as if only a leading backbone were ever frozen
+# id: grads.frozen_included
 # fails: test_frozen_parameters_left_out
 # feedback: frozen parameters: '2.weight'
 from itertools import islice

@@ -1,4 +1,5 @@
 # mistake: asks torch.autograd.grad for every parameter, frozen ones included
+# id: grads.frozen_included
 # fails: test_frozen_parameters_left_out
 # feedback: requires_grad=False
 # feedback: RuntimeError

@@ -1,4 +1,5 @@
 # mistake: fills one GradientReport dataclass kept at module level, so every call hands back the same dict
+# id: state.kept
 # fails: test_called_again_on_another_model, test_two_batches_in_a_row
 # feedback: the very same dict object
 # feedback: module level

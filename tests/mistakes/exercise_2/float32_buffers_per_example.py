@@ -1,4 +1,5 @@
 # mistake: averages per-example gradients into buffers made with torch.zeros(shape), which are float32 whatever the model's dtype
+# id: grads.dtype_changed
 # fails: test_uses_the_loss_fn_given, test_two_batches_in_a_row
 # feedback: has dtype torch.float32
 import torch

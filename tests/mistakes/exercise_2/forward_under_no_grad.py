@@ -1,4 +1,5 @@
 # mistake: runs the forward pass under torch.no_grad(), so backward has no graph to go through
+# id: backward.no_graph
 # fails: test_gradients_match_backward
 # feedback: without gradient tracking
 import torch

@@ -1,4 +1,5 @@
 # mistake: torch.func.grad over a pytree of every parameter, so frozen ones get a gradient too
+# id: grads.frozen_included
 # fails: test_frozen_parameters_left_out, test_named_layers_and_mse_loss
 # feedback: frozen parameters
 from torch.func import functional_call, grad

@@ -1,4 +1,5 @@
 # mistake: returns every parameter, frozen ones (requires_grad=False, .grad None) included
+# id: grads.frozen_included
 # fails: test_frozen_parameters_left_out
 # feedback: frozen parameters
 def compute_gradients(model, loss_fn, inputs, targets):

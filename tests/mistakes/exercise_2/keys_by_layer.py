@@ -1,4 +1,5 @@
 # mistake: walks the layers and keys each weight's gradient by the layer's name, forgetting biases
+# id: grads.keys_not_names
 # fails: test_returns_gradients_by_name, test_gradients_match_backward
 # feedback: not the parameter names
 from torch import nn

@@ -1,4 +1,5 @@
 # mistake: switches requires_grad on for the caller's inputs to get an input saliency map along the way
+# id: batch.changed
 # fails: test_parameters_unchanged
 # feedback: inputs.requires_grad
 # feedback: changed the batch it was given

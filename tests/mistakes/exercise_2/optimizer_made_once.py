@@ -1,4 +1,5 @@
 # mistake: builds one optimizer on the first call just to clear gradients, and keeps it: it clears only the first model's
+# id: state.kept
 # fails: test_called_again_on_another_model, test_two_batches_in_a_row
 # feedback: plus the ones that were already in .grad
 # feedback: on this new model

@@ -1,4 +1,5 @@
 # mistake: works the trainable names out once, at module level, and pairs them with the gradients of whatever model comes next
+# id: state.kept
 # fails: test_called_again_on_another_model
 # feedback: model from your first call
 import torch

@@ -1,4 +1,5 @@
 # mistake: reads the live .grad tensors into its dict (no copy), then zeroes them with a foreach op to leave the model tidy
+# id: grads.live_returned
 # fails: test_returns_gradients_by_name, test_gradients_match_backward, test_old_gradients_do_not_leak
 # feedback: not copies of them
 # feedback: zeroed .grad in place

@@ -1,4 +1,5 @@
 # mistake: thinks computing gradients means training, so it also takes an optimizer step
+# id: step.taken
 # fails: test_parameters_unchanged, test_two_batches_in_a_row
 # feedback: optimizer.step()'s job
 # feedback: learning rate 0.01

@@ -1,4 +1,5 @@
 # mistake: gets an error on frozen parameters and "fixes" it by making every parameter trainable
+# id: frozen.unfrozen
 # fails: test_frozen_parameters_left_out
 # feedback: requires_grad=True; it had False before
 import torch

@@ -1,4 +1,5 @@
 # mistake: calls zero_grad after backward, wiping the gradients it is about to return
+# id: zero_grad.after_backward
 # fails: test_gradients_match_backward, test_returns_gradients_by_name
 # feedback: zero_grad() runs after backward()
 def compute_gradients(model, loss_fn, inputs, targets):

@@ -1,4 +1,5 @@
 # mistake: clears gradients with p.grad.zero_(), which fails while .grad is still None
+# id: zero_grad.grad_none
 # fails: test_gradients_match_backward, test_frozen_parameters_left_out
 # feedback: AttributeError
 # feedback: model.zero_grad()
