@@ -65,12 +65,14 @@ def test_validate_finds_a_mistake_the_public_checks_miss(tmp_path):
     assert "p -= lr * p.grad" in source
     mistake = tmp_path / "exercise_3" / "gradient_ascent.py"
     mistake.parent.mkdir()
-    mistake.write_text("# mistake: steps uphill\n# fails: test_sgd_step_matches_torch\n# feedback: sgd_update\n"
+    mistake.write_text("# mistake: steps uphill\n# id: sgd.ascent\n# fails: test_sgd_step_matches_torch\n"
+                       "# feedback: sgd_update\n"
                        + source.replace("p -= lr * p.grad", "p += lr * p.grad"))
     from grader.grading.runner import grade_exercise
 
     finding = validate._mistake(exercise, mistake,
-                                lambda path: grade_exercise(course=course, exercise=exercise, path=path))
+                                lambda path: grade_exercise(course=course, exercise=exercise, path=path),
+                                {"sgd.ascent"})
     assert not finding.ok and HIDDEN_ONLY in finding.message
     assert "test_sgd_step_matches_torch" in finding.message
 
