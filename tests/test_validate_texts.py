@@ -131,3 +131,20 @@ def test_release_refuses_a_solution_line_in_a_hidden_checks_text(leaky, tmp_path
         release.release(course=course, out=tmp_path / "out")
     assert f"{where}: a check's text holds solution code `p -= lr * p.grad`" in refused.value.message
     assert not (tmp_path / "out").exists()
+
+
+def test_the_catalogue_problems_validate_reports(tmp_path):
+    """An id a check names but the catalogue lacks, one id with two titles, an idea that does not exist."""
+    from grader.grading import mistakes
+
+    root = make_course(tmp_path, exercises=("exercise-3", "exercise-7"))
+    assert mistakes.problems(load(root)) == []
+    three = root / "grader" / "lesson" / "exercise_3" / "mistakes.toml"
+    seven = root / "grader" / "lesson" / "exercise_7" / "mistakes.toml"
+    three.write_text(re.sub(r'\[\[mistake\]\]\nid = "sgd.ascent"\n[^\[]*', "", three.read_text()))
+    seven.write_text(seven.read_text().replace('idea = "adam"', 'idea = "adamm"', 1)
+                     + '\n[[mistake]]\nid = "lr.twice"\ntitle = "another title"\nidea = "learning-rate"\n')
+    found = "\n".join(mistakes.problems(load(root)))
+    assert "names the mistake 'sgd.ascent', which mistakes.toml of exercise-3 lacks" in found
+    assert "names the idea 'adamm', which ideas.toml lacks" in found
+    assert "'lr.twice' has one title in exercise-3 and another in exercise-7" in found

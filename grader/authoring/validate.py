@@ -27,7 +27,7 @@ from grader.grading.mistakes import problems as mistake_problems
 from grader.course import Course, Exercise
 from grader.grading import report
 
-PARTS = ("to do", "contract", "checks", "solution", "stub", "mistakes", "reference data")
+PARTS = ("to do", "contract", "checks", "solution", "stub", "mistakes", "reference data", "mistake ids")
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def _summary(part: str, found: list[Finding]) -> str:
     if part == "to do":
         return f"{bad} file{'s' * (bad != 1)} still to finish"
     noun = {"contract": "function", "checks": "verification", "solution": "check", "stub": "check",
-            "mistakes": "mistake file", "reference data": "verification"}[part]
+            "mistakes": "mistake file", "reference data": "verification", "mistake ids": "catalogue check"}[part]
     total = f"{len(found)} {noun}{'s' * (len(found) != 1)}"
     return f"{total}, all as they should be" if not bad else f"{bad} of {total} off"
 
