@@ -7,6 +7,7 @@ The lesson's checks are being reworded: nothing here depends on their words, onl
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 
 import pytest
@@ -106,8 +107,7 @@ def test_a_gradebook_of_the_previous_schema_gains_the_columns(tmp_path):
     from grader.batch import gradebook
 
     path = tmp_path / "gradebook.sqlite"
-    old = gradebook.SCHEMA.replace("    cause      TEXT NOT NULL DEFAULT '',", "").replace(
-        "    evidence   TEXT NOT NULL DEFAULT '',", "")
+    old = re.sub(r"\n    (cause|evidence|mistake) +TEXT NOT NULL DEFAULT '',[^\n]*", "", gradebook.SCHEMA)
     conn = sqlite3.connect(path)
     conn.executescript(old)
     conn.execute("INSERT INTO meta VALUES ('schema', '2')")
@@ -118,8 +118,10 @@ def test_a_gradebook_of_the_previous_schema_gains_the_columns(tmp_path):
     conn.close()
     store = Gradebook(path)
     (check,) = store.get("bo", "exercise-3").result.checks
-    assert (check.feedback, check.cause, check.evidence) == ("why", None, None)
+    assert (check.feedback, check.cause, check.evidence, check.mistake) == ("why", None, None, None)
     store.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == (gradebook.SCHEMA_VERSION,)
 
 
 # ---------------------------------------------------------------- through the real checks

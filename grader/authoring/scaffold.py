@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.course import CHECKS_FILE, COURSE_FILE, PROBES_FILE, Course
+from grader.course import CHECKS_FILE, COURSE_FILE, MISTAKES_FILE, PROBES_FILE, Course
 from grader.errors import UsageProblem
 
 ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")  # exercise-7: its file is exercise_7.py
@@ -58,6 +58,7 @@ def new_exercise(*, course: Course, exercise_id: str, title: str, functions: tup
         folder / "__init__.py": f'"""{label}: its probes and checks."""\n',
         folder / PROBES_FILE: _probes(label, title, functions[0]),
         folder / CHECKS_FILE: _checks(label, title, package, functions[0]),
+        folder / MISTAKES_FILE: MISTAKES_TEMPLATE,
     }
     if not (course.content / "__init__.py").is_file():
         files[course.content / "__init__.py"] = _content_init()
@@ -219,6 +220,7 @@ def _mistake(functions) -> str:
     first, *others = functions
     rest = "".join(f"\n\ndef {name}(x):\n    raise NotImplementedError\n" for name in others)
     return f'''# mistake: returns its input unchanged (an example from `grade new`: replace it with a mistake learners make)
+# id: values.wrong
 # fails: test_{first}_matches_the_solution
 # feedback: wrong values
 import torch
@@ -227,6 +229,18 @@ import torch
 def {first}(x):
     return x
 {rest}'''
+
+
+MISTAKES_TEMPLATE = '''# The mistakes this exercise's checks can name, as data: a check that recognises one raises
+# Feedback(what, evidence, fix, mistake="<its id>"); the gradebook, results.json and the class report
+# keep the id, and `grade validate` checks that each corpus file's `# id:` is what its checks name.
+# A check that can only say the values are wrong names none: that is the grader's "values.wrong".
+#
+# [[mistake]]
+# id = "area.what"                      # stable: stored with every grade
+# title = "what the learner did, in one line, in the lesson's words"
+# idea = "an idea's id from the content folder's ideas.toml"
+'''
 
 
 def _content_init() -> str:
