@@ -10,6 +10,7 @@ another course joins: the grades stay the same.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -83,26 +84,38 @@ class Cluster:
                                                    port, "--no-dashboard"], "Scheduler at:")
 
     def _start(self, name: str, argv, ready: str, env=None) -> subprocess.Popen:
-        log = self.folder / f"{name}.log"
-        with open(log, "w") as stderr:
-            proc = subprocess.Popen([str(a) for a in argv], stdout=subprocess.DEVNULL, stderr=stderr,
+        proc = self._launch(name, argv, env)
+        self._wait(name, proc, ready)
+        return proc
+
+    def _launch(self, name: str, argv, env=None) -> subprocess.Popen:
+        with open(self.folder / f"{name}.log", "w") as stderr:
+            return subprocess.Popen([str(a) for a in argv], stdout=subprocess.DEVNULL, stderr=stderr,
                                     env=dict(os.environ, **(env or {})), cwd=self.folder)
+
+    def _wait(self, name: str, proc: subprocess.Popen, ready: str) -> None:
+        log = self.folder / f"{name}.log"
         deadline = time.monotonic() + START_LIMIT
         while ready not in log.read_text():
             assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
             time.sleep(0.1)
-        return proc
 
-    def add_worker(self, env=None) -> str:
-        self.count += 1
-        name = f"worker-{self.count}"
-        self.workers[name] = self._start(name, [
-            BIN / "dask", "worker", self.address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
-            "--name", name, "--local-directory", self.folder / name], "Registered to:", env)
-        return re.search(r"Start worker at:\s+(\S+)", (self.folder / f"{name}.log").read_text()).group(1)
+    def add_workers(self, n: int, env=None) -> list[str]:
+        """Start ``n`` workers at once; their addresses, once each has joined the scheduler."""
+        started = {}
+        for _ in range(n):
+            self.count += 1
+            name = f"worker-{self.count}"
+            started[name] = self.workers[name] = self._launch(name, [
+                BIN / "dask", "worker", self.address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
+                "--name", name, "--local-directory", self.folder / name], env)
+        for name, proc in started.items():
+            self._wait(name, proc, "Registered to:")
+        return [re.search(r"Start worker at:\s+(\S+)", (self.folder / f"{name}.log").read_text()).group(1)
+                for name in started]
 
     def keep(self, n: int) -> None:
-        """Exactly the first ``n`` live workers of ours (killed ones replaced)."""
+        """Exactly ``n`` live workers of ours (killed ones replaced, the last ones started stopped)."""
         for name, proc in list(self.workers.items()):
             if proc.poll() is not None:
                 del self.workers[name]
@@ -110,8 +123,8 @@ class Cluster:
             _, proc = self.workers.popitem()
             proc.kill()
             proc.wait()
-        while len(self.workers) < n:
-            self.add_worker()
+        if len(self.workers) < n:
+            self.add_workers(n - len(self.workers))
 
     def close(self) -> None:
         for proc in [*self.workers.values(), self.scheduler]:
@@ -181,50 +194,58 @@ def test_a_class_graded_on_two_workers_gets_the_local_batchs_files(cluster, clas
     assert {r[0] for r in stored(out, "SELECT isolation FROM submissions WHERE status = 'graded'")} == {"jail"}
 
 
-def test_a_worker_killed_in_mid_student_costs_a_retry_and_nothing_else(cluster, class_, local, tmp_path):
+@pytest.fixture(scope="module")
+def faulty_run(cluster, class_, tmp_path_factory):
+    """One batch through two good workers and a stale one (another course): a good worker is killed
+    with SIGKILL while it grades a student. What came of it, for the two tests below."""
     cluster.keep(2)
-    out = tmp_path / "results"
-    proc = batch(class_, out, "--cluster", cluster.address, popen=True)
-    victim = None
-    deadline = time.monotonic() + 300
-    while victim is None and proc.poll() is None and time.monotonic() < deadline:
-        for name, worker in cluster.workers.items():
-            # dask worker → judge → fork server → its namespace init → a student's worker (idle: 2 below)
-            if any(len(descendants(judge)) >= 3 for judge in children(worker.pid)):
-                victim = name
-                worker.send_signal(signal.SIGKILL)
-                break
-        time.sleep(0.02)
-    assert victim is not None, "no worker was seen grading a student"
-    stdout, stderr = proc.communicate(timeout=600)
-    assert proc.returncode == 0, stderr[-3000:]
-    assert_same_results(out, local)
-    # One row per student and exercise: the student whose worker died was recorded once.
-    assert stored(out, "SELECT COUNT(*), COUNT(DISTINCT student || exercise) FROM submissions") == [(20, 20)]
-    assert "error" not in {r[0] for r in stored(out, "SELECT status FROM submissions")}
-
-
-def test_a_worker_with_another_course_is_refused_by_name(cluster, class_, local, tmp_path):
-    cluster.keep(1)
-    other = make_course(tmp_path / "other-course", exercises=("exercise-1", "exercise-3"))
+    folder = tmp_path_factory.mktemp("faulty")
+    other = make_course(folder / "other-course", exercises=("exercise-1", "exercise-3"))
     for data in (ROOT / "grader" / "lesson").glob("*.grdr"):  # the same reference data: only one check differs
         shutil.copyfile(data, other / "grader" / "lesson" / data.name)
     checks = other / "grader" / "lesson" / "exercise_3" / "checks.py"
     checks.write_text(checks.read_text() + "\n# changed since the instructor's copy\n")
-    stale = cluster.add_worker(env={"GRADER_COURSE": str(other)})
-    out = tmp_path / "results"
-    proc = batch(class_, out, "--cluster", cluster.address, popen=True)
+    (stale,) = cluster.add_workers(1, env={"GRADER_COURSE": str(other)})
     stale_proc = cluster.workers[f"worker-{cluster.count}"]
-    judged_there = False
-    while proc.poll() is None:  # a refused worker never starts a judge
-        judged_there |= bool(children(stale_proc.pid))
-        time.sleep(0.05)
-    stdout, stderr = proc.communicate()
-    assert proc.returncode == 0, stderr[-3000:]
-    assert not judged_there
-    assert f"worker {stale} refused: its grader or course differs for exercise-3 (checks" in stderr
-    assert f"refused {stale}:" in stdout
-    assert_same_results(out, local)
+    good = {name: proc for name, proc in cluster.workers.items() if proc is not stale_proc}
+    out = folder / "results"
+    proc = batch(class_, out, "--cluster", cluster.address, popen=True)
+    victim, judged_there = None, False
+    deadline = time.monotonic() + 300
+    while proc.poll() is None and time.monotonic() < deadline:
+        judged_there |= bool(children(stale_proc.pid))  # a refused worker never starts a judge
+        if victim is None:
+            for name, worker in good.items():
+                # dask worker → judge → fork server → its namespace init → a student's worker (idle: 2 below)
+                if any(len(descendants(judge)) >= 3 for judge in children(worker.pid)):
+                    victim = name
+                    worker.send_signal(signal.SIGKILL)
+                    break
+        time.sleep(0.02)
+    stdout, stderr = proc.communicate(timeout=600)
+    stale_proc.kill()
+    stale_proc.wait()
+    return dataclasses.make_dataclass("FaultyRun", ["out", "returncode", "stdout", "stderr", "victim", "stale",
+                                                    "judged_there"])(out, proc.returncode, stdout, stderr, victim,
+                                                                     stale, judged_there)
+
+
+def test_a_worker_killed_in_mid_student_costs_a_retry_and_nothing_else(faulty_run, local):
+    assert faulty_run.victim is not None, "no worker was seen grading a student"
+    assert faulty_run.returncode == 0, faulty_run.stderr[-3000:]
+    assert_same_results(faulty_run.out, local)
+    # One row per student and exercise: the student whose worker died was recorded once.
+    assert stored(faulty_run.out, "SELECT COUNT(*), COUNT(DISTINCT student || exercise) FROM submissions") == [(20, 20)]
+    assert "error" not in {r[0] for r in stored(faulty_run.out, "SELECT status FROM submissions")}
+
+
+def test_a_worker_with_another_course_is_refused_by_name(faulty_run, local):
+    assert faulty_run.returncode == 0, faulty_run.stderr[-3000:]
+    assert not faulty_run.judged_there
+    stale = faulty_run.stale
+    assert f"worker {stale} refused: its grader or course differs for exercise-3 (checks" in faulty_run.stderr
+    assert f"refused {stale}:" in faulty_run.stdout
+    assert_same_results(faulty_run.out, local)  # nobody was graded by the other course
 
 
 def test_the_instructor_killed_in_mid_run_resumes_without_regrading(cluster, class_, local, tmp_path):
@@ -247,7 +268,7 @@ def test_the_instructor_killed_in_mid_run_resumes_without_regrading(cluster, cla
     assert done.returncode == 0, done.stderr[-3000:]
     assert_same_results(out, local)
     students = {s for s, _, _ in kept}
-    assert f"unchanged since the last one" in done.stdout
+    assert "unchanged since the last one" in done.stdout
     assert re.search(rf"{10 - len(students)} graded in this run, {len(students)} unchanged", done.stdout)
     now = stored(out, "SELECT student, exercise, graded_at FROM submissions")
     assert set(kept) <= set(now) and len(now) == 20
