@@ -299,7 +299,7 @@ def descendants(pid: int) -> list[int]:
 
 def test_a_student_travels_as_the_files_their_jail_would_show(tmp_path):
     from grader import course as courses
-    from grader.batch import cluster, on_worker
+    from grader.batch import cluster, warm_judges
     from grader.batch.intake import open_entry
 
     course = courses.load(ROOT)
@@ -316,7 +316,7 @@ def test_a_student_travels_as_the_files_their_jail_would_show(tmp_path):
     assert payload["single"] is False
     assert sorted(payload["files"]) == ["exercise_3.py", "helpers.py"]
     assert payload["exercises"] == [{"id": "exercise-1", "path": None}, {"id": "exercise-3", "path": "exercise_3.py"}]
-    unpacked = on_worker._write_student(payload, tmp_path / "there")
+    unpacked = warm_judges.write_student(payload, tmp_path / "there")
     assert unpacked.path_for("exercise-3") == tmp_path / "there" / "exercise_3.py"
     assert unpacked.entry == ""  # a folder: the worker is shown all of it
 
@@ -324,10 +324,10 @@ def test_a_student_travels_as_the_files_their_jail_would_show(tmp_path):
     single = cluster.pack(open_entry(tmp_path / "lee.py", chosen, tmp_path / "scratch2"), chosen)
     assert single["single"] is True and list(single["files"]) == ["lee.py"]
     assert {e["path"] for e in single["exercises"]} == {"lee.py"}
-    assert on_worker._write_student(single, tmp_path / "there2").entry == "lee.py"
+    assert warm_judges.write_student(single, tmp_path / "there2").entry == "lee.py"
 
     with pytest.raises(ValueError, match="leaves the student's folder"):
-        on_worker._write_student(dict(payload, files={"../escape.py": b""}), tmp_path / "there3")
+        warm_judges.write_student(dict(payload, files={"../escape.py": b""}), tmp_path / "there3")
 
 
 def test_a_refusal_says_what_differs():

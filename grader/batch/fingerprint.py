@@ -13,7 +13,7 @@ from grader.course import CHECKS_FILE, Course, Exercise
 # Grader modules whose code does not change verdicts: the instructor's side of a batch (reading
 # submissions, handing students to judges, storing and writing results) and the terminal.
 NOT_IN_FINGERPRINT = {"batch/run.py", "batch/pool.py", "batch/fingerprint.py", "batch/gradebook.py",
-                      "batch/guards.py", "batch/cluster.py", "batch/on_worker.py",
+                      "batch/guards.py", "batch/cluster.py", "batch/on_worker.py", "batch/warm_judges.py",
                       "batch/exports.py", "batch/intake.py", "batch/lms.py", "batch/roster.py",
                       "batch/meter.py", "batch/classreport.py", "batch/plots.py", "batch/report_html.py",
                       "batch/report_assets.py",

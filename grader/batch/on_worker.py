@@ -4,12 +4,14 @@ Shape, on each worker::
 
     dask worker (Dask's process: trusted, runs no student code)
       └── Judges, a Dask worker plugin: ``setup`` when the batch registers it, ``teardown`` when it ends
-            └── keeper thread × the worker's threads, each the parent of one judge for its whole life
+            └── warm judges (``grader.batch.warm_judges``, shared by batches of the same settings):
+                  keeper thread × the worker's threads, each the parent of one judge for its whole life
                   └── judge (python -m grader.batch.judge) ── jailed fork server ── worker per submission
 
 The plugin first vets the worker: its grader, torch, course and jail must be the
 ones the instructor's machine grades with (the same ``fingerprint`` a resumed
-batch trusts). A worker that passes starts its judges and only then advertises
+batch trusts). A worker that passes starts its judges (or finds them warm from the
+last batch of the same settings) and only then advertises
 the Dask *resource* the batch's tasks ask for, so the scheduler never hands a
 student to a worker that was refused. ``grade_student`` is the task: it queues
 the student for the next free judge, whose keeper writes the student's files
@@ -20,23 +22,18 @@ goes back as text; the instructor's machine reads it as JSON.
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import importlib.metadata
-import itertools
 import json
 import os
-import queue
-import shutil
-import threading
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from distributed import WorkerPlugin, get_worker
 
 import grader
 from grader.batch.fingerprint import fingerprint
-from grader.batch.intake import Student
 from grader.batch.judge import Settings
+from grader.batch.warm_judges import JudgesDown, release, warm_judges
 
 PROTOCOL = 1                   # what a task and its result look like; both sides must agree
 COURSE_ENV = "GRADER_COURSE"   # where the course is on a worker, if not at the instructor's path
@@ -84,64 +81,19 @@ class Judges(WorkerPlugin):
         # event loop, which must keep answering the scheduler's heartbeats.
         await worker.loop.run_in_executor(None, self._start, worker)
         if self.state == "ready":
-            await worker.set_resources(**{self.name: len(self._keepers)})
+            await worker.set_resources(**{self.name: self._judges.size})
 
     def _start(self, worker) -> None:
-        self._jobs: queue.Queue = queue.Queue()
-        self._keepers: list[threading.Thread] = []
         refusal = self._vet(worker)
         if refusal:
             self.state, self.why = "refused", refusal
             return
-        self._scratch = Path(worker.local_directory) / f"optim-grader-{os.getpid()}"
-        shutil.rmtree(self._scratch, ignore_errors=True)
-        self._scratch.mkdir(parents=True)
-        self._count = itertools.count()
-        started: queue.Queue = queue.Queue()
-        for n in range(max(1, worker.state.nthreads)):
-            keeper = threading.Thread(target=self._keep, args=(n, started), name=f"optim-grader-judge-{n}",
-                                      daemon=True)
-            keeper.start()
-            self._keepers.append(keeper)
-        failures = [why for why in (started.get() for _ in self._keepers) if why]
-        if failures:
-            self.state, self.why = "refused", f"its judges could not start ({failures[0]})"
-            self._close()
-        else:
+        try:
+            self._judges = warm_judges(self._settings, json.dumps(self.expected, sort_keys=True),
+                                       max(1, worker.state.nthreads), Path(worker.local_directory))
             self.state = "ready"
-
-    def _keep(self, n: int, started: queue.Queue) -> None:
-        """A keeper thread: starts one judge and hands it students until teardown.
-
-        The judge is this thread's child for all its life: Linux kills a judge when the *thread*
-        that started it ends (so that a dead Dask worker leaves no judge behind), and Dask's own
-        task threads may come and go.
-        """
-        from grader.batch.pool import Pool
-
-        try:
-            scratch = self._scratch / f"judge-{n}"
-            scratch.mkdir()
-            course, chosen = self._settings.resolve()
-            by_id = {e.id: e for e in chosen}
-            pool = Pool(settings=self._settings, course=course, chosen=chosen, size=1, fork_server=False,
-                        scratch=scratch)
-        except Exception as exc:  # noqa: BLE001 - told to the instructor as this worker's refusal
-            started.put(f"{type(exc).__name__}: {exc}")
-            return
-        try:
-            pool.ready()  # it has imported torch and forked its jailed fork server
-            started.put("")
-            while (item := self._jobs.get()) is not None:
-                payload, answer = item
-                try:
-                    answer.set_result(self._grade(pool, by_id, payload))
-                except Exception as exc:  # noqa: BLE001 - the task's failure, reported by Dask
-                    answer.set_exception(exc)
-        except Exception as exc:  # noqa: BLE001
-            started.put(f"{type(exc).__name__}: {exc}")
-        finally:
-            pool.close()
+        except JudgesDown as exc:
+            self.state, self.why = "refused", f"its judges could not start ({exc})"
 
     def _vet(self, worker) -> str:
         """Why this worker must not grade for this batch, or ''."""
@@ -174,41 +126,13 @@ class Judges(WorkerPlugin):
         return ""
 
     async def teardown(self, worker) -> None:
-        # Off the event loop too: a judge may be finishing a student of a batch that went away.
-        await worker.loop.run_in_executor(None, self._close)
-
-    def _close(self) -> None:
         if self.state == "ready":
             self.state, self.why = "closed", "the batch has ended"
-        for _ in self._keepers:
-            self._jobs.put(None)
-        for keeper in self._keepers:
-            keeper.join(timeout=60)
-        self._keepers = []
-        if getattr(self, "_scratch", None):
-            shutil.rmtree(self._scratch, ignore_errors=True)
-
-    # ------------------------------------------------------------ one student
+            release(self._judges)
 
     def grade(self, payload: dict) -> dict:
         """One student, graded by the next free judge (called from Dask's task threads)."""
-        answer: concurrent.futures.Future = concurrent.futures.Future()
-        self._jobs.put((payload, answer))
-        return answer.result()
-
-    def _grade(self, pool, by_id: dict, payload: dict) -> dict:
-        """Write the student's files, grade them on ``pool``'s judge, remove them: the judge's reply
-        ({"reply": …}) or why it was lost ({"lost": …})."""
-        folder = self._scratch / "students" / str(next(self._count))
-        folder.mkdir(parents=True)
-        try:
-            student = _write_student(payload, folder)
-            wanted = [by_id[item["id"]] for item in payload["exercises"]]
-            answer: dict = {}
-            pool.grade([(student, wanted)], lambda job, reply, why: answer.update(reply=reply, lost=why))
-            return answer
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+        return self._judges.grade(payload)
 
 
 def grade_student(name: str, payload: dict) -> str:
@@ -226,22 +150,6 @@ def report(name: str, dask_worker=None) -> dict:
     if plugin is None:
         return {"state": "starting", "why": ""}
     return {"state": plugin.state, "why": plugin.why}
-
-
-def _write_student(payload: dict, folder: Path) -> Student:
-    """The student's files under ``folder``, laid out as on the instructor's machine below their base."""
-    for name, data in payload["files"].items():
-        relative = PurePosixPath(name)
-        if relative.is_absolute() or ".." in relative.parts or not relative.parts:
-            raise ValueError(f"a file path that leaves the student's folder: {name!r}")
-        path = folder.joinpath(*relative.parts)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    files = tuple((item["id"], str(folder.joinpath(*PurePosixPath(item["path"]).parts)))
-                  for item in payload["exercises"] if item["path"] is not None)
-    # A single-file entry is that file alone (``pool`` shows the worker only it); a folder, all of it.
-    entry = next(iter(payload["files"])) if payload["single"] else ""
-    return Student(id=payload["student"], entry=entry, base=folder, files=files, content_hash="")
 
 
 def _has_cuda() -> bool:
