@@ -27,6 +27,7 @@ import pytest
 from conftest import CORRECT, MISTAKES, ROOT
 from course_copy import make_course
 from grader.batch import gradebook
+from grader.isolation.procs import children
 
 pytest.importorskip("distributed")
 
@@ -281,13 +282,6 @@ def test_an_unreachable_scheduler_is_one_line_naming_it(class_, tmp_path):
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and f"cannot reach the Dask scheduler at {address}" in lines[0], done.stderr
-
-
-def children(pid: int) -> list[int]:
-    try:
-        return [int(c) for task in Path(f"/proc/{pid}/task").iterdir() for c in (task / "children").read_text().split()]
-    except OSError:
-        return []
 
 
 def descendants(pid: int) -> list[int]:

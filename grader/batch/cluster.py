@@ -110,11 +110,11 @@ def grade(plan, runnable, done: Callable, graded: Callable | None) -> tuple[int,
                                             .encode()).hexdigest()[:16]
     cluster = Cluster(plan.cluster, name, notice=plan.notice)
     count = 0
+    pending, running = collections.deque(runnable), {}
     try:
         # Runs the plugin's setup (vetting, judges) on every worker now, and on each that joins later.
         client.register_plugin(on_worker.Judges(name=name, settings=settings, expected=expected,
                                                 allow_unsandboxed=plan.allow_unsandboxed), name=name)
-        pending, running = collections.deque(runnable), {}
         idle_since = time.monotonic()
         while pending or running:
             if client.status != "running":
@@ -149,10 +149,10 @@ def grade(plan, runnable, done: Callable, graded: Callable | None) -> tuple[int,
                 if graded is not None:
                     graded(job[0].id, len(cluster.ready), "workers")
     finally:
-        for future in list(locals().get("running", {})):
+        for future in running:
             future.cancel()
         try:
-            client.unregister_worker_plugin(name)  # the judges stop; the workers stay for the next batch
+            client.unregister_worker_plugin(name)  # the judges stay warm a while for a rerun, then stop
         except Exception:  # noqa: BLE001 - the scheduler may be gone; its workers then stop the judges
             pass
         client.close()

@@ -77,14 +77,6 @@ def ideas(course: Course) -> dict[str, Idea]:
     return {e["id"]: Idea(e["id"], e["title"], e.get("text", "")) for e in _read(course.content / IDEAS_FILE, "idea")}
 
 
-def title(course: Course, mistake_id: str | None) -> str:
-    """The title of ``mistake_id`` in words, or the id itself if the catalogue lacks it."""
-    if not mistake_id:
-        return ""
-    known = course_catalogue(course).get(mistake_id)
-    return known.title if known else mistake_id
-
-
 def named_in(path: Path) -> dict[str, int]:
     """The ids a module names as ``mistake="…"`` (in a call), each with its first line."""
     found: dict[str, int] = {}

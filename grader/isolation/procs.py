@@ -38,12 +38,19 @@ def cpu_seconds(pid: int | None, children: bool = True) -> float:
 
 
 def children(pid: int) -> list[int]:
-    """The pids of ``pid``'s children (its main thread's); [] if unknown."""
+    """The pids of ``pid``'s children, whichever of its threads started them; [] if unknown."""
     try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(x) for x in f.read().split()]
-    except (OSError, ValueError):
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
         return []
+    found = []
+    for task in tasks:  # a thread may end while we look: skip it
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found += [int(x) for x in f.read().split()]
+        except (OSError, ValueError):
+            continue
+    return found
 
 
 def kill_group(pid: int) -> None:
