@@ -93,16 +93,17 @@ def connect(address: str):
                              "running there, and can this machine reach its port?") from None
 
 
-def grade(plan, runnable, done: Callable, graded: Callable | None) -> tuple[int, Cluster]:
+def grade(plan, runnable, done: Callable, graded: Callable | None, fingerprints: dict[str, str]) -> tuple[int, Cluster]:
     """Grade ``runnable`` [(student, exercises)] on ``plan.cluster``, calling ``done(job, reply, why)`` for
-    each student as their result comes (``pool.Pool.grade``'s contract), then ``graded(student id)``."""
+    each student as their result comes (``pool.Pool.grade``'s contract), then ``graded(student id)``.
+    ``fingerprints``: the chosen exercises', as this run computed them (the workers must match them)."""
     from distributed import wait
     from distributed.client import FIRST_COMPLETED
 
     from grader.batch import on_worker
 
     client = connect(plan.cluster)
-    expected = on_worker.identity(plan.course, plan.chosen, plan.settings.device)
+    expected = on_worker.identity(plan.course, plan.chosen, plan.settings.device, fingerprints)
     settings = dict(dataclasses.asdict(plan.settings), hidden=())
     # The same RESULTS, course, settings and grader give the same name, so a rerun replaces what a
     # killed run left on the workers; batches into other RESULTS folders share the cluster beside it.

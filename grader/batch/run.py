@@ -258,7 +258,7 @@ def _grade_runnable(plan: Plan, runnable, records: Records, keep) -> tuple[int, 
         if plan.cluster:
             from grader.batch import cluster
 
-            count, seen = cluster.grade(plan, runnable, done, meter.tick)
+            count, seen = cluster.grade(plan, runnable, done, meter.tick, records.fingerprints)
             return count, 0.0, seen.summary()
         pool = Pool(settings=plan.settings, course=plan.course, chosen=plan.chosen,
                     size=min(plan.jobs, len(runnable)), fork_server=plan.fork_server, scratch=plan.scratch)
