@@ -14,10 +14,11 @@ that the engine never names a lesson and a second course is a second folder.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 from pathlib import Path
 
-from grader.course import Course, Exercise
+from grader.course import CHECKS_FILE, REFERENCE_FILE, Course, Exercise
 
 ENGINE = Path(__file__).resolve().parents[1]  # the grader package
 
@@ -48,6 +49,41 @@ def load_probes(course: Course, exercises: tuple[Exercise, ...] | None = None) -
             continue
         loaded.append(name)
     return tuple(loaded)
+
+
+def hidden_files(course: Course) -> tuple[Path, ...]:
+    """Every place a worker could read the course's checks from: each checks module, its compiled
+    copies and the stored reference outcomes, in the content folder course.toml names *and* wherever
+    the content package is actually imported from, and any lesson shipped inside the grader package.
+
+    The probes are imported by name, so with the grader installed elsewhere (a wheel in
+    site-packages, as Gradescope's ``pip install .`` makes one; a ``--target`` folder; an editable
+    install of another checkout) they, and the checks beside them, come from there, not from the
+    course folder: a jail that masked only the course's copy would show the installed one.
+    """
+    folders = {course.content.resolve(), *_imported_from(course)}
+    exercise_dirs = {folder / e.stem for folder in folders for e in course.exercises}
+    for folder in (*folders, ENGINE):  # exercises course.toml does not list, and other lessons
+        exercise_dirs.update(p.parent for p in folder.glob(f"*/{CHECKS_FILE}"))
+    found = {folder / REFERENCE_FILE for folder in folders}
+    for folder in exercise_dirs:
+        checks = folder / CHECKS_FILE
+        compiled = Path(importlib.util.cache_from_source(str(checks)))
+        found.update((checks, folder / "__pycache__"))
+        if compiled.parent != folder / "__pycache__":  # PYTHONPYCACHEPREFIX keeps it elsewhere
+            found.add(compiled)
+    return tuple(sorted(found))
+
+
+def _imported_from(course: Course) -> list[Path]:
+    """The folders the content package is imported from, as this process imports it (its probes
+    come from there; a fork server shares this process's ``sys.path``)."""
+    importable(course)
+    try:
+        spec = importlib.util.find_spec(course.content_package)
+    except (ImportError, ValueError):
+        return []
+    return [Path(p).resolve() for p in (spec.submodule_search_locations or [])] if spec else []
 
 
 def check_count(course: Course, exercise: Exercise) -> int:

@@ -53,10 +53,9 @@ def default_references(course: Course):
 def hidden_paths(course: Course) -> tuple[str, ...]:
     """What no worker may see, even inside a folder it is shown: the solutions, the checks, the
     course's own tests and mistake corpus, and stored reference outcomes."""
-    # Each check module, and the compiled copies Python keeps beside it (an installed wheel's).
-    checks = [p for e in course.exercises for p in (course.checks_file(e), course.content_dir(e) / "__pycache__")]
-    return tuple(str(p) for p in (course.solutions_dir, course.root / "tests", *checks,
-                                  course.reference_file))
+    # The checks, their compiled copies and reference data wherever the content is imported from
+    # too (a wheel in site-packages, another checkout): see content.hidden_files.
+    return tuple(str(p) for p in (course.solutions_dir, course.root / "tests", *content.hidden_files(course)))
 
 
 def grade_exercise(*, course: Course, exercise: Exercise, path: Path | None, device: str = "cpu",

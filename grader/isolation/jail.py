@@ -201,6 +201,7 @@ def make_plan(hidden: tuple[str, ...] = (), device: str = "cpu") -> Plan:
     binds = _outermost(b for b in binds if b != "/")
     masks = tuple(sorted(h for h in {os.path.realpath(p) for p in hidden}
                          if any(_inside(h, b) for b in binds) and os.path.lexists(h)))
+    masks = tuple(m for m in masks if not any(_inside(m, o) and m != o for o in masks))  # inside another: hidden with it
     uid = JAIL_UID_BASE + (server_id or os.getpid()) if os.geteuid() == 0 else None
     devices = ()
     if device == "cuda":
