@@ -1,0 +1,148 @@
+"""Issue 17, class 10: public checks can't be replayed.
+
+A release ships the reference's outcomes for the public checks' fixed seeds. The attack
+(tests/attacks/trusted/replay_exercise_3.py) is a student's exercise_3.py that writes no
+update: it finds, in a copy of those stored outcomes handed in beside it, the scenario whose
+parameters and gradients it was given, and copies the recorded result in. Graded as a student
+grades it (unsalted, against the stored data) it earns every public point; that is what a
+student's own `grade` cannot prevent, and harmless, since it grades nobody. Graded by the
+instructor (`grade batch`: every check's seeds mixed with the batch's secret salt), it earns
+nothing, an honest student beside it keeps full marks, and the gradebook's salt reproduces the
+batch's verdicts for one student on request.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from grader.batch import gradebook
+
+GRADE = str(Path(sys.executable).with_name("grade"))
+ATTACK = ROOT / "tests" / "attacks" / "trusted" / "replay_exercise_3.py"
+SOLUTION = ROOT / "solutions" / "exercise_3.py"
+LIMITS = ["--timeout", "5", "--memory", "800"]
+# What the replay does on inputs it has no recording of: nothing. A student handing in only this
+# is the yardstick: the replay must earn nothing more in a batch.
+IDLE = """
+def sgd_update(params, lr):
+    pass
+
+
+def sgd_momentum_update(params, velocities, lr, momentum):
+    pass
+"""
+
+
+def record_public(course, exercise_id: str, path: Path) -> Path:
+    """What a release stores for ``exercise_id``'s public checks (``grade release`` records them this way),
+    written to ``path``."""
+    from grader.authoring import release
+    from grader.grading import references
+
+    exercise = course.exercise(exercise_id)
+    outcomes, _ = release.record(course=course, exercises=(exercise,),
+                                 submissions=lambda e: [course.solution_file(e)])
+    references.write(path, outcomes)
+    return path
+
+
+def replay_entry(folder: Path, recorded: Path) -> Path:
+    """A student folder holding the attack, the stored outcomes it replays pasted in."""
+    folder.mkdir(parents=True)
+    blob = base64.b64encode(zlib.compress(recorded.read_bytes(), 9)).decode()
+    source = ATTACK.read_text().replace('RECORDED = ""', f'RECORDED = "{blob}"', 1)
+    assert blob in source
+    (folder / "exercise_3.py").write_text(source)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def recorded(course, tmp_path_factory) -> Path:
+    return record_public(course, "exercise-3", tmp_path_factory.mktemp("release") / "reference.grdr")
+
+
+@pytest.fixture(scope="module")
+def batch(recorded, tmp_path_factory):
+    """A class of three graded by `grade batch`: the replay, a student whose functions do nothing, and an
+    honest student."""
+    from grader.isolation import doctor
+
+    root = tmp_path_factory.mktemp("replay")
+    submissions = root / "submissions"
+    replay_entry(submissions / "mallory", recorded)
+    (submissions / "honest").mkdir()
+    shutil.copyfile(SOLUTION, submissions / "honest" / "exercise_3.py")
+    (submissions / "idle").mkdir()
+    (submissions / "idle" / "exercise_3.py").write_text(IDLE)
+    out = root / "results"
+    extra = [] if doctor.available().ok else ["--allow-unsandboxed"]
+    ran = subprocess.run([GRADE, "batch", str(submissions), "--out", str(out), "-j", "2",
+                          "--exercise", "exercise-3", *LIMITS, *extra],
+                         capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    print(ran.stdout)
+    with sqlite3.connect(out / gradebook.STORE_NAME) as conn:
+        checks = {student: {name: (status, points, mistake) for name, status, points, mistake in conn.execute(
+            "SELECT name, status, points, mistake FROM checks WHERE student = ? ORDER BY position", (student,))}
+            for student in ("mallory", "idle", "honest")}
+        scores = dict(conn.execute("SELECT student, score FROM submissions"))
+        salt = conn.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()
+    return {"submissions": submissions, "out": out, "checks": checks, "scores": scores,
+            "salt": salt[0] if salt else None}
+
+
+def test_graded_as_a_student_grades_it_the_replay_earns_every_public_point(course, grade, recorded, tmp_path):
+    """The hole is real: a student's own `grade` (unsalted, against the release's stored outcomes) can't
+    tell a replay from the exercise. It grades nobody but the student, so this is all it buys."""
+    from grader.grading.references import StoredReferences
+
+    entry = replay_entry(tmp_path / "mallory", recorded)
+    result = grade("exercise-3", entry / "exercise_3.py", public_only=True, references=StoredReferences(recorded))
+    assert result.checks and result.score == result.max_score, [(c.name, c.feedback) for c in result.checks
+                                                                if not c.passed]
+
+
+def test_in_a_batch_the_replay_earns_nothing(batch):
+    """Every check fails it that fails a submission doing nothing at all; what such a submission passes
+    (the check that torch.optim took no step: class 9's to tighten) is all the replay keeps."""
+    checks, idle = batch["checks"]["mallory"], batch["checks"]["idle"]
+    assert checks and checks.keys() == idle.keys()
+    assert {name: points for name, (_, points, _) in checks.items()} == \
+        {name: points for name, (_, points, _) in idle.items()}
+    assert batch["scores"]["mallory"] == batch["scores"]["idle"] <= 1
+    values = [name for name, (status, _, _) in idle.items() if status != "passed"]
+    assert len(values) >= len(checks) - 1
+    assert all(checks[name][0] != "passed" for name in values)
+
+
+def test_in_a_batch_an_honest_student_keeps_full_marks(batch, course):
+    assert batch["scores"]["honest"] == course.exercise("exercise-3").points
+    assert all(status == "passed" for status, _, _ in batch["checks"]["honest"].values())
+
+
+def test_the_batch_salt_is_in_the_gradebook(batch):
+    assert batch["salt"] and len(batch["salt"]) >= 32
+
+
+def test_regrading_one_student_with_the_gradebook_salt_reproduces_the_batch(batch, grade):
+    """`grade exercise-3 --submission … --salt S`: the verdicts the batch stored, check for check."""
+    mallory = batch["submissions"] / "mallory"
+    ran = subprocess.run([GRADE, "exercise-3", "--submission", str(mallory), "--json", "--salt", batch["salt"]],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert ran.returncode == 1, ran.stderr
+    tests = json.loads(ran.stdout)["tests"]
+    assert [(t["score"], (t.get("extra_data") or {}).get("mistake")) for t in tests] == \
+        [(points, mistake or None) for _, points, mistake in batch["checks"]["mallory"].values()]
+    honest = grade("exercise-3", batch["submissions"] / "honest" / "exercise_3.py", salt=batch["salt"])
+    assert {c.name: (c.status, c.points) for c in honest.checks} == \
+        {name: (status, points) for name, (status, points, _) in batch["checks"]["honest"].items()}
