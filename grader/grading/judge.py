@@ -4,12 +4,23 @@
 outcome as plain data, or raises ``Feedback`` when the worker could not produce
 one (the stub, an exception, a timeout…). ``judge.reference(probe, **params)``
 gives the reference outcome for the same inputs, from ``references``.
+
+**Salted inputs.** A probe builds every input from the ``seed`` a check names. When an
+instructor grades (``grade batch``, the Gradescope autograder) the context carries a secret
+*salt*, and ``salted`` is the one place a check's seed becomes the seed its probe runs with:
+each ``seed`` (at any depth of the params, as in ``runs=[{"seed": …}]``) is replaced by a keyed
+hash of itself and the salt, for the student's worker, the reference and every simulated mistake
+alike. A release's stored outcomes, recorded for the checks' own seeds, then answer none of the
+questions asked, so replaying them buys nothing. Only derived seeds ever reach a worker, never
+the salt.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
+import secrets
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +64,9 @@ class Context:
     """Paths the worker must never see, even inside a folder it is shown (solutions, checks…)."""
     hints: tuple = ()
     """The course's (error pattern, hint) pairs for exceptions in student code."""
+    salt: str | None = None
+    """The instructor's secret that every check's seeds are mixed with (``salted``); None: the checks'
+    own seeds, as a student's own ``grade`` uses (and a release's stored outcomes are keyed by)."""
     state: dict = field(default_factory=dict, compare=False)
     """What the checks of this submission learnt so far: ``isolation`` (what its workers ran
     under) and ``timed_out`` (functions that ran past their limit: later checks skip them)."""
@@ -67,6 +81,7 @@ class Judge:
 
     def student(self, probe: Probe, **params) -> dict:
         ctx = self.context
+        params = salted(params, ctx.salt)
         sub = ctx.submission
         if sub.problem:
             raise Feedback(sub.problem, mistake="submission.missing" if sub.not_submitted else
@@ -121,7 +136,7 @@ class Judge:
         return outcome["ok"]
 
     def reference(self, probe: Probe, **params) -> dict:
-        return self.context.references.outcome(probe, params, self.device)
+        return self.context.references.outcome(probe, salted(params, self.context.salt), self.device)
 
     def simulate(self, probe: Probe, mistake: Callable, **params) -> dict:
         """The outcome a known-wrong implementation (grader code, run here) gives on the same inputs.
@@ -129,6 +144,7 @@ class Judge:
         Checks use it to name a mistake by its effect: if the student's outcome
         matches what "never calls zero_grad" gives, the feedback can say so.
         """
+        params = salted(params, self.context.salt)
         key = _callable_key(mistake)
         if key is not None:
             key = (probe.key, key, json.dumps(params, sort_keys=True), self.device)
@@ -146,6 +162,41 @@ class Judge:
         """(student outcome, reference outcome) for the same inputs."""
         want = self.reference(probe, **params)
         return self.student(probe, **params), want
+
+
+SEED_FLOOR, SEED_SPAN = 1 << 24, 1 << 30
+"""Derived seeds lie in [2**24, 2**24 + 2**30): above every seed a check writes (so no salted scenario is
+one a release stored), and small enough that a probe's arithmetic on them (``seed * 1000 + i``) stays
+far inside the 64 bits ``torch.manual_seed`` takes."""
+
+
+def new_salt() -> str:
+    """A fresh salt: 128 random bits, in hex."""
+    return secrets.token_hex(16)
+
+
+def salted(params: dict, salt: str | None) -> dict:
+    """The params a probe runs with: ``params`` as the check wrote them when ``salt`` is None, else
+    with every ``seed`` (an int under that key, at any depth) replaced by ``derived_seed``."""
+    return params if not salt else _salt_tree(params, salt)
+
+
+def derived_seed(seed: int, salt: str) -> int:
+    """A keyed hash (BLAKE2b, keyed with the salt's SHA-256) of ``seed``: stable across processes and
+    machines, so the worker, the reference and a regrade on request all build the same inputs, and
+    telling nothing of the salt to a worker that sees the result."""
+    key = hashlib.sha256(salt.encode()).digest()
+    digest = hashlib.blake2b(str(seed).encode(), key=key, digest_size=8).digest()
+    return SEED_FLOOR + int.from_bytes(digest, "big") % SEED_SPAN
+
+
+def _salt_tree(value, salt: str):
+    if isinstance(value, dict):
+        return {k: derived_seed(v, salt) if k == "seed" and type(v) is int else _salt_tree(v, salt)
+                for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_salt_tree(v, salt) for v in value)
+    return value
 
 
 # Outcomes of known-wrong implementations, kept across checks and submissions: a batch

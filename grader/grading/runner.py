@@ -60,7 +60,8 @@ def hidden_paths(course: Course) -> tuple[str, ...]:
 
 def grade_exercise(*, course: Course, exercise: Exercise, path: Path | None, device: str = "cpu",
                    public_only: bool = False, references=None, own: tuple[str, ...] | None = None,
-                   hidden: tuple[str, ...] = (), on_check=None, problem: str | None = None) -> ExerciseResult:
+                   hidden: tuple[str, ...] = (), on_check=None, problem: str | None = None,
+                   salt: str | None = None) -> ExerciseResult:
     """Grade the file at ``path`` (None: nothing submitted) against ``exercise``'s checks.
 
     ``own``: the student's files their code may see (default: the file's folder); ``hidden``:
@@ -69,11 +70,12 @@ def grade_exercise(*, course: Course, exercise: Exercise, path: Path | None, dev
     hand-in, ``grader.grading.find``): every check fails with it, nothing runs. A check that reached
     no verdict on the student's code (its worker timed out, ran out of memory, crashed or exited, or
     the check itself broke) has status ``error`` and its ``incident``: batch grading calls such a
-    submission an error."""
+    submission an error. ``salt``: the instructor's secret every check's seeds are mixed with
+    (``grader.grading.judge.salted``; the references then come from the solutions)."""
     outcome = grade_exercises(course=course, items=[(exercise, path)], device=device,
                               public_only=public_only, references=references, own=own,
                               hidden=hidden, on_check=on_check,
-                              problems={exercise.id: problem} if problem else None)[exercise.id]
+                              problems={exercise.id: problem} if problem else None, salt=salt)[exercise.id]
     if isinstance(outcome, GraderError):
         raise outcome
     return outcome
@@ -82,7 +84,7 @@ def grade_exercise(*, course: Course, exercise: Exercise, path: Path | None, dev
 def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]], device: str = "cpu",
                     public_only: bool = False, references=None, own: tuple[str, ...] | None = None,
                     hidden: tuple[str, ...] = (), on_check=None, problems: dict[str, str] | None = None,
-                    ) -> dict[str, ExerciseResult | GraderError]:
+                    salt: str | None = None) -> dict[str, ExerciseResult | GraderError]:
     """``grade_exercise`` for several exercises of one submission, in one pytest session.
 
     The same check modules, plugin and contexts as grading each alone, so the
@@ -92,6 +94,9 @@ def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]]
     """
     from grader.isolation import maths
 
+    if salt and not course.solutions_dir.is_dir():
+        raise UsageProblem(f"salted inputs need the reference solutions, and {course.root} has none "
+                           "(a release's stored outcomes are for the checks' own seeds only)", "--salt")
     maths.configure(device)  # the reference runs here: same maths settings as the workers
     references = references or default_references(course)
     hidden = (*hidden_paths(course), *hidden)
@@ -107,7 +112,7 @@ def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]]
         subs[exercise.id] = submissions.load(exercise, path, (problems or {}).get(exercise.id))
         contexts[str(check_file)] = Context(hints=hints, course=course, exercise=exercise, submission=subs[exercise.id],
                                                   device=device, references=references, sandbox=client.current,
-                                                  own=own, hidden=hidden)
+                                                  own=own, hidden=hidden, salt=salt)
     if not contexts:
         return outcomes
     plugin = GraderPlugin(contexts, public_only=public_only, on_check=on_check)
@@ -147,7 +152,7 @@ def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]]
                 if exercise.id not in outcomes:
                     outcomes.update(grade_exercises(course=course, items=[(exercise, path)], device=device,
                                                     public_only=public_only, references=references,
-                                                    own=own, hidden=hidden, problems=problems))
+                                                    own=own, hidden=hidden, problems=problems, salt=salt))
             return outcomes
         exercise = next(iter(contexts.values())).exercise
         outcomes[exercise.id] = GraderError(f"the checks for {exercise.id} could not run "
