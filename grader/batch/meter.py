@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+from grader.grading.untrusted import terminal_line
+
 
 class Meter:
     """What the progress line shows with each student: who, how many graders are busy, how fast."""
@@ -16,4 +18,5 @@ class Meter:
         self.count += 1
         if self.bar is not None:
             rate = self.count / max(time.monotonic() - self.started, 1e-9)
-            self.bar(f"{student} · {graders} {what}, {rate:.1f} students/s")
+            # A folder's name is the student's to choose: on one line, its control characters shown.
+            self.bar(f"{terminal_line(student)} · {graders} {what}, {rate:.1f} students/s")

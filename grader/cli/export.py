@@ -53,7 +53,9 @@ def export_command(results, format_, roster, output):
     """
     lms = group.instructor("grader.batch.lms", "export")
 
+    from grader.grading.untrusted import terminal
+
     done = lms.export(results=results, format=format_, roster=roster, output=output)
-    for line in done.warnings():
-        click.echo(line, err=True)
-    click.echo(done.summary())
+    for line in done.warnings():  # they name students by folder: control characters shown, never sent
+        click.echo(terminal(line), err=True)
+    click.echo(terminal(done.summary()))

@@ -24,15 +24,17 @@ class ExerciseGroup(click.Group):
     def invoke(self, ctx):
         """The grader's own exceptions (``grader.errors``) become click's, with their exit codes."""
         from grader.errors import GraderProblem, UsageProblem
+        from grader.grading.untrusted import terminal
 
+        # A message may name a student's folder or quote their code: its control characters are shown.
         try:
             return super().invoke(ctx)
         except UsageProblem as exc:
             if exc.param_hint:
-                raise click.BadParameter(exc.message, param_hint=exc.param_hint) from None
-            raise click.UsageError(exc.message) from None
+                raise click.BadParameter(terminal(exc.message), param_hint=exc.param_hint) from None
+            raise click.UsageError(terminal(exc.message)) from None
         except GraderProblem as exc:
-            error = click.ClickException(exc.message)
+            error = click.ClickException(terminal(exc.message))
             error.exit_code = exc.exit_code
             raise error from None
 

@@ -44,12 +44,14 @@ def batch_command(submissions, out, jobs, regrade, exercises, timeout, memory, d
     "Grading 20,000 students".
     """
     batch = group.instructor("grader.batch.run", "batch")
+    from grader.grading.untrusted import terminal
 
+    # Student folder names and their code's words reach these lines: control characters are shown, never sent.
     report = batch.run(submissions=submissions, out=out, jobs=jobs, regrade=regrade, exercises=exercises,
                        timeout=timeout, memory=memory, device=device, fork_server=group.PRISTINE,
                        progress=_progress_bar, allow_unsandboxed=allow_unsandboxed, cluster=cluster,
-                       notice=lambda line: click.echo(line, err=True))
-    click.echo(report.summary)
+                       notice=lambda line: click.echo(terminal(line), err=True))
+    click.echo(terminal(report.summary))
 
 
 @contextlib.contextmanager

@@ -26,4 +26,6 @@ def report_command(results, output):
     from grader import course as courses
     report_html = group.instructor("grader.batch.report_html", "report")
 
-    click.echo(report_html.write(results=results, course=courses.load(), output=output).summary())
+    from grader.grading.untrusted import terminal
+
+    click.echo(terminal(report_html.write(results=results, course=courses.load(), output=output).summary()))

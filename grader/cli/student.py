@@ -10,6 +10,8 @@ import click
 import grader.cli.group as group
 from grader.cli.group import DEVICES, cli
 
+SALT_ENV = "GRADER_SALT"  # what --salt is read from when not given
+
 
 @cli.command("check", short_help="Grade one exercise (what `grade exercise-3` runs).")
 @click.argument("exercise")
@@ -21,9 +23,17 @@ from grader.cli.group import DEVICES, cli
               help="Where your code and the reference run.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object in Gradescope's results.json shape, nothing else.")
-def check_command(exercise, submission, public_only, device, as_json):
+@click.option("--salt", envvar=SALT_ENV, show_envvar=True, default=None,
+              help="Instructors: build every check's inputs from this salt, as `grade batch` (the gradebook's "
+                   "meta.salt) or the Gradescope autograder (the zip's grading-salt) did, to reproduce one "
+                   "student's grade. Needs the solutions.")
+def check_command(exercise, submission, public_only, device, as_json, salt):
     """Grade one EXERCISE (an id such as exercise-3)."""
+    import os
+
     from grader import course as courses
+
+    os.environ.pop(SALT_ENV, None)  # read: nothing started from here (the fork server) inherits it
 
     course = courses.load()
     spec = course.exercise(exercise)
@@ -66,7 +76,7 @@ def check_command(exercise, submission, public_only, device, as_json):
 
     result = grading.grade_exercise(course=course, exercise=spec, path=path,
                                     device=grading.resolve_device(device, course), public_only=public_only,
-                                    on_check=None if as_json else show)
+                                    on_check=None if as_json else show, salt=salt or None)
     if result.isolation.startswith("unjailed"):  # one line, on stderr: --json stays clean
         click.echo(f"warning: your code ran without the grader's jail ({result.isolation[len('unjailed: '):]}); "
                    "run `grade doctor` for details.", err=True)

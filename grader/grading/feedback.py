@@ -10,6 +10,7 @@ import hashlib
 import re
 import signal
 
+from grader.grading import untrusted
 from grader.isolation.protocol import CRASHED, EXITED, LOST, MEMORY, OUTPUT, TIMEOUT, WorkerReply
 
 
@@ -30,6 +31,8 @@ class Feedback(AssertionError):
 
     def __init__(self, what: str, evidence: str | None = None, fix: str | None = None,
                  incident: str | None = None, *, cause: str | None = None, mistake: str | None = None):
+        # Student words (a message, printed output) reach every part: each is bounded here, by the judge.
+        what, evidence, fix = (None if t is None else untrusted.cap(t) for t in (what, evidence, fix))
         self.what, self.evidence, self.fix, self.incident = what, evidence, fix, incident
         self.named_cause, self.named_mistake = cause, mistake
         super().__init__(self.text)
@@ -159,6 +162,7 @@ def _worker_problem(reply: WorkerReply, function: str, timeout: float, memory_mb
 
 def student_error(error: dict, function: str, filename: str, memory_mb: int = 0, hints=()) -> Feedback:
     """Feedback for an error the worker reported (an exception, a missing function, an exit)."""
+    error = reported(error)
     kind, message = error.get("kind"), str(error.get("message", ""))
     trace = error.get("traceback", "")
     where = f"Traceback (your code only):\n{_indent(trace)}" if trace else None
@@ -206,6 +210,23 @@ def student_error(error: dict, function: str, filename: str, memory_mb: int = 0,
     return Feedback(f"`{function}` raised {error.get('type')}: {message}", where,
                     hint or "Read the traceback from the bottom up: the last line of your code "
                     "shown is where it went wrong.", mistake="code.raises")
+
+
+# What a worker may say about an error, field by field, in characters: its own limits
+# (``grader.isolation.worker.describe_error``), enforced again here, where they are trusted.
+ERROR_LIMITS = {"kind": 40, "type": 200, "message": 4000, "traceback": 8000, "found": 200, "module": 200}
+
+
+def reported(error: dict) -> dict:
+    """The worker's description of an error, each text field cut to ``ERROR_LIMITS`` (saying so) and
+    writable as UTF-8: a forged reply skips the worker's truncation, and an exception's type name,
+    a non-function's type name are as long as the student makes them."""
+    bounded = dict(error)
+    for key, limit in ERROR_LIMITS.items():
+        if isinstance(bounded.get(key), str):
+            bounded[key] = untrusted.cap_line(bounded[key], limit) if limit <= 200 else \
+                untrusted.cap(bounded[key], limit)
+    return bounded
 
 
 def printed_output(output: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 from grader.grading.results import ExerciseResult, shown_feedback
+from grader.grading.untrusted import markdown_code, markdown_line, terminal
 
 
 def feedback_md(student: str, results: Sequence[ExerciseResult], worth: Mapping[str, float], *,
@@ -16,29 +17,32 @@ def feedback_md(student: str, results: Sequence[ExerciseResult], worth: Mapping[
     could score); ``errors``: why an exercise could not be graded normally (its checks' points
     stand); ``notes``: a line for a result without checks and without error; ``unsubmitted``: the
     exercises handed in with no file, each shown as one line (why), not as every check crossed out.
+
+    Every text is shown as written, never as markup: names, reasons and titles escaped for Markdown
+    and HTML (``grader.grading.untrusted``), feedback in code blocks no text can close.
     """
     errors, notes = errors or {}, notes or {}
     total = sum(r.score for r in results)
     maximum = sum(worth[r.exercise] for r in results)
-    lines = [f"# Feedback for {student}", "", f"**Total: {_number(total)} / {_number(maximum)}**", ""]
+    lines = [f"# Feedback for {markdown_line(student)}", "", f"**Total: {_number(total)} / {_number(maximum)}**", ""]
     for r in results:
-        lines += [f"## {r.exercise}: {r.title} — {_number(r.score)} / {_number(r.max_score or worth[r.exercise])}", ""]
+        lines += [f"## {markdown_line(r.exercise)}: {markdown_line(r.title)} — {_number(r.score)} / {_number(r.max_score or worth[r.exercise])}", ""]
         if r.exercise in unsubmitted:
             why = _one_line(r.problem or "no file for this exercise was handed in").removeprefix("not submitted: ")
-            lines += [f"Not submitted: {why.rstrip('.')}.", ""]
+            lines += [f"Not submitted: {markdown_line(why.rstrip('.'))}.", ""]
             continue
         if r.submission:
-            lines += [f"File: `{r.submission}`", ""]
+            lines += [f"File: {markdown_code(r.submission)}", ""]
         if r.exercise in errors:
-            lines += [f"> **Could not be graded normally:** {_one_line(errors[r.exercise])}", ""]
+            lines += [f"> **Could not be graded normally:** {markdown_line(_one_line(errors[r.exercise]))}", ""]
         if r.problem:
             lines += [_fenced(r.problem), ""]
         if not r.checks and r.exercise not in errors and notes.get(r.exercise):
-            lines += [notes[r.exercise], ""]
+            lines += [markdown_line(notes[r.exercise]), ""]
         for i, c in enumerate(r.checks):
             mark = "✅" if c.passed else "❌"
             hidden = " *(hidden)*" if c.hidden else ""
-            lines.append(f"- {mark} {_number(c.points)}/{_number(c.max_points)} — {c.title}{hidden}")
+            lines.append(f"- {mark} {_number(c.points)}/{_number(c.max_points)} — {markdown_line(c.title)}{hidden}")
             if not c.passed and c.feedback and not (r.problem and c.feedback.strip() == r.problem.strip()):
                 lines += ["", _indent(_fenced(shown_feedback(c, r.checks[:i]))), ""]
         lines.append("")
@@ -57,7 +61,7 @@ def _fenced(text: str) -> str:
     fence = "```"
     while fence in text:
         fence += "`"
-    return f"{fence}text\n{text.rstrip()}\n{fence}"
+    return f"{fence}text\n{terminal(text.rstrip())}\n{fence}"  # read raw too (cat, less): no escape sequences
 
 
 def _indent(text: str) -> str:

@@ -1,4 +1,9 @@
-"""The terminal report: a line per check with a mark and its points, feedback under failures, the total."""
+"""The terminal report: a line per check with a mark and its points, feedback under failures, the total.
+
+Every text in it may carry a student's words (an exception's message, what the code printed, a folder's
+name): each reaches the terminal with its control characters shown, never sent (``untrusted.terminal``),
+so no escape sequence of a student's moves the cursor, sets the title or writes the clipboard.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import os
 from typing import Sequence
 
 from grader.grading.results import CheckResult, ExerciseResult, shown_feedback
+from grader.grading.untrusted import terminal, terminal_line
 
 
 def use_colour(stream_is_tty: bool) -> bool:
@@ -24,9 +30,10 @@ def render(result: ExerciseResult, colour: bool) -> str:
 
 def head(exercise: str, title: str, submission: str | None, problem: str | None, colour: bool) -> list[str]:
     """The exercise's title line, and why the submission cannot run, if it cannot."""
-    lines = [style(f"{exercise}: {title}", colour, bold=True) + (f"  ({submission})" if submission else "")]
+    lines = [style(terminal_line(f"{exercise}: {title}"), colour, bold=True)
+             + (f"  ({terminal_line(submission)})" if submission else "")]
     if problem:
-        lines += ["", *("  " + line for line in problem.splitlines()), ""]
+        lines += ["", *("  " + line for line in terminal(problem).splitlines()), ""]
     return lines
 
 
@@ -37,9 +44,9 @@ def check_lines(check: CheckResult, problem: str | None, width: int, colour: boo
     mark = style("✓", colour, fg="green") if check.passed else style("✗", colour, fg="red")
     points = f"{_points(check.points)}/{_points(check.max_points)}".rjust(2 * width + 1)
     hidden = style(" (hidden)", colour, dim=True) if check.hidden else ""
-    lines = [f"  {mark} {points}  {check.title}{hidden}"]
+    lines = [f"  {mark} {points}  {terminal_line(check.title)}{hidden}"]
     if not check.passed and check.feedback and not (problem and check.feedback == problem):
-        lines += ["        " + line if line else "" for line in shown_feedback(check, earlier).splitlines()]
+        lines += ["        " + line if line else "" for line in terminal(shown_feedback(check, earlier)).splitlines()]
     return lines
 
 

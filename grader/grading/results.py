@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Sequence
 
+from grader.grading import untrusted
+
 # A check's status.
 PASSED, FAILED, ERROR = "passed", "failed", "error"
 STATUSES = (PASSED, FAILED, ERROR)
@@ -49,6 +51,12 @@ class CheckResult:
     it passed, or for feedback of no known shape."""
     evidence: str | None = None
     """What this check saw, alone (the feedback's evidence): shown under a mistake explained above."""
+
+    def __post_init__(self):
+        # The one place a check's texts become a result, whoever made it (a check, a judge's JSON, the
+        # gradebook): their limits are enforced here, by the judge, whatever the worker sent.
+        _bound(self, TEXTS, untrusted.cap)
+        _bound(self, LINES, untrusted.cap_line)
 
     @property
     def passed(self) -> bool:
@@ -92,6 +100,10 @@ class ExerciseResult:
     """What the student's code ran under: ``jail``, or ``unjailed: <why>`` (``grader.isolation.jail``); ''
     when none of it ran."""
 
+    def __post_init__(self):
+        _bound(self, ("problem",), untrusted.cap)
+        _bound(self, ("exercise", "title", "submission", "isolation"), untrusted.cap_line)
+
     @property
     def score(self) -> float:
         return sum(c.points for c in self.checks)
@@ -126,6 +138,21 @@ class ExerciseResult:
                    submission=_optional(data["submission"]), problem=_optional(data["problem"]),
                    isolation=str(data["isolation"] or ""),
                    checks=tuple(CheckResult.from_json(c) for c in data["checks"]))
+
+
+# A check's texts that students can put words in: capped at untrusted.TEXT_LIMIT, and at LINE_LIMIT.
+TEXTS = ("feedback", "evidence")
+LINES = ("name", "title", "incident", "mistake", "cause")
+
+
+def _bound(result, fields: tuple[str, ...], limit) -> None:
+    """Each of ``fields`` of the frozen ``result`` within its limit and writable as UTF-8."""
+    for name in fields:
+        value = getattr(result, name)
+        if value is not None:
+            bounded = limit(value)
+            if bounded is not value:
+                object.__setattr__(result, name, bounded)
 
 
 def _optional(value) -> str | None:

@@ -18,6 +18,8 @@ import struct
 
 MAGIC = b"GRDR1\n"
 MAX_HEADER = 64 << 20
+MAX_STRING = 64 << 10  # characters of one string: no probe records more; a longer one is cut, saying so
+MAX_KEY = 1000         # characters of one dict key: keys are the probe's own names
 
 # dtype name -> bytes per element; the names are torch's own (torch.float32 -> "float32").
 DTYPES = {
@@ -92,7 +94,7 @@ def decode(data: bytes):
     try:
         header = json.loads(bytes(data[head : head + size]))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise WireError(f"header is not JSON: {exc}") from None
+        raise WireError(f"header is not JSON: {str(exc):.300}") from None
     if not isinstance(header, dict) or not isinstance(header.get("tensors"), list):
         raise WireError("header lacks a tensor table")
     body = data[head + size :]
@@ -101,7 +103,9 @@ def decode(data: bytes):
     def walk(node, depth=0):
         if depth > 200:
             raise WireError("tree nested too deeply")
-        if node is None or isinstance(node, (bool, int, float, str)):
+        if isinstance(node, str):
+            return _string(node)
+        if node is None or isinstance(node, (bool, int, float)):
             return node
         if isinstance(node, list):
             return [walk(x, depth + 1) for x in node]
@@ -110,7 +114,7 @@ def decode(data: bytes):
                 (key, value), = node.items()
                 if key == "$tensor":
                     if type(value) is not int or not 0 <= value < len(tensors):
-                        raise WireError(f"bad tensor reference {value!r}")
+                        raise WireError(f"bad tensor reference {value!r:.100}")
                     return tensors[value]
                 if key == "$tuple":
                     if not isinstance(value, list):
@@ -118,14 +122,29 @@ def decode(data: bytes):
                     return tuple(walk(x, depth + 1) for x in value)
                 if key == "$float":
                     if value not in ("nan", "inf", "-inf"):
-                        raise WireError(f"bad float {value!r}")
+                        raise WireError(f"bad float {value!r:.100}")
                     return float(value)
             if any(k.startswith("$") for k in node):
-                raise WireError(f"unknown tag in {sorted(node)}")
-            return {k: walk(v, depth + 1) for k, v in node.items()}
+                raise WireError(f"unknown tag in {sorted(node)[:5]}"[:200])
+            if any(len(k) > MAX_KEY for k in node):
+                raise WireError(f"a dict key longer than {MAX_KEY} characters")
+            return {_string(k): walk(v, depth + 1) for k, v in node.items()}
         raise WireError(f"unexpected {type(node).__name__} in tree")
 
     return walk(header.get("tree"))
+
+
+def _string(text: str) -> str:
+    """A decoded string as the judge keeps it: at most ``MAX_STRING`` characters (a longer one says
+    how long it was), and writable as UTF-8 (JSON can carry lone surrogates, which no file or sqlite
+    takes: each becomes ``?``). A forged reply skips every limit the worker sets itself."""
+    if len(text) > MAX_STRING:
+        text = f"{text[:MAX_STRING]}… (cut: {len(text)} characters in all)"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 def _tensor(torch, meta, body):
@@ -134,9 +153,9 @@ def _tensor(torch, meta, body):
     dtype, shape = meta.get("dtype"), meta.get("shape")
     offset, nbytes = meta.get("offset"), meta.get("nbytes")
     if dtype not in DTYPES:
-        raise WireError(f"dtype {dtype!r} not allowed")
+        raise WireError(f"dtype {dtype!r:.100} not allowed")
     if not isinstance(shape, list) or len(shape) > 16 or any(type(d) is not int or d < 0 for d in shape):
-        raise WireError(f"bad shape {shape!r}")
+        raise WireError(f"bad shape {str(shape):.200}")
     if type(offset) is not int or type(nbytes) is not int or offset < 0:
         raise WireError("bad tensor offset")
     if nbytes != math.prod(shape) * DTYPES[dtype] or offset + nbytes > len(body):
