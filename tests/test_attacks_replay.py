@@ -112,17 +112,22 @@ def test_graded_as_a_student_grades_it_the_replay_earns_every_public_point(cours
                                                                 if not c.passed]
 
 
+# Checks that a function doing nothing passes today: they look at what the step must not do (record
+# autograd history, clear .grad, call torch.optim), not at whether it stepped. The replay keeps these
+# points only because an empty function gets them too (class 9 tightens the second).
+PASSED_BY_DOING_NOTHING = {"test_sgd_leaves_autograd_and_grads_alone", "test_steps_are_written_by_hand"}
+
+
 def test_in_a_batch_the_replay_earns_nothing(batch):
-    """Every check fails it that fails a submission doing nothing at all; what such a submission passes
-    (the check that torch.optim took no step: class 9's to tighten) is all the replay keeps."""
+    """Check for check, the replay scores what a submission doing nothing scores: 0 on every check that
+    looks at the values of the step."""
     checks, idle = batch["checks"]["mallory"], batch["checks"]["idle"]
     assert checks and checks.keys() == idle.keys()
     assert {name: points for name, (_, points, _) in checks.items()} == \
         {name: points for name, (_, points, _) in idle.items()}
-    assert batch["scores"]["mallory"] == batch["scores"]["idle"] <= 1
-    values = [name for name, (status, _, _) in idle.items() if status != "passed"]
-    assert len(values) >= len(checks) - 1
-    assert all(checks[name][0] != "passed" for name in values)
+    assert batch["scores"]["mallory"] == batch["scores"]["idle"]
+    stepped = [name for name in checks if name not in PASSED_BY_DOING_NOTHING]
+    assert len(stepped) == 8 and all(checks[name][:2] == ("failed", 0) for name in stepped), checks
 
 
 def test_in_a_batch_an_honest_student_keeps_full_marks(batch, course):

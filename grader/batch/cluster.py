@@ -93,10 +93,12 @@ def connect(address: str):
                              "running there, and can this machine reach its port?") from None
 
 
-def grade(plan, runnable, done: Callable, graded: Callable | None, fingerprints: dict[str, str]) -> tuple[int, Cluster]:
+def grade(plan, runnable, done: Callable, graded: Callable | None, fingerprints: dict[str, str],
+          salt: str | None = None) -> tuple[int, Cluster]:
     """Grade ``runnable`` [(student, exercises)] on ``plan.cluster``, calling ``done(job, reply, why)`` for
     each student as their result comes (``pool.Pool.grade``'s contract), then ``graded(student id)``.
-    ``fingerprints``: the chosen exercises', as this run computed them (the workers must match them)."""
+    ``fingerprints``: the chosen exercises', as this run computed them (the workers must match them);
+    ``salt``: the batch's, sent in each student's task (never in the plugin, never as a file)."""
     from distributed import wait
     from distributed.client import FIRST_COMPLETED
 
@@ -127,7 +129,7 @@ def grade(plan, runnable, done: Callable, graded: Callable | None, fingerprints:
                 raise ClusterProblem(_no_worker(cluster, count))
             while pending and len(running) < IN_FLIGHT * cluster.judges:
                 job = pending.popleft()
-                future = client.submit(on_worker.grade_student, name, pack(*job), resources={name: 1},
+                future = client.submit(on_worker.grade_student, name, pack(*job, salt=salt), resources={name: 1},
                                        key=f"grade-{job[0].id}-{os.urandom(4).hex()}", pure=False)
                 running[future] = job
             if not running:
@@ -186,8 +188,9 @@ def _no_worker(cluster: Cluster, count: int) -> str:
             f"with `dask worker {cluster.address}`. {kept}")
 
 
-def pack(student, wanted) -> dict:
-    """One student's task: their files as bytes, laid out as below their base folder here.
+def pack(student, wanted, salt: str | None = None) -> dict:
+    """One student's task: their files as bytes, laid out as below their base folder here, and the
+    batch's ``salt`` (the judge mixes every check's seeds with it; no worker is told it).
 
     What is sent is what a jailed worker would be shown of them anyway: a
     single-file entry alone; otherwise the base folder's files, not following
@@ -218,4 +221,4 @@ def pack(student, wanted) -> dict:
                     continue
                 budget -= size
                 files[name] = path.read_bytes()
-    return {"student": student.id, "single": single, "files": files, "exercises": exercises}
+    return {"student": student.id, "single": single, "files": files, "exercises": exercises, "salt": salt}

@@ -15,9 +15,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.grading.judge import new_salt
 from grader.grading.results import CheckResult, ExerciseResult
 
-SCHEMA_VERSION = "4"  # 3: checks.cause and checks.evidence; 4: checks.mistake (older stores gain them when opened)
+SCHEMA_VERSION = "5"  # 3: checks.cause and checks.evidence; 4: checks.mistake (older stores gain them when opened);
+# 5: meta.salt, the batch's secret that every check's seeds are mixed with (rows graded before it were
+# graded unsalted: an older store's are marked so, and graded again on its next run)
 STORE_NAME = "gradebook.sqlite"
 GRADES_NAME = "grades.csv"
 REPORT_NAME = "report.html"  # the class report (grader.batch.report_html)
@@ -126,15 +129,25 @@ class Gradebook:
         with self.transaction():
             self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         (version,) = self.conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-        added = {"2": ("cause", "evidence", "mistake"), "3": ("mistake",)}.get(version)
-        if added:  # what it stored stays as it was; only what a report can show of it gains
+        added = {"2": ("cause", "evidence", "mistake"), "3": ("mistake",), "4": ()}.get(version)
+        if added is not None:  # what it stored stays as it was; only what a report can show of it gains
             with self.transaction():
                 for column in added:
                     self.conn.execute(f"ALTER TABLE checks ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+                # Graded on the checks' own seeds, which a release's stored outcomes answer: never current.
+                self.conn.execute("UPDATE submissions SET fingerprint = 'unsalted:' || fingerprint")
                 self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
             version = SCHEMA_VERSION
         if version != SCHEMA_VERSION:
             raise RuntimeError(f"{self.path} has gradebook schema {version}; this grader writes {SCHEMA_VERSION}")
+        with self.transaction():  # made with the store, kept for good: a resumed batch builds the same inputs
+            self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (new_salt(),))
+
+    @property
+    def salt(self) -> str:
+        """The batch's secret salt (``grader.grading.judge.salted``): `grade exercise-N --salt` with it
+        builds the inputs this store's verdicts were reached on."""
+        return self.conn.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()[0]
 
     def close(self) -> None:
         self.conn.close()

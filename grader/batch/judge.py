@@ -5,7 +5,9 @@ has imported everything and made the heap cheap to fork) or spawned as
 ``python -m grader.batch.judge``. It forks its own zygote first thing, then
 connects to main's socket and grades each student's exercises in one pytest
 session (``grading.grade_exercises``: the checks and plugin of ``grade
-exercise-N``), keeping reference outcomes across students. Results go back as
+exercise-N``), keeping reference outcomes across students. The batch's salt
+comes with each student; a job to a worker carries the seeds derived from it,
+never the salt. Results go back as
 JSON (``ExerciseResult.to_json``), never pickle.
 """
 
@@ -160,7 +162,8 @@ def _grade_student(job: dict, course, by_id, device, references, unsubmitted, ne
         todo = [(e, p) for e, p in items if p is not None or e.id not in unsubmitted]
         try:
             outcomes = grading.grade_exercises(course=course, items=todo, device=device, references=references,
-                                               own=tuple(job.get("own") or ()), hidden=hidden)
+                                               own=tuple(job.get("own") or ()), hidden=hidden,
+                                               salt=job.get("salt"))
         except Exception as exc:  # noqa: BLE001 - a grader failure is this submission's error, not the batch's
             outcomes = {e.id: exc for e, _ in todo}
         results = []

@@ -16,8 +16,8 @@ the Dask *resource* the batch's tasks ask for, so the scheduler never hands a
 student to a worker that was refused. ``grade_student`` is the task: it queues
 the student for the next free judge, whose keeper writes the student's files
 (sent as bytes: no shared filesystem) under the worker's own folder, grades them
-as a local batch does (``grader.batch.pool``) and removes them. The judge's JSON
-goes back as text; the instructor's machine reads it as JSON.
+as a local batch does (``grader.batch.pool``, with the batch's salt the task carries) and removes
+them. The judge's JSON goes back as text; the instructor's machine reads it as JSON.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from grader.batch.fingerprint import fingerprint
 from grader.batch.judge import Settings
 from grader.batch.warm_judges import JudgesDown, release, warm_judges
 
-PROTOCOL = 1                   # what a task and its result look like; both sides must agree
+PROTOCOL = 2                   # what a task and its result look like; both sides must agree (2: the salt)
 COURSE_ENV = "GRADER_COURSE"   # where the course is on a worker, if not at the instructor's path
 
 

@@ -76,6 +76,7 @@ class Pool:
         self.listener.listen(64)
         self.start_failures = 0
         self.cpu_seconds = 0.0  # what the judges, zygotes and workers used, counted as each one ends
+        self.salt: str | None = None  # the batch's, sent with each student (``grade``)
         try:
             if fork_server:
                 batch_judge.prepare_to_fork(content.load_probes(course, chosen))
@@ -159,10 +160,13 @@ class Pool:
 
     # ------------------------------------------------------------ the work
 
-    def grade(self, todo, done: Callable, graded: Callable[[str], None] | None = None) -> int:
+    def grade(self, todo, done: Callable, graded: Callable[[str], None] | None = None, *,
+              salt: str | None = None) -> int:
         """Grade ``todo`` [(student, exercises)], calling ``done(job, reply, why)`` as each student's
         reply comes (``why`` None), or as its judge is lost (``reply`` None, ``why`` in words), then
-        ``graded(student id)`` (the CLI's progress bar). Returns the count."""
+        ``graded(student id)`` (the CLI's progress bar). ``salt``: the batch's, handed to the judge
+        with each student (``grader.grading.judge.salted``). Returns the count."""
+        self.salt = salt
         queue = list(todo)
         count = 0
         while queue or any(j.job for j in self.judges):
@@ -190,6 +194,7 @@ class Pool:
                 "own": _own_files(student),
                 "exercises": [{"id": e.id, "path": (str(p) if (p := student.path_for(e.id)) else None)}
                               for e in wanted],
+                "salt": self.salt,
             })
         except OSError:
             return False

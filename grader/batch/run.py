@@ -212,7 +212,7 @@ def _grade_class(plan: Plan, store: Gradebook, started: float) -> BatchReport:
         graded += len(unopened)
         runnable = [(s, w) for s, w in todo if not s.problem]
         if runnable:
-            count, cpu, notes = _grade_runnable(plan, runnable, records, keep)
+            count, cpu, notes = _grade_runnable(plan, runnable, records, keep, store.salt)
             graded += count
     for student in students:
         if student.id not in graded_now:  # the ones graded in this run were written as they came
@@ -244,10 +244,12 @@ def _class_report(plan: Plan, store: Gradebook, students: list[str]) -> str:
                 f"stored, and `grade report {plan.out}` tries again.")
 
 
-def _grade_runnable(plan: Plan, runnable, records: Records, keep) -> tuple[int, float, list[str]]:
+def _grade_runnable(plan: Plan, runnable, records: Records, keep, salt: str) -> tuple[int, float, list[str]]:
     """Hand ``runnable`` [(student, exercises)] to the judges (here, or on the cluster), keeping each
-    student as their reply comes (or as their judge is lost). (Students graded, CPU seconds of the
-    judges here and all under them, lines for the summary.)"""
+    student as their reply comes (or as their judge is lost). ``salt``: the store's, which every
+    check's seeds are mixed with; it goes to the judges with each student, never to a worker (they get
+    derived seeds). (Students graded, CPU seconds of the judges here and all under them, lines for the
+    summary.)"""
     def done(job, reply: dict | None, why: str | None) -> None:
         student, wanted = job
         keep(student, records.lost(student, wanted, why) if reply is None
@@ -258,12 +260,12 @@ def _grade_runnable(plan: Plan, runnable, records: Records, keep) -> tuple[int, 
         if plan.cluster:
             from grader.batch import cluster
 
-            count, seen = cluster.grade(plan, runnable, done, meter.tick, records.fingerprints)
+            count, seen = cluster.grade(plan, runnable, done, meter.tick, records.fingerprints, salt)
             return count, 0.0, seen.summary()
         pool = Pool(settings=plan.settings, course=plan.course, chosen=plan.chosen,
                     size=min(plan.jobs, len(runnable)), fork_server=plan.fork_server, scratch=plan.scratch)
         try:
-            count = pool.grade(runnable, done, lambda sid: meter.tick(sid, len(pool.judges), "judges"))
+            count = pool.grade(runnable, done, lambda sid: meter.tick(sid, len(pool.judges), "judges"), salt=salt)
         finally:
             pool.close()
         return count, pool.cpu_seconds, []

@@ -94,7 +94,8 @@ class WarmJudges:
             student = write_student(payload, folder)
             wanted = [by_id[item["id"]] for item in payload["exercises"]]
             answer: dict = {}
-            pool.grade([(student, wanted)], lambda job, reply, why: answer.update(reply=reply, lost=why))
+            pool.grade([(student, wanted)], lambda job, reply, why: answer.update(reply=reply, lost=why),
+                       salt=payload.get("salt"))
             return answer
         finally:
             shutil.rmtree(folder, ignore_errors=True)
