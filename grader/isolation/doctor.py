@@ -3,21 +3,32 @@
 A throwaway child enters a real jail (``grader.isolation.jail``) and attacks it from the
 inside: it reads its identity and capabilities, connects to a port and an
 abstract socket the parent opened, looks for a file the parent hid, counts the
-processes it can see and reads its limits. The parent, not the child, judges
-each answer: the report says yes only for what was observed to hold.
+processes it can see, reads its limits and makes system calls the seccomp filter
+denies. The parent, not the child, judges each answer: the report says yes only
+for what was observed to hold.
 """
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
+import errno
 import json
 import os
+import platform
 import resource
 import socket
 import tempfile
 from dataclasses import dataclass
 
-from grader.isolation import jail
+from grader.isolation import jail, syscalls
+
+# Denied calls the worker makes, with arguments that do nothing where they are allowed (no such
+# process, a no-op, an unknown operation): EPERM is the filter's answer, anything else the kernel's.
+PROBED = {"ptrace": (2, 0x3FFFFFFF, 0, 0), "unshare": (0,), "keyctl": (0x7FFF, 0, 0, 0, 0)}
+NUMBERS = {"x86_64": {"ptrace": 101, "unshare": 272, "keyctl": 250},
+           "aarch64": {"ptrace": 117, "unshare": 97, "keyctl": 219},
+           "riscv64": {"ptrace": 117, "unshare": 97, "keyctl": 219}}
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,9 @@ class Property:
     """Observed to hold, from inside a real worker jail."""
     why: str
     """What was observed, or why it cannot hold here."""
+    required: bool = True
+    """Whether the jail needs it to isolate student code; the seccomp filter (a defence in
+    depth) is reported but not required: grading goes on without it."""
 
 
 _available: Availability | None = None
@@ -71,6 +85,7 @@ def report() -> list[Property]:
             Property("limits", limited, "memory (per process), file size, open files and CPU time are limited "
                      "(setrlimit); the number of processes is not" if limited else f"setrlimit failed: {limits}"),
             Property("results", False, "student code could reach the results folder"),
+            _syscalls(observed),
         ]
     o = observed
     identity = (o["uid"] != 0 and o["cap_eff"] == 0 and o["cap_bnd"] == 0 and o["no_new_privs"]
@@ -99,7 +114,23 @@ def report() -> list[Property]:
                     else "no cgroup here: memory is limited per process only")),
         Property("results", network and files, "results are written by the grader, outside the jail, "
                  "after the worker is gone" if network and files else "the worker could reach the grader's files"),
+        _syscalls(o),
     ]
+
+
+def _syscalls(o: dict) -> Property:
+    """The seccomp filter, judged by what the denied calls the worker made returned."""
+    seen = o.get("syscalls") or {}
+    holds = bool(seen) and all(v == "EPERM" for v in seen.values())
+    tried = ", ".join(f"{name} {seen[name]}" for name in seen) or "not tried (unknown architecture)"
+    if holds:
+        names = list(seen)
+        listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+        why = f"a seccomp filter: {listed} failed with EPERM from inside, as the other calls grading never needs do"
+    else:
+        why = (f"no seccomp filter: {o.get('filter') or 'it did not deny what it should'}; from inside, {tried}. "
+               "Grading works without it (it is a defence in depth)")
+    return Property("syscalls", holds, why, required=False)
 
 
 def _cgroups() -> bool:
@@ -113,7 +144,7 @@ def render(properties: list[Property]) -> str:
     width = max(len(p.name) for p in properties)
     for p in properties:
         lines.append(f"  {'yes' if p.holds else 'no ':3}  {p.name.ljust(width)}  {p.why}")
-    if all(p.holds for p in properties):
+    if all(p.holds for p in properties if p.required):
         lines.append("Every worker runs in the jail.")
     else:
         lines.append("Student code is not fully isolated here: `grade exercise-N` warns, and `grade batch` "
@@ -195,9 +226,12 @@ def _inside(hidden_dir: str, canary: str, port: int, name: str) -> dict:
 def _unjailed(error: str, limits: jail.Limits) -> dict:
     try:
         jail.set_limits(dataclasses.replace(limits, nproc=0))  # as an unjailed worker has them
-    except (OSError, ValueError):
+        jail.prctl(jail.PR_SET_NO_NEW_PRIVS, 1)
+    except (OSError, ValueError, jail.JailError):
         pass
-    return {"entered": False, "error": error, "limits": _limits()}
+    jail.filter_syscalls()  # as an unjailed worker loads it
+    return {"entered": False, "error": error, "limits": _limits(), "syscalls": _denied(),
+            "filter": syscalls.problem}
 
 
 def _look_around(canary: str, port: int, name: str) -> dict:
@@ -218,7 +252,23 @@ def _look_around(canary: str, port: int, name: str) -> dict:
         "canary": os.path.exists(canary),
         "procs": sum(1 for d in os.listdir("/proc") if d.isdigit()),
         "limits": _limits(),
+        "syscalls": _denied(),
+        "filter": syscalls.problem,
     }
+
+
+def _denied() -> dict:
+    """{call: "EPERM", another errno's name, or "ok"} for each call of ``PROBED``."""
+    numbers = NUMBERS.get(platform.machine(), {})
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    seen = {}
+    for name, args in PROBED.items():
+        if name in numbers:
+            done = libc.syscall(ctypes.c_long(numbers[name]), *map(ctypes.c_long, args))
+            err = ctypes.get_errno()
+            seen[name] = "ok" if done >= 0 else errno.errorcode.get(err, str(err))
+    return seen
 
 
 def _connects(family, address) -> bool:

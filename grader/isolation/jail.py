@@ -30,6 +30,10 @@ Shape of a jailed worker (Linux namespaces, the way bubblewrap and nsjail build 
 - **Nothing inherited.** The grader's environment and command line are zeroed in
   the worker's memory, and the worker ends in a user namespace of its own, so
   what the kernel keeps per user (keyrings) starts empty for every student.
+- **Fewer ways into the kernel.** Last of all, a seccomp filter
+  (``grader.isolation.syscalls``) makes the calls grading never needs fail with
+  EPERM, where libseccomp and its binding can be had (``filter_syscalls``; the
+  unjailed path calls it too).
 
 Where namespaces are not allowed (a hardened distro, some containers, or
 ``GRADER_NO_NAMESPACES=1`` to simulate one), ``prepare_server`` raises
@@ -60,6 +64,9 @@ import stat
 import struct
 import sys
 from dataclasses import dataclass
+
+from grader.isolation import syscalls
+from grader.isolation.syscalls import filter_syscalls  # also called by the unjailed path (worker._confine)
 
 JAIL_UID_BASE = 2_000_000_000   # above systemd-nspawn's ranges; uid = base + the zygote's pid
 SCRATCH_MB = 64                 # the worker's /tmp (its working folder): a tmpfs of this size
@@ -237,6 +244,7 @@ def prepare_server() -> None:
     namespaces only. Raises ``JailError`` where namespaces are not allowed.
     """
     global _own_pid_ns
+    syscalls.binding()  # imported once here, before any fork (unjailed fork servers too), not in each worker
     denied = namespaces_denied()
     if denied:
         raise JailError(denied)
@@ -307,6 +315,7 @@ def enter(plan: Plan, limits: Limits, own: tuple[str, ...] = (), hidden: tuple[s
     """Put this process (a worker from ``fork_worker``: PID 1 of its own namespace) in the jail."""
     if os.getpid() != 1:
         raise JailError("the worker is not the first process of its own PID namespace")
+    syscalls.binding()  # while the grader's environment (GRADER_NO_SECCOMP) is still there to read
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     _check(_c().unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS),
            "unshare (mount, network, IPC namespaces)")
@@ -324,6 +333,9 @@ def enter(plan: Plan, limits: Limits, own: tuple[str, ...] = (), hidden: tuple[s
     os.environ.update(kept, HOME="/tmp", TMPDIR="/tmp", USER="student", LOGNAME="student",
                       PATH=os.pathsep.join(p for p in kept.get("PATH", "/usr/bin:/bin").split(os.pathsep)
                                            if p.startswith(("/usr", "/bin", "/sbin")) or p.startswith(sys.prefix)))
+    # Last: the filter denies unshare and mount, which the steps above use. Without it (no
+    # libseccomp here) the worker is still jailed; `grade doctor` says so.
+    filter_syscalls()
 
 
 def trial(plan: Plan) -> str | None:
