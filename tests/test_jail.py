@@ -222,3 +222,21 @@ def test_the_same_verdicts_with_the_jail_as_without(course, monkeypatch):
     unjailed = verdicts()
     assert jailed == unjailed
     assert sum(all(passed for _, passed, _ in v) for v in jailed) == 1  # the solution only
+
+
+def test_a_mask_inside_another_is_left_to_it():
+    """The hidden list names a checks module's __pycache__ folder and, under PYTHONPYCACHEPREFIX or
+    a second content folder, paths that may lie inside another hidden one: only the outer one is
+    masked (a mount inside the empty, closed tmpfs that masks a folder could not be made)."""
+    from grader.isolation import jail
+
+    folder = Path(tempfile.mkdtemp(prefix="grader-masks-", dir=sys.prefix))  # inside a folder the jail binds
+    try:
+        (folder / "__pycache__").mkdir()
+        (folder / "__pycache__" / "checks.cpython-311.pyc").write_bytes(b"compiled")
+        (folder / "checks.py").write_text("hidden")
+        hidden = (str(folder / "__pycache__"), str(folder / "__pycache__" / "checks.cpython-311.pyc"),
+                  str(folder / "checks.py"))
+        assert jail.make_plan(hidden=hidden).masks == (str(folder / "__pycache__"), str(folder / "checks.py"))
+    finally:
+        shutil.rmtree(folder)
