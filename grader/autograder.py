@@ -5,7 +5,10 @@ calls it with ``--root /autograder``: the course is in ``source/``, the student'
 files in ``submission/``, and ``results/results.json`` must be left whatever happens.
 Every check of every exercise chosen runs, the hidden ones with visibility
 ``after_published``; student code runs in the jail, or not at all unless the
-autograder was built with ``--allow-unsandboxed``.
+autograder was built with ``--allow-unsandboxed``. Every check's seeds are mixed
+with the salt ``grade gradescope`` put in ``source/grading-salt`` (``SALT_FILE``),
+read only after the fork server has started, from a folder ``run_autograder`` has
+made root's alone; no worker is told it (its job carries the derived seeds).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from grader.errors import GraderProblem
 from grader.grading.results import dumps, gradescope, isolation
 
 DEVICE = "cpu"  # Gradescope's machines have no GPU
+SALT_FILE = "grading-salt"  # in the course folder: the build's salt (grader.grading.judge.salted)
 
 
 class AutograderError(GraderProblem):
@@ -39,6 +43,7 @@ def grade_submission(*, root: Path, exercises: tuple[str, ...] = ()) -> dict:
     course = courses.load(root / "source")
     chosen = course.select(exercises)
     submission = root / "submission"
+    salt = _salt(root / "source" / SALT_FILE)
     graded, lines = [], []
     for exercise in chosen:
         # The rule every way of grading uses (grader.grading.find): Gradescope unzips uploads, so
@@ -46,7 +51,8 @@ def grade_submission(*, root: Path, exercises: tuple[str, ...] = ()) -> dict:
         found = find.find(submission, exercise.stem) if submission.is_dir() else find.Found()
         path = found.path
         result = grading.grade_exercise(course=course, exercise=exercise, path=path, device=DEVICE,
-                                        own=(str(submission),), problem=found.problem)
+                                        own=(str(submission),), problem=found.problem, salt=salt,
+                                        hidden=(str(root / "source" / SALT_FILE),))
         shown = (path.relative_to(submission).as_posix() if path else
                  "more than one file, none graded" if found.problem else f"no {exercise.stem}.py or .ipynb found")
         lines.append(f"{exercise.id} ({exercise.title}): {result.score:g}/{result.max_score:g}  [{shown}]")
@@ -58,6 +64,14 @@ def grade_submission(*, root: Path, exercises: tuple[str, ...] = ()) -> dict:
     # Gradescope takes the assignment's total from its own settings: no max_score.
     return gradescope(graded, output="\n".join(lines), stdout_visibility="hidden", max_score=False,
                       extra_data={"isolation": isolation(graded) or "no code ran"})
+
+
+def _salt(path: Path) -> str | None:
+    """The build's salt; None for a zip built before there was one (the checks' own seeds)."""
+    try:
+        return path.read_text(encoding="ascii").strip() or None
+    except FileNotFoundError:
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:

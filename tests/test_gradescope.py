@@ -42,17 +42,25 @@ def test_the_zip_holds_the_scripts_and_the_whole_course(autograder):
         modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in archive.infolist()}
         checks = archive.read("grader/lesson/exercise_3/checks.py").decode()
     for needed in ("setup.sh", "run_autograder", "course.toml", "pyproject.toml", "solutions/exercise_3.py",
-                   "grader/cli/__init__.py", "grader/lesson/data/fakedata.grdr"):
+                   "grader/cli/__init__.py", "grader/lesson/data/fakedata.grdr", autograder_module.SALT_FILE):
         assert needed in names, needed
     assert modes["setup.sh"] == modes["run_autograder"] == 0o755
+    assert modes[autograder_module.SALT_FILE] == 0o600
     assert "@pytest.mark.hidden" in checks  # Gradescope grades with every check
     assert not [n for n in names if "__pycache__" in n or n.startswith("tests/")]
 
 
-def test_the_zip_is_deterministic(autograder, tmp_path, course):
-    again = tmp_path / "again.zip"
-    gradescope.build(course=course, out=again, exercises=("exercise-3",))
+def salt_of(autograder: Path) -> str:
+    with zipfile.ZipFile(autograder) as archive:
+        return archive.read(autograder_module.SALT_FILE).decode()
+
+
+def test_the_zip_is_deterministic_for_its_salt_and_each_build_has_a_new_salt(autograder, tmp_path, course):
+    again, other = tmp_path / "again.zip", tmp_path / "other.zip"
+    gradescope.build(course=course, out=again, exercises=("exercise-3",), salt=salt_of(autograder))
     assert again.read_bytes() == autograder.read_bytes()
+    gradescope.build(course=course, out=other, exercises=("exercise-3",))
+    assert len(salt_of(other)) == 32 and salt_of(other) != salt_of(autograder)
 
 
 def test_setup_sh_is_valid_bash(autograder, tmp_path):
@@ -104,6 +112,19 @@ def test_run_autograder_gives_a_solution_full_marks(autograder, tmp_path):
 
     if doctor.available().ok:
         assert results["extra_data"] == {"isolation": "jail"}
+
+
+def test_the_replay_of_a_releases_outcomes_earns_nothing_and_the_zips_salt_reproduces_it(autograder, tmp_path,
+                                                                                          course, grade):
+    """Issue 17, class 10 (tests/test_attacks_replay.py): the build's salt changes every check's inputs, so
+    stored outcomes answer none of them; `grade exercise-3 --salt` with the zip's salt gives the same verdicts."""
+    from test_attacks_replay import PASSED_BY_DOING_NOTHING, record_public, replay_entry
+
+    entry = replay_entry(tmp_path / "mallory", record_public(course, "exercise-3", tmp_path / "reference.grdr"))
+    results = run_autograder(autograder, tmp_path / "root", {"exercise_3.py": entry / "exercise_3.py"})
+    again = grade("exercise-3", entry / "exercise_3.py", salt=salt_of(autograder))
+    assert [t["score"] for t in results["tests"]] == [c.points for c in again.checks]
+    assert all(c.points == 0 for c in again.checks if c.name not in PASSED_BY_DOING_NOTHING), again.checks
 
 
 def test_without_a_jail_the_autograder_refuses_unless_built_to_allow_it(autograder, tmp_path):

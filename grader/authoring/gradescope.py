@@ -6,7 +6,10 @@ to build its image, then for every submission copies the student's files into
 ``/autograder/results/results.json``. Our ``run_autograder`` runs
 ``python -m grader.autograder``: every check of every exercise chosen, the
 hidden ones with visibility ``after_published``. The zip holds the whole course
-(solutions included: Gradescope never shows it to students). ``AUTOGRADER_ROOT``
+(solutions included: Gradescope never shows it to students), and the salt that
+every check's seeds are mixed with (``grading-salt``, made for each build, read
+by root alone: ``grader.autograder``), so that a release's stored outcomes answer
+none of its inputs. ``AUTOGRADER_ROOT``
 replaces ``/autograder`` (and ``AUTOGRADER_PYTHON`` the venv's Python), so the
 same script runs against a folder laid out the same way in a test.
 """
@@ -20,7 +23,9 @@ from pathlib import Path
 from grader.errors import GraderProblem
 
 from grader.authoring import release
+from grader.autograder import SALT_FILE
 from grader.course import COURSE_FILE, Course
+from grader.grading.judge import new_salt
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same course gives the same bytes
 
@@ -76,8 +81,11 @@ class GradescopeError(GraderProblem):
     """The autograder zip cannot be made as asked."""
 
 
-def build(*, course: Course, out: Path, exercises: tuple[str, ...] = (), allow_unsandboxed: bool = False) -> str:
-    """Write the autograder zip for ``course`` (or the ``exercises`` named) to ``out``; a summary line."""
+def build(*, course: Course, out: Path, exercises: tuple[str, ...] = (), allow_unsandboxed: bool = False,
+          salt: str | None = None) -> str:
+    """Write the autograder zip for ``course`` (or the ``exercises`` named) to ``out``; a summary line.
+    ``salt``: what every check's seeds are mixed with (default: a new one; the same course and salt give
+    the same bytes)."""
     chosen = course.select(exercises)
     missing = [str(p) for p in course.missing_solutions(chosen)]
     if missing:
@@ -100,6 +108,8 @@ def build(*, course: Course, out: Path, exercises: tuple[str, ...] = (), allow_u
     if (course.root / "README.md").is_file():
         files["README.md"] = ((course.root / "README.md").read_bytes(), 0o644)
     ids = "".join(f" {shlex.quote(e.id)}" for e in chosen)
+    salt = salt or new_salt()
+    files[SALT_FILE] = (salt.encode(), 0o600)
     files["setup.sh"] = (SETUP_SH.encode(), 0o755)
     flags = " --allow-unsandboxed" if allow_unsandboxed else ""
     files["run_autograder"] = (RUN_AUTOGRADER.format(exercises=ids, flags=flags).encode(), 0o755)
@@ -114,5 +124,6 @@ def build(*, course: Course, out: Path, exercises: tuple[str, ...] = (), allow_u
             archive.writestr(info, data)
     points = sum(e.points for e in chosen)
     return (f"wrote {out}: {len(files)} files; grades {', '.join(e.id for e in chosen)} "
-            f"({points:g} points, hidden checks after publishing). Upload it as the autograder of a "
-            "Gradescope programming assignment.")
+            f"({points:g} points, hidden checks after publishing) on inputs salted with {salt} (kept in the "
+            f"zip as {SALT_FILE}; `grade exercise-N --submission FILE --salt {salt}` grades one student as "
+            "it does). Upload it as the autograder of a Gradescope programming assignment.")

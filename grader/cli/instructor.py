@@ -116,7 +116,10 @@ def release_command(out, force):
 @click.option("--allow-unsandboxed", is_flag=True,
               help="Let the autograder grade even where Gradescope's container allows no jail for student "
                    "code (it then could read the solutions); results record it.")
-def gradescope_command(out, exercises, allow_unsandboxed):
+@click.option("--salt", default=None,
+              help="What every check's seeds are mixed with (default: a new secret for this build, kept in the "
+                   "zip as grading-salt); give an earlier build's to make the same zip again.")
+def gradescope_command(out, exercises, allow_unsandboxed, salt):
     """Write a Gradescope autograder zip to OUT (grades with every check, hidden ones included)."""
     from grader import course as courses
     gradescope = group.instructor("grader.authoring.gradescope", "gradescope")
@@ -124,7 +127,8 @@ def gradescope_command(out, exercises, allow_unsandboxed):
     course = courses.load()
     for exercise in exercises:
         course.exercise(exercise)
-    click.echo(gradescope.build(course=course, out=out, exercises=exercises, allow_unsandboxed=allow_unsandboxed))
+    click.echo(gradescope.build(course=course, out=out, exercises=exercises, allow_unsandboxed=allow_unsandboxed,
+                                salt=salt))
 
 
 @cli.command("new", short_help="Start a new exercise: stub, solution, a worked check, course.toml.")
