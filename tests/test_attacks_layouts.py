@@ -16,6 +16,7 @@ it read in its feedback, marked BREACH!. It is graded in each layout an instruct
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -110,8 +111,10 @@ def test_a_wheel_installed_in_site_packages(site_packages, copy_course):
     purelib = Path(subprocess.run([str(site_packages), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                                   check=True, capture_output=True, text=True).stdout.strip())
     assert list(purelib.glob("grader/lesson/exercise_3/__pycache__/checks.*.pyc"))  # pip compiled them
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # nothing ahead of its site-packages
     done = subprocess.run([str(site_packages), str(purelib / "bin" / "grade"), "exercise-3", "--submission",
-                           str(ATTACK), "--json"], cwd=copy_course, capture_output=True, text=True, timeout=300)
+                           str(ATTACK), "--json"], cwd=copy_course, capture_output=True, text=True, timeout=300,
+                          env=env)
     assert done.returncode == 1, done.stderr
     result = json.loads(done.stdout)
     _gained_nothing([t.get("output", "") for t in result["tests"]], result["score"],

@@ -63,15 +63,19 @@ def hidden_files(course: Course) -> tuple[Path, ...]:
     """
     folders = {course.content.resolve(), *_imported_from(course)}
     exercise_dirs = {folder / e.stem for folder in folders for e in course.exercises}
-    for folder in (*folders, ENGINE):  # exercises course.toml does not list, and other lessons
+    for folder in folders:  # exercises that course.toml does not list, too
         exercise_dirs.update(p.parent for p in folder.glob(f"*/{CHECKS_FILE}"))
-    found = {folder / REFERENCE_FILE for folder in folders}
+    # Any lesson shipped inside the grader package (a second course is graded by a grader that
+    # may carry the first one's content).
+    shipped = list(ENGINE.glob(f"*/*/{CHECKS_FILE}"))
+    exercise_dirs.update(p.parent for p in shipped)
+    found = {folder / REFERENCE_FILE for folder in {*folders, *(p.parent.parent for p in shipped)}}
     for folder in exercise_dirs:
         checks = folder / CHECKS_FILE
         compiled = Path(importlib.util.cache_from_source(str(checks)))
         found.update((checks, folder / "__pycache__"))
-        if compiled.parent != folder / "__pycache__":  # PYTHONPYCACHEPREFIX keeps it elsewhere
-            found.add(compiled)
+        if compiled.parent != folder / "__pycache__":  # PYTHONPYCACHEPREFIX keeps them (pytest's too) elsewhere
+            found.add(compiled.parent)
     return tuple(sorted(found))
 
 
