@@ -57,7 +57,8 @@ fi
 "$ROOT/venv/bin/pip" install --upgrade pip
 # The CPU build of PyTorch: the default one brings gigabytes of CUDA libraries the grader never uses.
 "$ROOT/venv/bin/pip" install --index-url https://download.pytorch.org/whl/cpu torch torchvision
-"$ROOT/venv/bin/pip" install .
+# The seccomp extra: the workers' seccomp filter (Ubuntu's images have libseccomp2).
+"$ROOT/venv/bin/pip" install '.[seccomp]'
 """
 
 RUN_AUTOGRADER = """\
