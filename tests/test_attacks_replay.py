@@ -151,3 +151,73 @@ def test_regrading_one_student_with_the_gradebook_salt_reproduces_the_batch(batc
     honest = grade("exercise-3", batch["submissions"] / "honest" / "exercise_3.py", salt=batch["salt"])
     assert {c.name: (c.status, c.points) for c in honest.checks} == \
         {name: (status, points) for name, (status, points, _) in batch["checks"]["honest"].items()}
+
+
+# ---------------------------------------------------------------- the parts, without grading
+
+def test_a_salt_changes_every_seed_at_any_depth_the_same_way_every_time_and_nothing_else():
+    from grader.grading.judge import SEED_FLOOR, SEED_SPAN, derived_seed, new_salt, salted
+
+    params = {"seed": 3, "lr": 0.1, "steps": 2, "frozen": ["0.bias"],
+              "runs": [{"seed": 21, "sizes": [6, 5, 3]}, {"seed": 22, "dtype": "float64"}], "flag": True}
+    assert salted(params, None) is params  # a student's own grade: the checks' seeds, as stored in a release
+    salt = new_salt()
+    mixed = salted(params, salt)
+    assert mixed == {**params, "seed": derived_seed(3, salt),
+                     "runs": [{"seed": derived_seed(21, salt), "sizes": [6, 5, 3]},
+                              {"seed": derived_seed(22, salt), "dtype": "float64"}]}
+    assert mixed == salted(params, salt) and params["seed"] == 3  # stable, and the check's own dict untouched
+    seeds = [derived_seed(s, salt) for s in range(200)]
+    assert len(set(seeds)) == 200 and all(SEED_FLOOR <= s < SEED_FLOOR + SEED_SPAN for s in seeds)
+    assert derived_seed(3, new_salt()) != derived_seed(3, salt)
+    assert derived_seed(3, "a known salt") == 461271565  # the same on every machine and Python: reproducible
+
+
+def test_every_outcome_a_release_stores_for_exercise_3_has_a_seed_the_salt_changes(recorded):
+    """A public scenario built without a seed would be the same under every salt, so replayable."""
+    from grader.grading import references
+
+    keys = references.decode(recorded.read_bytes())
+    assert keys and all('"seed": ' in params for _, params, _ in keys)
+
+
+def test_an_older_gradebook_gains_a_salt_and_its_unsalted_rows_are_graded_again(tmp_path):
+    from grader.batch.gradebook import Gradebook
+
+    path = tmp_path / gradebook.STORE_NAME
+    conn = sqlite3.connect(path)
+    conn.executescript(gradebook.SCHEMA)
+    conn.execute("INSERT INTO meta VALUES ('schema', '4')")
+    conn.execute("INSERT INTO submissions VALUES ('bo','exercise-3','graded','',0,8,10,'t','f.py',NULL,'h','v','f',"
+                 "'t','cpu','now',1,'jail')")
+    conn.commit()
+    conn.close()
+    store = Gradebook(path)
+    salt = store.salt
+    assert len(salt) == 32 and not store.current("bo", "exercise-3", "h", "v", "f")
+    assert store.get("bo", "exercise-3").fingerprint == "unsalted:f"
+    store.close()
+    again = Gradebook(path)  # a resumed batch: the same salt, the same inputs
+    assert again.salt == salt
+    again.close()
+
+
+def test_validate_grades_each_mistake_on_salted_inputs_too(course, tmp_path):
+    """A mistake caught on the checks' own seeds but not on salted ones is a finding naming the salt."""
+    from grader.authoring import validate
+    from grader.grading.results import FAILED, PASSED, CheckResult, ExerciseResult
+
+    mistake = tmp_path / "ascent.py"
+    mistake.write_text("# mistake: ascent\n# id: sgd.ascent\n# fails: test_a\n# feedback: uphill\n")
+
+    def grade(path, salt=None):
+        status = PASSED if salt else FAILED
+        check = CheckResult(name="test_a", title="a", points=float(bool(salt)), max_points=1.0, status=status,
+                            hidden=False, feedback="" if salt else "uphill", seconds=0.1,
+                            mistake=None if salt else "sgd.ascent")
+        return ExerciseResult(exercise="exercise-3", title="t", submission=str(path), checks=(check,))
+
+    found = validate._mistake(course.exercise("exercise-3"), mistake, grade, {"sgd.ascent"}, "pepper")
+    assert not found.ok and "on inputs salted with pepper" in found.message and "passes test_a" in found.message
+    assert validate._mistake(course.exercise("exercise-3"), mistake, lambda p, salt=None: grade(p),
+                             {"sgd.ascent"}, "pepper").ok

@@ -117,11 +117,14 @@ def _summary(part: str, found: list[Finding]) -> str:
 
 
 def validate(*, course: Course, exercises: tuple[str, ...] = (), device: str = "cpu",
-             progress: Callable[[str], None] | None = None) -> Validation:
+             progress: Callable[[str], None] | None = None, salt: str | None = None) -> Validation:
     """Verify every promise of ``course`` (or of the ``exercises`` named) and say what holds;
-    ``progress(line)`` hears which exercise is being graded, as it starts (it takes seconds each)."""
-    from grader.grading.judge import SolutionReferences
+    ``progress(line)`` hears which exercise is being graded, as it starts (it takes seconds each).
+    Each mistake file is graded twice: on the checks' own seeds (a student's `grade`) and on inputs
+    salted as an instructor's batch salts them (``salt``, default a new one), and must keep its verdict."""
+    from grader.grading.judge import SolutionReferences, new_salt
 
+    salt = salt or new_salt()
     chosen = course.select(exercises)
     references = SolutionReferences(course.solutions_dir)  # computed once for every file graded
     findings: list[Finding] = []
@@ -136,7 +139,7 @@ def validate(*, course: Course, exercises: tuple[str, ...] = (), device: str = "
                      for subject, message in unfinished.unprobed(course, exercise)]
         findings += [Finding(exercise.id, "checks", where, False, message)
                      for where, message in leaks.told_in_checks(course, exercise)]
-        findings += _graded(course, exercise, device, references)
+        findings += _graded(course, exercise, device, references, salt)
     findings += _reference_data(course, chosen)
     findings += [Finding("course", "mistake ids", "", False, message) for message in mistake_problems(course)] \
         or [Finding("course", "mistake ids", "catalogue", True, "")]
@@ -200,11 +203,12 @@ def _first_line(doc: str | None) -> str:
     return (doc or "").strip().splitlines()[0].strip() if (doc or "").strip() else ""
 
 
-def _graded(course: Course, exercise: Exercise, device: str, references) -> list[Finding]:
+def _graded(course: Course, exercise: Exercise, device: str, references, salt: str) -> list[Finding]:
     from grader.grading.runner import GraderError, grade_exercise
 
-    def grade(path):
-        return grade_exercise(course=course, exercise=exercise, path=path, device=device, references=references)
+    def grade(path, salt=None):
+        return grade_exercise(course=course, exercise=exercise, path=path, device=device, references=references,
+                              salt=salt)
 
     solution_path = course.solution_file(exercise)
     if not solution_path.is_file():
@@ -243,7 +247,7 @@ def _graded(course: Course, exercise: Exercise, device: str, references) -> list
     if course.mistakes is not None:
         folder = course.mistakes / exercise.stem
         known = set(catalogue(course, exercise))
-        mistakes = [_mistake(exercise, path, grade, known) for path in mistake_files(folder)]
+        mistakes = [_mistake(exercise, path, grade, known, salt) for path in mistake_files(folder)]
         out += mistakes
         if folder.is_dir() and not any(f.ok for f in mistakes):
             out.append(Finding(exercise.id, "mistakes", "", False,
@@ -253,9 +257,14 @@ def _graded(course: Course, exercise: Exercise, device: str, references) -> list
     return out
 
 
-def _mistake(exercise: Exercise, path: Path, grade, known: set[str]) -> Finding:
+def _mistake(exercise: Exercise, path: Path, grade, known: set[str], salt: str) -> Finding:
+    """A mistake file graded on the checks' own seeds, then on salted ones (``grader.grading.judge.salted``)."""
     try:
-        problems = judge_mistake(read_mistake(path), exercise.id, grade, known)
+        case = read_mistake(path)
+        problems = judge_mistake(case, exercise.id, grade, known)
+        if not problems:
+            problems = [f"on inputs salted with {salt} (`grade validate --salt {salt}` again): {problem}"
+                        for problem in judge_mistake(case, exercise.id, lambda p: grade(p, salt), known)]
     except MistakeHeaderError as exc:
         problems = [str(exc)]
     return Finding(exercise.id, "mistakes", path.name, not problems, "; ".join(problems))

@@ -72,7 +72,10 @@ def _progress_bar(students: int):
               help="Also write the findings as JUnit XML to this file, for CI systems.")
 @click.option("--device", type=DEVICES, default="cpu", show_default=True,
               help="Where solutions, stubs and mistakes are graded.")
-def validate_command(exercises, junit_xml, device):
+@click.option("--salt", default=None,
+              help="Grade the mistakes' second pass on inputs salted with this (default: a new salt each run; "
+                   "a finding names it, to run that pass again).")
+def validate_command(exercises, junit_xml, device, salt):
     """Prove the course right: solutions full marks, stubs zero, mistakes caught (for course CI).
 
     Validates every exercise, or only the EXERCISES named. Exit status 0 when
@@ -87,7 +90,7 @@ def validate_command(exercises, junit_xml, device):
         course.exercise(exercise)  # an unknown id is a usage error before any grading starts
     group.warm_start(course)
     found = validate.validate(course=course, exercises=exercises, device=grading.resolve_device(device),
-                              progress=lambda line: click.echo(line, err=True))
+                              progress=lambda line: click.echo(line, err=True), salt=salt)
     if junit_xml:
         junit_xml.write_text(found.junit_xml(), encoding="utf-8")
     colour = group.stdout_colour()
