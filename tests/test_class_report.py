@@ -186,7 +186,7 @@ def test_untrusted_names_and_reasons_are_escaped(graded):
     page = (graded[0] / "report.html").read_text()
     assert ATTACK not in page and "<img" not in page and page.count("<script>") == 1  # ours, at the end
     assert "&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;alert(2)" in page
-    assert 'href="%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E%3Cscript%3Ealert%282%29/feedback.md"' in page
+    assert 'href="students/%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E%3Cscript%3Ealert%282%29/feedback.md"' in page
 
 
 def test_without_matplotlib_the_report_has_its_numbers_and_a_note(graded, report, monkeypatch, tmp_path):

@@ -12,18 +12,21 @@ import csv
 import io
 from pathlib import Path
 
-from grader.batch.gradebook import ERROR, MISSING, RESERVED_NAMES, Gradebook, Graded, write_atomic
+from grader.batch.gradebook import ERROR, MISSING, Gradebook, Graded, student_folder, write_atomic
 from grader.grading import markdown, results
+from grader.grading.untrusted import csv_cell, terminal_line
 
 
 def student_files(store: Gradebook, out: Path, sid: str, chosen) -> None:
-    """Write ``sid``'s results.json and feedback.md from what the store holds for the ``chosen`` exercises."""
+    """Write ``sid``'s results.json and feedback.md (in ``gradebook.student_folder``) from what the store
+    holds for the ``chosen`` exercises."""
     rows = store.student(sid, [e.id for e in chosen])
-    if not rows or sid in RESERVED_NAMES:  # a student called "grades.csv" gets no folder
+    if not rows:
         return
     worth = {e.id: float(e.points) for e in chosen}
-    write_atomic(out / sid / "results.json", results_json(rows, worth))
-    write_atomic(out / sid / "feedback.md", feedback_md(sid, rows, worth))
+    folder = student_folder(out, sid)
+    write_atomic(folder / "results.json", results_json(rows, worth))
+    write_atomic(folder / "feedback.md", feedback_md(sid, rows, worth))
 
 
 def results_json(graded: list[Graded], worth: dict[str, float]) -> str:
@@ -54,7 +57,9 @@ def _in_order(graded: list[Graded], worth: dict[str, float]) -> list[Graded]:
 
 
 def grades_csv(rows: dict[str, list[Graded]], exercises: list[tuple[str, float]]) -> str:
-    """One row per student (sorted by id): id, points per exercise, total, maximum."""
+    """One row per student (sorted by id): id, points per exercise, total, maximum. The id is a folder's
+    name, which a spreadsheet must not take for a formula: one that starts like one is quoted
+    (``untrusted.csv_cell``); the points are numbers, written as they are."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["student", *[eid for eid, _ in exercises], "total", "maximum"])
@@ -62,7 +67,7 @@ def grades_csv(rows: dict[str, list[Graded]], exercises: list[tuple[str, float]]
     for student in sorted(rows):
         scores = {g.exercise: g.score for g in rows[student]}
         cells = [scores.get(eid, 0.0) for eid, _ in exercises]
-        writer.writerow([student, *map(_number, cells), _number(sum(cells)), _number(maximum)])
+        writer.writerow([csv_cell(student), *map(_number, cells), _number(sum(cells)), _number(maximum)])
     return out.getvalue()
 
 
@@ -74,7 +79,8 @@ def _number(value: float) -> str:
 
 def summary(rows: dict[str, list[Graded]], exercises: list[tuple[str, float]], *, graded: int, skipped: int,
             errors, seconds: float, cpu: float, out: Path) -> str:
-    """Students graded, mean and distribution per exercise, the checks failed most, the errors and why."""
+    """Students graded, mean and distribution per exercise, the checks failed most, the errors and why.
+    Names and reasons are shown on one line each, their control characters escaped (a terminal shows it)."""
     lines = [f"{len(rows)} students: {graded} graded in this run, {skipped} unchanged since the last one "
              f"({seconds:.1f} s, {cpu:.0f} CPU-seconds). Results in {out}", ""]
     width = max(len(eid) for eid, _ in exercises)
@@ -93,7 +99,7 @@ def summary(rows: dict[str, list[Graded]], exercises: list[tuple[str, float]], *
     if failed:
         lines += ["", "Checks failed most often (students):"]
         for (eid, title), count in sorted(failed.items(), key=lambda kv: (-kv[1], kv[0]))[:8]:
-            lines.append(f"  {count:4d}  {eid}: {title}")
+            lines.append(f"  {count:4d}  {eid}: {terminal_line(title)}")
     lines += _who(rows, [eid for eid, _ in exercises])
     ran = [g.result.isolation for sid in rows for g in rows[sid] if g.result.isolation]
     unjailed = sorted({isolation for isolation in ran if isolation != "jail"})
@@ -106,7 +112,7 @@ def summary(rows: dict[str, list[Graded]], exercises: list[tuple[str, float]], *
     if errors:
         lines += ["", f"Errors ({len(errors)}): scored what their checks gave; each student's feedback.md says more"]
         for student, eid, reason in errors[:20]:
-            lines.append(f"  {student} {eid}: {_clip(reason, 150)}")
+            lines.append(f"  {terminal_line(student)} {eid}: {terminal_line(_clip(reason, 150))}")
         if len(errors) > 20:
             lines.append(f"  … and {len(errors) - 20} more (all in the gradebook's submissions table)")
     return "\n".join(lines)
@@ -135,7 +141,7 @@ UNREADABLE = {"code.unreadable", "submission.unusable"}  # the file, not the cod
 
 
 def _names(sids: list[str], most: int = 30) -> str:
-    return ", ".join(sids[:most]) + (f" … and {len(sids) - most} more" if len(sids) > most else "")
+    return ", ".join(map(terminal_line, sids[:most])) + (f" … and {len(sids) - most} more" if len(sids) > most else "")
 
 
 def _histogram(scores: list[float], points: float) -> str:

@@ -35,6 +35,7 @@ from grader.grading import find
 from grader.grading.find import SKIPPED_NAMES, SUFFIXES, UnsafeZip, unpack
 
 MAX_HASHED_FILES = 2000     # code files read to fingerprint one submission
+NAME_BYTES = 255            # a folder's name, at most (Linux, macOS, Windows): a student id fits in one
 
 
 @dataclass(frozen=True)
@@ -77,12 +78,20 @@ def find_entries(submissions: Path, skip: tuple[Path, ...] = ()) -> list[Path]:
 
 
 def student_id(entry: Path) -> str:
-    return entry.name if entry.is_dir() else entry.stem
+    """The entry's name without extension, as text: bytes that are not UTF-8 (which no gradebook or
+    file of ours could write) are shown as ``\\x9b``; one folder's name, whatever it says (the batch
+    keeps each student's files in a folder of their own: ``gradebook.student_folder``)."""
+    name = entry.name if entry.is_dir() else entry.stem
+    sid = os.fsencode(name).decode("utf-8", "backslashreplace")
+    if len(sid.encode("utf-8")) > NAME_BYTES:  # escaped bytes made it longer than a folder's name may be
+        sid = f"{sid[:NAME_BYTES // 4]}…{_hash_bytes(os.fsencode(name))[:16]}"
+    return sid
 
 
 def open_all(submissions: Path, exercises: tuple[Exercise, ...], scratch: Path,
              skip: tuple[Path, ...] = ()) -> list[Student]:
-    """Every student in ``submissions``, sorted by id; zips are unpacked under ``scratch``."""
+    """Every student in ``submissions``, sorted by id; zips are unpacked under ``scratch``/students (apart
+    from whatever else the batch keeps in ``scratch``: no name can collide with it)."""
     by_id: dict[str, list[Path]] = {}
     for entry in find_entries(submissions, skip):
         by_id.setdefault(student_id(entry), []).append(entry)
@@ -90,17 +99,22 @@ def open_all(submissions: Path, exercises: tuple[Exercise, ...], scratch: Path,
     for sid in sorted(by_id):
         entries = by_id[sid]
         if len(entries) > 1:
-            names = ", ".join(e.name + ("/" if e.is_dir() else "") for e in entries)
+            names = ", ".join(student_id(e) + e.suffix * (not e.is_dir()) + ("/" if e.is_dir() else "")
+                              for e in entries)
             students.append(Student(sid, entries[0].name, None, (), _hash_bytes(names.encode()),
                                     problem=f"more than one entry for {sid}: {names}; keep one"))
             continue
-        students.append(open_entry(entries[0], exercises, scratch / sid))
+        students.append(open_entry(entries[0], exercises, scratch / "students" / sid))
     return students
 
 
 def open_entry(entry: Path, exercises: tuple[Exercise, ...], scratch: Path) -> Student:
     """One entry, opened into a ``Student`` (a zip is unpacked into ``scratch``)."""
     sid = student_id(entry)
+    if sid != (entry.name if entry.is_dir() else entry.stem):  # paths that are not text cannot reach the jail
+        return Student(sid, entry.name, None, (), _hash_bytes(os.fsencode(entry.name)),
+                       problem=f"the name of this entry is not UTF-8 text (shown as {sid}): rename it, then "
+                               "grade again")
     if entry.is_file() and entry.suffix.lower() in SUFFIXES:
         # One file: the student's code for every exercise (the checks find functions by name).
         files = tuple((e.id, str(entry)) for e in exercises)
@@ -109,7 +123,7 @@ def open_entry(entry: Path, exercises: tuple[Exercise, ...], scratch: Path) -> S
         try:
             unpack(entry, scratch)
         except UnsafeZip as exc:
-            return Student(sid, entry.name, None, (), _hash_file(entry), problem=f"{entry.name}: {exc}")
+            return Student(sid, entry.name, None, (), _hash_file(entry), problem=f"{sid}{entry.suffix}: {exc}")
         folder = scratch
     else:
         folder = entry

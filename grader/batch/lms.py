@@ -23,7 +23,8 @@ imports it as "no grade", both clearing what was there).
 
 Files: UTF-8 without a byte-order mark, CRLF line ends (RFC 4180, as spreadsheets write CSV; both
 LMSs read either), ``csv`` keeps grades.csv's LF; written whole (``write_atomic``, fsync'd). The
-same gradebook and roster give the same bytes.
+same gradebook and roster give the same bytes. A text cell that starts like a spreadsheet formula
+(``=``, ``+``, ``-``, ``@``, a tab or CR: a folder may be named so) starts with ``'`` instead.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from grader.batch.exports import _number, grades_csv
 from grader.batch.gradebook import STORE_NAME, Gradebook, Graded, write_atomic
 from grader.batch.roster import CANVAS_COLUMNS, Matched, match, read_roster
 from grader.errors import GraderProblem, UsageProblem
+from grader.grading.untrusted import csv_cell, terminal_line
 
 FORMATS = ("canvas", "moodle", "csv")
 NAMES = {"canvas": "Canvas gradebook import", "moodle": "Moodle grade import", "csv": "grades.csv"}
@@ -154,7 +156,10 @@ def export(*, results: Path, format: str, roster: Path | None = None, output: Pa
         write_atomic(path, grades_csv(rows, [(i.id, i.points) for i in items]), durable=True)
         return Export(path, format, len(rows), tuple(i.id for i in items), "", True)
     found = match(format, sorted(rows), people)
-    table = _header(format, items, found) + [[*found.rows[sid], *_scores(rows[sid], items)] for sid in found.rows]
+    # Identities are folder names or roster cells, titles the course's: text a spreadsheet must not take for
+    # a formula (untrusted.csv_cell); the scores are numbers, written as they are.
+    table = _header(format, items, found) + [[*map(csv_cell, found.rows[sid]), *_scores(rows[sid], items)]
+                                             for sid in found.rows]
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerows(table)
     write_atomic(path, out.getvalue(), durable=True)
@@ -188,7 +193,7 @@ def read_class(store: Path) -> tuple[list[Item], dict[str, list[Graded]]]:
 
 
 def _header(format: str, items: list[Item], found: Matched) -> list[list[str]]:
-    labels = [i.label for i in items]
+    labels = [csv_cell(i.label) for i in items]
     if format == "canvas":
         possible = ["Points Possible", *[""] * (len(CANVAS_COLUMNS) - 1), *(_number(i.points) for i in items),
                     "(read only)"]
@@ -208,5 +213,5 @@ def _natural(text: str) -> list:
 
 
 def _names(students: tuple[str, ...]) -> str:
-    shown = ", ".join(students[:NAMED])
+    shown = ", ".join(map(terminal_line, students[:NAMED]))  # folder names, for a terminal: one line each
     return shown + (f" … and {len(students) - NAMED} more" if len(students) > NAMED else "")

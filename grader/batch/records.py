@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from grader.batch.gradebook import ERROR, GRADED, MISSING, Graded
 from grader.course import Exercise
+from grader.grading import untrusted
 from grader.grading.results import ExerciseResult
 from grader.isolation.protocol import LOST
 
@@ -95,7 +96,8 @@ class Records:
 
     def _row(self, student, exercise: Exercise, result: ExerciseResult, status: str, reason: str, retry: bool,
              seconds: float) -> Graded:
-        return Graded(student=student.id, result=result, status=status, reason=reason, retry=retry,
+        # A reason quotes a check's feedback, a judge's error or an entry's name: bounded like them.
+        return Graded(student=student.id, result=result, status=status, reason=untrusted.cap(reason), retry=retry,
                       max_score=result.max_score if result.checks else float(exercise.points),
                       content_hash=student.content_hash, grader_version=self.grader_version,
                       fingerprint=self.fingerprints[exercise.id], torch_version=self.torch_version,

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from grader.batch import classreport, plots
 from grader.batch.classreport import ClassReport, MistakeCount
-from grader.batch.gradebook import REPORT_NAME, STORE_NAME, Gradebook, write_atomic
+from grader.batch.gradebook import REPORT_NAME, STORE_NAME, Gradebook, student_folder, write_atomic
 from grader.batch.report_assets import CSS, SCRIPT
 from grader.course import Course
 from grader.errors import UsageProblem
@@ -142,7 +142,7 @@ def _check_row(c, report: ClassReport) -> list:
 def _students(report: ClassReport, results: Path, base: Path) -> str:
     rows = []
     for r in report.rows:
-        feedback = results / r.id / "feedback.md"  # as grade batch writes it (grader.batch.exports)
+        feedback = student_folder(results, r.id) / "feedback.md"  # as grade batch writes it (grader.batch.exports)
         name = (f'<a href="{_e(quote(os.path.relpath(feedback, base)))}">{_e(r.id)}</a>' if feedback.is_file()
                 else _e(r.id))
         cells = [(name, r.id.lower())]

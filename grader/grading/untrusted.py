@@ -22,8 +22,7 @@ def cap(text: str, limit: int = TEXT_LIMIT) -> str:
     text = encodable(str(text))
     if len(text) <= limit:
         return text
-    size = _size(len(text.encode("utf-8")))
-    tail = limit // 5
+    size, tail = _size_of(text), limit // 5
     return f"{text[:limit - tail]}\n… (cut: {size} in all) …\n{text[-tail:]}"
 
 
@@ -32,7 +31,17 @@ def cap_line(text: str, limit: int = LINE_LIMIT) -> str:
     text = encodable(str(text))
     if len(text) <= limit:
         return text
-    return f"{text[:limit]}… (cut: {_size(len(text.encode('utf-8')))} in all)"
+    return f"{text[:limit]}… (cut: {_size_of(text)} in all)"
+
+
+_CUT = re.compile(r"… \(cut: ([0-9]+ (?:MB|KB|bytes)) in all\)\s*$")
+
+
+def _size_of(text: str) -> str:
+    """How big ``text`` was: its UTF-8 size, or the figure it ends with when it was cut already (by
+    ``grader.isolation.wire``, from what a worker sent)."""
+    earlier = _CUT.search(text[-100:])
+    return earlier.group(1) if earlier else _size(len(text.encode("utf-8")))
 
 
 def encodable(text: str) -> str:
@@ -77,17 +86,19 @@ def terminal_line(text: str) -> str:
     return _CONTROL_LINE.sub(_visible, encodable(str(text)))
 
 
-# A cell that starts with one of these is a formula to Excel, LibreOffice and Google Sheets
-# (OWASP's "CSV Injection"); a tab or CR in front hides the sign from a reader that strips it.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+# A cell that starts with one of these is a formula to Excel, LibreOffice and Google Sheets (OWASP's
+# "CSV Injection"; a tab or CR in front, which hides the sign from a reader that strips it, is shown
+# as an escape here, and spaces in front are looked through).
+FORMULA_START = ("=", "+", "-", "@")
 
 
 def csv_cell(text: str) -> str:
-    """A text cell of a CSV file that a spreadsheet will open: one that starts like a formula gets a
-    leading ``'``, which spreadsheets show as text. Only for text: scores (``-1.5``) are numbers,
-    written as they are; a name that merely looks like one (``-1.5``) is quoted, and stays text."""
-    text = encodable(str(text))
-    if text.startswith(FORMULA_START) or text.lstrip(" ").startswith(FORMULA_START[:4]):
+    """A text cell of a CSV file that a spreadsheet (or ``cat``) will show: control characters shown as
+    escapes (``terminal_line``), and one that starts like a formula gets a leading ``'``, which
+    spreadsheets show as text. Only for text: scores (``-1.5``) are numbers, written as they are; a
+    name that merely looks like one (``-1.5``) is quoted, and stays text."""
+    text = terminal_line(text)
+    if text.lstrip(" ").startswith(FORMULA_START):
         return "'" + text
     return text
 

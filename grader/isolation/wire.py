@@ -138,8 +138,10 @@ def _string(text: str) -> str:
     """A decoded string as the judge keeps it: at most ``MAX_STRING`` characters (a longer one says
     how long it was), and writable as UTF-8 (JSON can carry lone surrogates, which no file or sqlite
     takes: each becomes ``?``). A forged reply skips every limit the worker sets itself."""
-    if len(text) > MAX_STRING:
-        text = f"{text[:MAX_STRING]}… (cut: {len(text)} characters in all)"
+    if len(text) > MAX_STRING:  # said as grader.grading.untrusted.cap says it, which keeps the figure
+        size = len(text.encode("utf-8", "surrogatepass"))
+        text = f"{text[:MAX_STRING]}… (cut: {size / (1 << 20):.0f} MB in all)" if size >= 1 << 20 else \
+            f"{text[:MAX_STRING]}… (cut: {size >> 10} KB in all)"
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
