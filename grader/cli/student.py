@@ -40,6 +40,7 @@ def check_command(exercise, submission, public_only, device, as_json, salt):
     from grader.grading import find
     from grader.grading import runner as grading
     from grader.grading import submission as submissions
+    from grader.grading.untrusted import terminal
 
     where = submission or course.exercises_dir
     if find.is_zip(submission):  # unpacked as `grade batch` unpacks zips, into a folder removed on exit
@@ -47,12 +48,12 @@ def check_command(exercise, submission, public_only, device, as_json, salt):
             where = click.get_current_context().with_resource(
                 find.unpacked(submission, shown=submissions.display_path(submission)))
         except find.UnsafeZip as exc:
-            raise click.BadParameter(f"{submission.name}: {exc}", param_hint="--submission") from None
+            raise click.BadParameter(terminal(f"{submission.name}: {exc}"), param_hint="--submission") from None
     found = find.find(where, spec.stem)  # the rule `grade batch` and Gradescope use too
     path = found.path
     if path is None:
         shown = submissions.display_path(submission or course.exercises_dir)
-        message = found.problem or f"no {spec.stem}.py or {spec.stem}.ipynb in {shown}"
+        message = terminal(found.problem or f"no {spec.stem}.py or {spec.stem}.ipynb in {shown}")
         if submission is not None:
             raise click.BadParameter(message, param_hint="--submission")
         raise click.ClickException(message if found.problem else
@@ -78,7 +79,7 @@ def check_command(exercise, submission, public_only, device, as_json, salt):
                                     device=grading.resolve_device(device, course), public_only=public_only,
                                     on_check=None if as_json else show, salt=salt or None)
     if result.isolation.startswith("unjailed"):  # one line, on stderr: --json stays clean
-        click.echo(f"warning: your code ran without the grader's jail ({result.isolation[len('unjailed: '):]}); "
+        click.echo(f"warning: your code ran without the grader's jail ({terminal(result.isolation[len('unjailed: '):])}); "
                    "run `grade doctor` for details.", err=True)
     if as_json:
         from grader.grading.results import dumps
