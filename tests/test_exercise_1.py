@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 import torch
 from torch import nn
 
+from conftest import load_solution
 from grader.lesson.exercise_1 import probes
 
 
-def test_the_lesson_network_has_101770_trainable_parameters():
-    counts = probes._counts(probes._scenario("lesson", seed=0, device="cpu"))
+@pytest.fixture(scope="module")
+def checks(request):
+    """The checks module, for its known-wrong counts (its markers are the grader plugin's)."""
+    for line in ("points(n): the points a check is worth", "hidden: a check students do not get"):
+        request.config.addinivalue_line("markers", line)
+    return importlib.import_module("grader.lesson.exercise_1.checks")
+
+
+def _counts(checks, scenario: str) -> dict:
+    """The right count (the solution's) and each slip's, on a scenario's model."""
+    model = probes._scenario(scenario, seed=0, device="cpu")
+    counts = {slip.key: checks._counting(slip.key)(model) for slip in checks.SLIPS}
+    counts["trainable"] = load_solution("exercise_1").count_trainable_parameters(model)
+    return counts
+
+
+def test_the_lesson_network_has_101770_trainable_parameters(checks):
+    counts = _counts(checks, "lesson")
     assert counts["trainable"] == 784 * 128 + 128 + 128 * 10 + 10 == 101_770
     assert counts["weights_only"] == 101_770 - 138
 
@@ -20,8 +39,8 @@ def test_the_lesson_network_has_101770_trainable_parameters():
     ("batchnorm", 436, "with_buffers", 469),
     ("shared", 1_700, "duplicates", 3_300),
 ])
-def test_each_scenario_tells_its_slip_apart(scenario, right, slip, wrong):
-    counts = probes._counts(probes._scenario(scenario, seed=0, device="cpu"))
+def test_each_scenario_tells_its_slip_apart(checks, scenario, right, slip, wrong):
+    counts = _counts(checks, scenario)
     assert counts["trainable"] == right and counts[slip] == wrong
 
 
@@ -57,11 +76,11 @@ def test_a_network_written_another_way_gets_the_same_weights_and_scores():
     torch.testing.assert_close(b["outputs"][0]["tensor"], a["outputs"][0]["tensor"])
 
 
-def test_frozen_parameters_anywhere_tell_the_frozen_first_slip_apart():
+def test_frozen_parameters_anywhere_tell_the_frozen_first_slip_apart(checks):
     for scenario in ("frozen_middle", "frozen_last", "shared_deep"):
-        counts = probes._counts(probes._scenario(scenario, seed=0, device="cpu"))
+        counts = _counts(checks, scenario)
         assert counts["frozen_first"] != counts["trainable"], scenario
-    counts = probes._counts(probes._scenario("frozen", seed=0, device="cpu"))
+    counts = _counts(checks, "frozen")
     assert counts["frozen_first"] == counts["trainable"]  # frozen first: that slip gives the right answer
 
 

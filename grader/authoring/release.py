@@ -7,7 +7,11 @@ public checks' reference outcomes as data (``grader/data/reference.grdr``), a
 ``pyproject.toml`` that installs the ``grade`` command, and a README. No
 solution source, no hidden check and no outcome of a hidden scenario goes in;
 ``grader.authoring.leaks`` scans a bundle for all three before it is written, and the course's
-checks (hidden ones too) for solution code in their text. The same inputs give the same bytes.
+checks (hidden ones too) for solution code in their text. No code that computes an answer goes in
+either: the checks' known-wrong implementations (``@simulator``) are cut out like hidden checks
+and only their outcomes on the public scenarios ship, as data; and ``grader.authoring.answers``
+tries every function the bundle's lesson code ships as each exercise's functions, refusing a
+bundle in which one reproduces a stored reference outcome. The same inputs give the same bytes.
 """
 
 from __future__ import annotations
@@ -20,12 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import grader
-from grader.authoring import notebooks
-from grader.authoring.hidden import check_names, strip_hidden
+from grader.authoring import answers, notebooks
+from grader.authoring.hidden import check_names, strip_hidden, strip_simulators
 from grader.authoring.leaks import in_check_texts, leaks
 from grader.course import CHECKS_FILE, COURSE_FILE, Course
 from grader.errors import GraderProblem
 from grader.grading import references as reference_data
+from grader.grading import simulations
 from grader.grading.judge import SolutionReferences
 from grader.grading.runner import grade_exercise
 
@@ -74,8 +79,11 @@ def release(*, course: Course, out: Path, force: bool = False) -> Release:
         _write_course(course, staging)
         _refuse_leaks(staging, course)  # before the slow part
         outcomes = _record(course)
-        reference_data.write(staging / course.reference_file.relative_to(course.root), outcomes)
+        simulations.load_checks(course)  # their known-wrong implementations, which do not ship
+        simulated = simulations.outcomes_on(outcomes)
+        reference_data.write(staging / course.reference_file.relative_to(course.root), outcomes, simulated)
         _refuse_leaks(staging, course)
+        _refuse_answers(staging, course)
         if out.is_dir():
             shutil.rmtree(out)
         elif out.exists():
@@ -95,6 +103,13 @@ def _refuse_leaks(folder: Path, course: Course) -> None:
     found += [f"{where}: a check's text holds solution code `{line}`" for _, where, line in in_check_texts(course)]
     if found:
         raise ReleaseError("the release would give students what they must not have:\n  " + "\n  ".join(found))
+
+
+def _refuse_answers(folder: Path, course: Course) -> None:
+    found = answers.reproduced(folder, course)
+    if found:
+        raise ReleaseError("the release would ship code that computes an answer (a student could call it "
+                           "and score):\n  " + "\n  ".join(found))
 
 
 def check_destination(course: Course, out: Path, force: bool) -> None:
@@ -148,6 +163,7 @@ def _write_package(target: Path, course: Course) -> tuple[int, int]:
             continue  # the checks of an exercise this course does not list
         if path in checks:
             text, removed = strip_hidden(data.decode("utf-8"), str(relative))
+            text = strip_simulators(text, str(relative))[0]
             hidden += len(removed)
             public += len(check_names(text))
             data = text.encode("utf-8")

@@ -30,7 +30,9 @@ from grader.grading import feedback
 from grader.isolation import wire
 from grader.course import Course, Exercise
 from grader.grading.feedback import Feedback
+from grader.grading import simulations
 from grader.grading.probes import Probe
+from grader.grading.simulations import Mistaken
 from grader.grading.submission import Submission
 from grader.isolation.protocol import OK, TIMEOUT
 
@@ -39,6 +41,8 @@ class References(Protocol):
     """Where reference outcomes come from: the solutions, or data shipped in a release."""
 
     def outcome(self, probe: Probe, params: dict, device: str) -> dict: ...
+
+    def simulated(self, probe: Probe, mistake: Mistaken, params: dict, device: str) -> dict: ...
 
 
 @dataclass(frozen=True)
@@ -84,8 +88,8 @@ class Judge:
         params = salted(params, ctx.salt)
         sub = ctx.submission
         if sub.problem:
-            raise Feedback(sub.problem, mistake="submission.missing" if sub.not_submitted else
-                           "code.unreadable" if sub.chunks else "submission.unusable")
+            raise Feedback(sub.problem, mistake=sub.mistake or ("submission.missing" if sub.not_submitted else
+                           "code.unreadable" if sub.chunks else "submission.unusable"))
         timed_out = ctx.state.setdefault("timed_out", set())
         if probe.calls in timed_out:
             # One endless loop costs the student one time limit, not one per check.
@@ -138,25 +142,14 @@ class Judge:
     def reference(self, probe: Probe, **params) -> dict:
         return self.context.references.outcome(probe, salted(params, self.context.salt), self.device)
 
-    def simulate(self, probe: Probe, mistake: Callable, **params) -> dict:
-        """The outcome a known-wrong implementation (grader code, run here) gives on the same inputs.
+    def simulate(self, probe: Probe, mistake: Mistaken, **params) -> dict:
+        """The outcome a known-wrong implementation (``grader.grading.simulations``) gives on the same inputs.
 
         Checks use it to name a mistake by its effect: if the student's outcome
-        matches what "never calls zero_grad" gives, the feedback can say so.
+        matches what "never calls zero_grad" gives, the feedback can say so. It comes
+        from ``references``: run here in the course, read from data in a release.
         """
-        params = salted(params, self.context.salt)
-        key = _callable_key(mistake)
-        if key is not None:
-            key = (probe.key, key, json.dumps(params, sort_keys=True), self.device)
-            if key in _SIMULATED:
-                return _SIMULATED[key]
-        raw = probe(mistake, device=self.device, **params)
-        outcome = wire.decode(wire.encode(raw))
-        if key is not None:
-            if len(_SIMULATED) >= SIMULATED_KEPT:
-                _SIMULATED.clear()
-            _SIMULATED[key] = outcome
-        return outcome
+        return self.context.references.simulated(probe, mistake, salted(params, self.context.salt), self.device)
 
     def both(self, probe: Probe, **params) -> tuple[dict, dict]:
         """(student outcome, reference outcome) for the same inputs."""
@@ -199,44 +192,6 @@ def _salt_tree(value, salt: str):
     return value
 
 
-# Outcomes of known-wrong implementations, kept across checks and submissions: a batch
-# judge meets the same mistakes again and again. They depend only on trusted grader
-# code and seeded inputs, so the same key always gives the same outcome.
-SIMULATED_KEPT = 4096
-_SIMULATED: dict[tuple, dict] = {}
-
-
-def _callable_key(fn, depth: int = 0):
-    """What ``fn`` computes, as a hashable key (its code, defaults and closure), or None if unsure."""
-    code = getattr(fn, "__code__", None)
-    if code is None or depth > 4 or getattr(fn, "__kwdefaults__", None):
-        return None
-    parts = [code.co_filename, code.co_firstlineno, _code_key(code)]
-    for value in (*(fn.__defaults__ or ()), *(c.cell_contents for c in (fn.__closure__ or ()))):
-        key = _value_key(value, depth + 1)
-        if key is None:
-            return None
-        parts.append(key)
-    return tuple(parts)
-
-
-def _code_key(code) -> tuple:
-    """A code object by content (nested code, such as comprehensions, included), not by address."""
-    consts = tuple(_code_key(c) if hasattr(c, "co_code") else (type(c).__name__, repr(c)) for c in code.co_consts)
-    return code.co_qualname, code.co_code, code.co_names, consts
-
-
-def _value_key(value, depth: int):
-    if value is None or type(value) in (bool, int, float, str):
-        return (type(value).__name__, value)
-    if type(value) in (tuple, list, frozenset):
-        keys = tuple(_value_key(v, depth + 1) for v in value)
-        return None if None in keys else (type(value).__name__, keys)
-    if callable(value) and hasattr(value, "__code__"):
-        return _callable_key(value, depth)
-    return None  # anything else (tensors, objects, partials): not cached
-
-
 class SolutionReferences:
     """Reference outcomes computed by running the solution files in this process (they are trusted)."""
 
@@ -253,6 +208,9 @@ class SolutionReferences:
             # Through the wire and back: the reference has exactly the student's shape of data.
             self._cache[key] = wire.decode(wire.encode(raw))
         return self._cache[key]
+
+    def simulated(self, probe: Probe, mistake: Mistaken, params: dict, device: str) -> dict:
+        return simulations.run(probe, mistake, params, device)
 
     def _module(self, stem: str):
         if stem not in self._modules:

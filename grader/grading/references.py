@@ -6,6 +6,10 @@ is kept under its key (probe, params, device) and written with ``grader.isolatio
 (JSON and raw tensor bytes, no pickle) to ``grader/data/reference.grdr``.
 ``StoredReferences`` answers the checks from that file. Hidden checks never run
 while recording, so none of their scenarios can end up in the file.
+
+Beside them the file holds what each known-wrong implementation the checks declare gives on
+each of those scenarios (``simulated``, keyed by the mistake too: ``grader.grading.simulations``),
+since a release ships no simulator: only its outcomes on the public scenarios.
 """
 
 from __future__ import annotations
@@ -41,19 +45,38 @@ class Recorder:
         self.outcomes[key_of(probe.key, params, device)] = result
         return result
 
+    def simulated(self, probe, mistake, params: dict, device: str) -> dict:
+        return self.inner.simulated(probe, mistake, params, device)
 
-def encode(outcomes: dict[tuple[str, str, str], dict]) -> bytes:
-    """The bytes of a reference file: entries sorted by key, so the same outcomes give the same bytes."""
+
+def encode(outcomes: dict[tuple[str, str, str], dict],
+           simulated: dict[tuple[str, str, str, str], dict] | None = None) -> bytes:
+    """The bytes of a reference file: entries sorted by key, so the same outcomes give the same bytes;
+    ``simulated``: known-wrong implementations' outcomes, by (probe, params, device, mistake key)."""
     entries = [{"probe": p, "params": params, "device": d, "outcome": outcomes[(p, params, d)]}
                for p, params, d in sorted(outcomes)]
-    return wire.encode({"format": FORMAT, "entries": entries})
+    tree = {"format": FORMAT, "entries": entries}
+    if simulated:
+        tree["simulated"] = [{"probe": p, "params": params, "device": d, "mistake": m,
+                              "outcome": simulated[(p, params, d, m)]} for p, params, d, m in sorted(simulated)]
+    return wire.encode(tree)
 
 
-def decode(data: bytes) -> dict[tuple[str, str, str], dict]:
+def _tree(data: bytes) -> dict:
     tree = wire.decode(data)
     if not isinstance(tree, dict) or tree.get("format") != FORMAT or not isinstance(tree.get("entries"), list):
         raise wire.WireError(f"not reference data in the {FORMAT} format")
-    return {(e["probe"], e["params"], e["device"]): e["outcome"] for e in tree["entries"]}
+    return tree
+
+
+def decode(data: bytes) -> dict[tuple[str, str, str], dict]:
+    return {(e["probe"], e["params"], e["device"]): e["outcome"] for e in _tree(data)["entries"]}
+
+
+def decode_simulated(data: bytes) -> dict[tuple[str, str, str, str], dict]:
+    """The known-wrong implementations' outcomes a reference file holds (none in an older one)."""
+    return {(e["probe"], e["params"], e["device"], e["mistake"]): e["outcome"]
+            for e in _tree(data).get("simulated", [])}
 
 
 class StoredReferences:
@@ -62,7 +85,9 @@ class StoredReferences:
     def __init__(self, path: Path):
         self.path = Path(path)
         try:
-            self.outcomes = decode(self.path.read_bytes())
+            data = self.path.read_bytes()
+            self.outcomes = decode(data)
+            self.simulations = decode_simulated(data)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise MissingReference(f"cannot read the reference data {self.path}: {exc}") from None
         self.devices = sorted({device for _, _, device in self.outcomes})
@@ -88,15 +113,24 @@ class StoredReferences:
         raise MissingReference(f"the reference data has no outcome of {probe.key} with {key[1]} on {device}: "
                                "the release is out of step with its checks")
 
+    def simulated(self, probe, mistake, params: dict, device: str) -> dict:
+        """What the known-wrong implementation ``mistake`` gave on this scenario, as recorded."""
+        key = (*key_of(probe.key, params, device), mistake.key)
+        if key in self.simulations:
+            return self.simulations[key]
+        self.outcome(probe, params, device)  # no such scenario, or another device: said as for the reference
+        raise MissingReference(f"the reference data has no outcome of the known mistake {mistake.key} with "
+                               f"{probe.key} and {key[1]} on {device}: the release is out of step with its checks")
+
 
 def find(course) -> Path | None:
     """The reference file a course has, if any."""
     return course.reference_file if course.reference_file.is_file() else None
 
 
-def write(path: Path, outcomes: dict) -> None:
+def write(path: Path, outcomes: dict, simulated: dict | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(encode(outcomes))
+    path.write_bytes(encode(outcomes, simulated))
 
 
 def stale(stored: dict, solutions_dir: Path) -> list[str]:

@@ -1,4 +1,10 @@
-"""Checks for exercise 1: counting parameters."""
+"""Checks for exercise 1: counting parameters.
+
+A wrong network or count is named by what a known-wrong build_classifier or count gives on the
+same inputs (``judge.simulate``). Those known-wrong versions (``_mistaken_builder``, ``_counting``)
+are one argument away from the answer, so they are ``@simulator``s: a release cuts them out and
+ships only what they give on the public scenarios, as data.
+"""
 
 from typing import NamedTuple
 
@@ -6,6 +12,7 @@ import pytest
 
 from grader.grading.compare import close, gap
 from grader.grading.feedback import Feedback
+from grader.grading.simulations import mistaken, simulator
 from grader.lesson.exercise_1 import probes
 
 LESSON = (784, 128, 10)
@@ -133,6 +140,33 @@ def _lesson_shapes():
     return [(h, i), (h,), (c, h), (c,)]
 
 
+class Simulated(NamedTuple):
+    """A known-wrong network (``_mistaken_builder``'s arguments: the last layer's extra, the activation),
+    what it shows, what to change, its id."""
+    args: tuple
+    found: str
+    fix: str
+    mistake: str
+
+
+SIMULATED = [
+    Simulated(("relu", "relu"), "Your network puts a ReLU after the last Linear layer too, so no score can be "
+                                 "negative.",
+              "Only the hidden layer gets a ReLU; return the last Linear layer's raw scores (logits).",
+              mistake="network.relu_output"),
+    Simulated(("sigmoid", "relu"), "Your network squashes its scores with a sigmoid at the end.",
+              "Return the last Linear layer's raw scores (logits); the loss function does the rest.",
+              mistake="network.sigmoid_output"),
+    Simulated((None, "sigmoid"), "Your network bends the hidden layer with a sigmoid instead of a ReLU.",
+              "Bend the hidden layer's output with a ReLU: it keeps positive values and turns negative ones to 0.",
+              mistake="network.wrong_activation"),
+    Simulated((None, "tanh"), "Your network bends the hidden layer with tanh instead of a ReLU.",
+              "Bend the hidden layer's output with a ReLU: it keeps positive values and turns negative ones to 0.",
+              mistake="network.wrong_activation"),
+]
+
+
+@simulator(calls="build_classifier", variants=[s.args for s in SIMULATED])
 def _mistaken_builder(last=None, activation="relu"):
     """A known-wrong build_classifier (grader code): another activation, or one after the last layer."""
     def build(in_features=784, hidden=128, num_classes=10):
@@ -145,31 +179,6 @@ def _mistaken_builder(last=None, activation="relu"):
         return nn.Sequential(*layers)
 
     return build
-
-
-class Simulated(NamedTuple):
-    """A known-wrong network (``_mistaken_builder``'s arguments), what it shows, what to change, its id."""
-    kwargs: dict
-    found: str
-    fix: str
-    mistake: str
-
-
-SIMULATED = [
-    Simulated(dict(last="relu"), "Your network puts a ReLU after the last Linear layer too, so no score can be "
-                                 "negative.",
-              "Only the hidden layer gets a ReLU; return the last Linear layer's raw scores (logits).",
-              mistake="network.relu_output"),
-    Simulated(dict(last="sigmoid"), "Your network squashes its scores with a sigmoid at the end.",
-              "Return the last Linear layer's raw scores (logits); the loss function does the rest.",
-              mistake="network.sigmoid_output"),
-    Simulated(dict(activation="sigmoid"), "Your network bends the hidden layer with a sigmoid instead of a ReLU.",
-              "Bend the hidden layer's output with a ReLU: it keeps positive values and turns negative ones to 0.",
-              mistake="network.wrong_activation"),
-    Simulated(dict(activation="tanh"), "Your network bends the hidden layer with tanh instead of a ReLU.",
-              "Bend the hidden layer's output with a ReLU: it keeps positive values and turns negative ones to 0.",
-              mistake="network.wrong_activation"),
-]
 
 
 def expect_output(judge, got: dict, want: dict, params: dict) -> None:
@@ -217,8 +226,8 @@ def expect_output(judge, got: dict, want: dict, params: dict) -> None:
                        "never applied in forward), and two Linear layers in a row are no more than one.",
                        evidence, "Apply a ReLU to the first layer's output before it goes into the "
                        "second layer, wherever your network computes its forward pass.", mistake="network.no_relu")
-    for kwargs, found, fix, mistake in SIMULATED:
-        wrong = judge.simulate(probes.classifier, _mistaken_builder(**kwargs), **params)
+    for args, found, fix, mistake in SIMULATED:
+        wrong = judge.simulate(probes.classifier, mistaken("_mistaken_builder", *args), **params)
         if close(gt, wrong["outputs"][0]["tensor"], device):
             raise Feedback(found, evidence, fix, mistake=mistake)
     raise Feedback(what, evidence, "Build exactly Linear → ReLU → Linear, with nothing else in between "
@@ -367,9 +376,47 @@ SLIPS = [
 ]
 
 
-def expect_count(got: dict, want: dict, scenario: str) -> None:
-    """The student's count equals the grader's count of trainable parameters (type aside)."""
-    right = want["counts"]["trainable"]
+@simulator(calls="count_trainable_parameters", variants=[(slip.key,) for slip in SLIPS])
+def _counting(slip: str):
+    """A count_trainable_parameters that makes the slip ``slip`` (a key of SLIPS): its count, to recognise it by."""
+    def count_trainable_parameters(model):
+        from torch import nn
+
+        unique = list(model.parameters())
+        every = [p for _, p in model.named_parameters(remove_duplicate=False)]  # shared: once per use
+        buffers = sum(b.numel() for b in model.buffers())
+        trainable = sum(p.numel() for p in unique if p.requires_grad)
+        counts = {
+            "all": sum(p.numel() for p in unique),
+            "tensors": sum(1 for p in unique if p.requires_grad),
+            "all_tensors": len(unique),
+            "duplicates": sum(p.numel() for p in every if p.requires_grad),
+            "with_buffers": trainable + buffers,
+            "state_dict": sum(t.numel() for t in model.state_dict().values()),
+            "linear_only": sum(p.numel() for m in model.modules() if isinstance(m, nn.Linear)
+                               for p in m.parameters()),
+            "weights_only": sum(p.numel() for name, p in model.named_parameters()
+                                if p.requires_grad and name.rsplit(".", 1)[-1] == "weight"),
+            # frozen parameters taken to come first: as many dropped from the front as are frozen
+            "frozen_first": sum(p.numel() for p in unique[len(unique) - sum(p.requires_grad for p in unique):]),
+        }
+        return counts[slip]
+    return count_trainable_parameters
+
+
+def slips_of(judge, params: dict, then: int | None = None):
+    """What each slip counts on the model of ``probes.count`` with ``params`` (``then``: the one at that
+    place in ``then``): key → number."""
+    def count(key: str):
+        made = judge.simulate(probes.count, mistaken("_counting", key), **params)
+        return (made if then is None else made["then"][then])["number"]
+    return count
+
+
+def expect_count(got: dict, want: dict, scenario: str, slips) -> None:
+    """The student's count equals the reference's count of trainable parameters (type aside); a wrong one
+    is named by the slip whose count it is (``slips``: key → that slip's count on the same model)."""
+    right = want["number"]
     number = got["number"]
     on = MODELS[scenario]
     if number is None:
@@ -379,7 +426,7 @@ def expect_count(got: dict, want: dict, scenario: str) -> None:
         return
     evidence = f"yours {_fmt(number)}, expected {right:,} ({_fmt(number - right, sign=True)})"
     for key, found, fix, mistake in SLIPS:
-        slip = want["counts"][key]
+        slip = slips(key)
         if slip != right and number == slip:
             raise Feedback(f"For {on}, count_trainable_parameters returned {_fmt(number)}; it has {right:,} "
                            f"trainable parameters. {found}", evidence, fix, mistake=mistake)
@@ -387,12 +434,12 @@ def expect_count(got: dict, want: dict, scenario: str) -> None:
                    "trainable parameters.", evidence, NUMEL)
 
 
-def expect_counts_in_a_row(got: dict, want: dict) -> None:
+def expect_counts_in_a_row(got: dict, want: dict, judge, params: dict) -> None:
     """Later calls, on other models, count those models, not what earlier calls left behind."""
-    earlier = [(got["number"], want["counts"]["trainable"])]
+    earlier = [(got["number"], want["number"])]
     running = got["number"] if isinstance(got["number"], (int, float)) else None
-    for g, w in zip(got["then"], want["then"]):
-        number, right = g["number"], w["counts"]["trainable"]
+    for index, (g, w) in enumerate(zip(got["then"], want["then"])):
+        number, right = g["number"], w["number"]
         on = MODELS[w["scenario"]]
         if number is not None and number != right:
             evidence = (f"call {len(earlier) + 1}, on {on}: yours {_fmt(number)}, expected {right:,}; "
@@ -408,7 +455,7 @@ def expect_counts_in_a_row(got: dict, want: dict) -> None:
                                f"{_fmt(number)}: this model's {right:,} added to what earlier calls counted. "
                                "The total lives at module level and is never reset between calls.", evidence,
                                "Start the total at zero inside the function, on every call.", mistake="state.kept")
-        expect_count(g, w, w["scenario"])
+        expect_count(g, w, w["scenario"], slips_of(judge, params, index))
         earlier.append((number, right))
         running = running + number if running is not None and isinstance(number, (int, float)) else None
 
@@ -422,12 +469,13 @@ def _fmt(number, sign=False) -> str:
 @pytest.mark.points(1)
 def test_counts_the_lesson_network(judge):
     """count_trainable_parameters gives 101,770 for the lesson's network, then 317 for 20 → 12 → 5, as an int"""
-    got, want = judge.both(probes.count, seed=11, scenario="lesson", then=["small"])
-    expect_count(got, want, "lesson")
-    expect_counts_in_a_row(got, want)
+    params = dict(seed=11, scenario="lesson", then=["small"])
+    got, want = judge.both(probes.count, **params)
+    expect_count(got, want, "lesson", slips_of(judge, params))
+    expect_counts_in_a_row(got, want, judge, params)
     returned = got["returned"]
     if returned["type"] != "int":
-        raise Feedback(f"The count is right ({want['counts']['trainable']:,}), but it comes back as a "
+        raise Feedback(f"The count is right ({want['number']:,}), but it comes back as a "
                        f"{returned['type']}, not a Python int.", None,
                        "p.numel() is already an int and a sum of ints is an int; if you computed the "
                        "count with tensors or NumPy, turn the total into a Python int before returning it.",
@@ -437,29 +485,33 @@ def test_counts_the_lesson_network(judge):
 @pytest.mark.points(1)
 def test_counts_only_trainable(judge):
     """count_trainable_parameters leaves out frozen parameters (requires_grad=False), first or in the middle"""
-    got, want = judge.both(probes.count, seed=12, scenario="frozen", then=["frozen_middle"])
-    expect_count(got, want, "frozen")
-    expect_counts_in_a_row(got, want)
+    params = dict(seed=12, scenario="frozen", then=["frozen_middle"])
+    got, want = judge.both(probes.count, **params)
+    expect_count(got, want, "frozen", slips_of(judge, params))
+    expect_counts_in_a_row(got, want, judge, params)
 
 
 @pytest.mark.points(1)
 def test_buffers_are_not_parameters(judge):
     """count_trainable_parameters counts BatchNorm's weight and bias but not its buffers"""
-    got, want = judge.both(probes.count, seed=13, scenario="batchnorm")
-    expect_count(got, want, "batchnorm")
+    params = dict(seed=13, scenario="batchnorm")
+    got, want = judge.both(probes.count, **params)
+    expect_count(got, want, "batchnorm", slips_of(judge, params))
 
 
 @pytest.mark.points(1)
 def test_shared_parameter_counts_once(judge):
     """count_trainable_parameters counts a parameter shared by two layers once"""
-    got, want = judge.both(probes.count, seed=14, scenario="shared")
-    expect_count(got, want, "shared")
+    params = dict(seed=14, scenario="shared")
+    got, want = judge.both(probes.count, **params)
+    expect_count(got, want, "shared", slips_of(judge, params))
 
 
 @pytest.mark.points(1)
 @pytest.mark.hidden
 def test_counts_other_models_in_a_row(judge):
     """count_trainable_parameters on other models, one after another: a frozen output layer, tied weights"""
-    got, want = judge.both(probes.count, seed=16, scenario="frozen_last", then=["shared_deep", "batchnorm"])
-    expect_count(got, want, "frozen_last")
-    expect_counts_in_a_row(got, want)
+    params = dict(seed=16, scenario="frozen_last", then=["shared_deep", "batchnorm"])
+    got, want = judge.both(probes.count, **params)
+    expect_count(got, want, "frozen_last", slips_of(judge, params))
+    expect_counts_in_a_row(got, want, judge, params)

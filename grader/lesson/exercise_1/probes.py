@@ -191,33 +191,6 @@ def _scenario(name: str, seed: int, device: str):
     raise ValueError(f"no scenario {name!r}")
 
 
-def _counts(model) -> dict:
-    """What the grader counts on ``model``: the right answer and the answers of common slips."""
-    from torch import nn
-
-    unique = list(model.parameters())
-    every = [p for _, p in model.named_parameters(remove_duplicate=False)]  # shared: once per use
-    buffers = sum(b.numel() for b in model.buffers())
-    trainable = sum(p.numel() for p in unique if p.requires_grad)
-    return {
-        "trainable": trainable,
-        "all": sum(p.numel() for p in unique),
-        "tensors": sum(1 for p in unique if p.requires_grad),
-        "all_tensors": len(unique),
-        "duplicates": sum(p.numel() for p in every if p.requires_grad),
-        "all_duplicates": sum(p.numel() for p in every),
-        "buffers": buffers,
-        "with_buffers": trainable + buffers,
-        "state_dict": sum(t.numel() for t in model.state_dict().values()),
-        "linear_only": sum(p.numel() for m in model.modules() if isinstance(m, nn.Linear)
-                           for p in m.parameters()),
-        "weights_only": sum(p.numel() for name, p in model.named_parameters()
-                            if p.requires_grad and name.rsplit(".", 1)[-1] == "weight"),
-        # frozen parameters taken to come first: as many dropped from the front as are frozen
-        "frozen_first": sum(p.numel() for p in unique[len(unique) - sum(p.requires_grad for p in unique):]),
-    }
-
-
 def _number(value):
     """The returned value as a plain number, whatever its type (None when it is not one)."""
     if type(value) in (int, float):
@@ -231,19 +204,18 @@ def _number(value):
 
 @probe(calls="count_trainable_parameters")
 def count(count_trainable_parameters, *, device, seed, scenario, then=()):
-    """Count the parameters of a grader-built model; also record what the grader counts on it.
+    """Count the parameters of a grader-built model.
 
     ``then`` names more scenarios counted afterwards in the same run (seeds
     following ``seed``): a count kept at module level between calls shows there.
+    The grader counts nothing here: what the common slips count on the same
+    models comes from the checks' known-wrong counts (``judge.simulate``).
     """
     model = _scenario(scenario, seed, device)
-    counts = _counts(model)
     returned = count_trainable_parameters(model)
-    record = {"returned": describe(returned), "number": _number(returned), "counts": counts, "then": []}
+    record = {"returned": describe(returned), "number": _number(returned), "then": []}
     for i, other in enumerate(then):
         model = _scenario(other, seed + 1 + i, device)
-        counts = _counts(model)
         returned = count_trainable_parameters(model)
-        record["then"].append({"scenario": other, "returned": describe(returned), "number": _number(returned),
-                               "counts": counts})
+        record["then"].append({"scenario": other, "returned": describe(returned), "number": _number(returned)})
     return record

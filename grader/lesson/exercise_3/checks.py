@@ -1,9 +1,10 @@
 """Checks for exercise 3: a manual SGD step, with and without momentum.
 
-When the parameters or the velocity buffers come out wrong, the checks work out what each known
-mistake would have given from the same start and the same gradients (arithmetic on the
-reference's record) and name the one the submission reproduces (its id in mistakes.toml); when
-none fits, they say what was observed. No mistaken function is written here: these checks ship to students.
+When the parameters or the velocity buffers come out wrong, the checks ask what each known
+mistake would have given on the same inputs (``judge.simulate``) and name the one the submission
+reproduces (its id in mistakes.toml); when none fits, they say what was observed. The known-wrong
+step (``_momentum_with``) is one argument away from the answer, so it is a ``@simulator``: a
+release cuts it out and ships only what it gives on the public scenarios, as data.
 """
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from grader.grading.compare import (changed, close, evidence, expect_recorded, expect_type, mismatched,
                                     step_scale)
 from grader.grading.feedback import Feedback
+from grader.grading.simulations import mistaken, simulator
 from grader.lesson.by_hand import expect_by_hand, expect_grads_untouched, known_error
 from grader.lesson.wording import describe_scale, learning_rate_clue
 from grader.lesson.exercise_3 import probes
@@ -88,30 +90,6 @@ def expect_frozen_still(got: dict, want: dict, frozen, what: str, where: str = "
 
 # ---------------------------------------------------------------- momentum
 
-def _momentum_made_with(mistake: str, run: dict, lr: float, momentum: float) -> tuple[list[dict], list[dict]]:
-    """The parameters and the buffers after every step of ``run`` (the reference's record) had the
-    momentum update been made with ``mistake`` ("" for none): its effect, to recognise it by."""
-    import torch
-
-    values = dict(run["before"])
-    buffers = {name: torch.zeros_like(x) for name, x in values.items()}
-    afters, kept = [], []
-    for grads in run["grads"]:
-        for name, g in grads.items():
-            if g is None:
-                continue  # a frozen parameter
-            old = buffers[name]
-            weight = {"dampened": 1 - momentum, "lr_in_velocity": lr}.get(mistake, 1.0)
-            new = momentum * old + weight * g
-            if mistake != "no_momentum":
-                buffers[name] = g if mistake == "gradient_in_buffer" else new
-            step = {"no_momentum": g, "step_before_velocity": old, "nesterov": g + momentum * new}.get(mistake, new)
-            values[name] = values[name] + lr * step if mistake == "ascent" else values[name] - lr * step
-        afters.append(dict(values))
-        kept.append(dict(buffers))
-    return afters, kept
-
-
 def _known(what: str, fix: str, *, mistake: str) -> tuple[str, str, str]:
     """A known mistake: what the student's values match, what to change, and its id (mistakes.toml)."""
     return what, fix, mistake
@@ -158,8 +136,35 @@ MOMENTUM_MISTAKES = {  # each: (what the student's parameters match, what to cha
 }
 
 
-def expect_momentum(got: dict, want: dict, device: str, lr: float, momentum: float, where: str = "") -> None:
-    """Parameters after every momentum step must match the reference; name the mistake if they don't."""
+@simulator(calls="sgd_momentum_update", variants=[(m,) for m in MOMENTUM_MISTAKES])
+def _momentum_with(mistake: str):
+    """sgd_momentum_update made with ``mistake`` (a key of MOMENTUM_MISTAKES): its effect, to recognise it by."""
+    import torch
+
+    def sgd_momentum_update(params, velocities, lr, momentum):
+        with torch.no_grad():
+            for p, buffer in zip(params, velocities):
+                if p.grad is None:
+                    continue  # a frozen parameter
+                g, old = p.grad, buffer.clone()
+                weight = {"dampened": 1 - momentum, "lr_in_velocity": lr}.get(mistake, 1.0)
+                new = momentum * old + weight * g
+                if mistake != "no_momentum":
+                    buffer.copy_(g if mistake == "gradient_in_buffer" else new)
+                step = {"no_momentum": g, "step_before_velocity": old, "nesterov": g + momentum * new}.get(mistake, new)
+                p.add_(step, alpha=lr if mistake == "ascent" else -lr)
+    return sgd_momentum_update
+
+
+def simulating(judge, probe, **params):
+    """What a known-wrong implementation gives on ``probe``'s inputs with ``params``: a check's ``simulated``."""
+    return lambda wrong: judge.simulate(probe, wrong, **params)
+
+
+def expect_momentum(got: dict, want: dict, device: str, lr: float, momentum: float, simulated,
+                    where: str = "") -> None:
+    """Parameters after every momentum step must match the reference; name the mistake if they don't
+    (``simulated(mistaken(…))``: the record a known-wrong step leaves on the same inputs)."""
     expect_recorded(got, want, ("after",), "sgd_momentum_update")
     for step, (g_after, w_after) in enumerate(zip(got["after"], want["after"])):
         bad = mismatched(g_after, w_after, device, steps=step + 1)
@@ -169,7 +174,8 @@ def expect_momentum(got: dict, want: dict, device: str, lr: float, momentum: flo
         before = want["before"] if step == 0 else want["after"][step - 1]
         shown = evidence(g_after, w_after, bad)
         for mistake, (what, fix, named) in MOMENTUM_MISTAKES.items():
-            if not mismatched(g_after, _momentum_made_with(mistake, want, lr, momentum)[0][step], device, step + 1):
+            made = simulated(mistaken("_momentum_with", mistake))["after"][step]
+            if not mismatched(g_after, made, device, step + 1):
                 if mistake == "no_momentum" and _all_zero(got, step):
                     raise Feedback(
                         f"{where}The first step is right but later ones are not, and your velocity buffers are "
@@ -194,7 +200,8 @@ def _all_zero(got: dict, step: int) -> bool:
     return isinstance(buffers, dict) and all(v is not None and not v.any() for v in buffers.values())
 
 
-def expect_velocities(got: dict, want: dict, device: str, lr: float, momentum: float, where: str = "") -> None:
+def expect_velocities(got: dict, want: dict, device: str, lr: float, momentum: float, simulated,
+                      where: str = "") -> None:
     """The caller's buffers must hold the velocity after every step: torch's (momentum · v + p.grad), or
     that times ±lr (the other way of writing momentum, v ← momentum · v − lr · p.grad, p ← p + v)."""
     expect_recorded(got, want, ("velocities",), "sgd_momentum_update")
@@ -221,8 +228,8 @@ def expect_velocities(got: dict, want: dict, device: str, lr: float, momentum: f
                            shown, "Store the new velocity itself (momentum times the old one, plus the "
                            "gradient) in the buffer.", mistake="momentum.buffer_gradient")
         for mistake in ("dampened",):
-            simulated = _momentum_made_with(mistake, want, lr, momentum)[1][step]
-            if all(mine.get(n) is not None and close(mine[n], simulated[n], device, step + 1) for n in bad):
+            made = simulated(mistaken("_momentum_with", mistake))["velocities"][step]
+            if all(mine.get(n) is not None and close(mine[n], made[n], device, step + 1) for n in bad):
                 what, fix, named = MOMENTUM_MISTAKES[mistake]
                 raise Feedback(f"{where}After step {step + 1}, your velocity buffers hold {what}", shown, fix,
                                mistake=named)
@@ -244,7 +251,8 @@ def _run_alone(judge, probe, run: dict, check) -> bool:
     """Does the student's function get ``run`` right when it is the only call in a fresh worker?"""
     try:
         alone = judge.student(probe, runs=[run])
-        check(alone["runs"][0], judge.reference(probe, runs=[run])["runs"][0], run, "")
+        check(alone["runs"][0], judge.reference(probe, runs=[run])["runs"][0], run, "",
+              lambda wrong: judge.simulate(probe, wrong, runs=[run])["runs"][0])
     except (Feedback, KeyError, IndexError, TypeError):
         return False
     return True
@@ -252,7 +260,7 @@ def _run_alone(judge, probe, run: dict, check) -> bool:
 
 def in_a_row(judge, probe, runs: list[dict], check, name: str) -> None:
     """Run ``runs`` one after the other in one worker; every run must pass ``check(mine, theirs, run,
-    where)``. A run that is right on its own (in a fresh worker) but wrong, or failing, after the
+    where, simulated)`` (``simulated``: what a known-wrong implementation leaves on that run). A run that is right on its own (in a fresh worker) but wrong, or failing, after the
     earlier ones points to state kept between calls: established by running it alone."""
     want = judge.reference(probe, runs=runs)
     try:
@@ -273,7 +281,8 @@ def in_a_row(judge, probe, runs: list[dict], check, name: str) -> None:
         where = (f"Call {index + 1} of {len(runs)} (a model of sizes {tuple(run['sizes'])}, "
                  f"{run.get('dtype', 'float32')}, lr={run['lr']}): ")
         try:
-            check(mine if isinstance(mine, dict) else {}, theirs, run, "")
+            check(mine if isinstance(mine, dict) else {}, theirs, run, "",
+                  lambda wrong, index=index: judge.simulate(probe, wrong, runs=runs)["runs"][index])
         except Feedback as problem:
             if index and _run_alone(judge, probe, run, check):
                 raise Feedback(
@@ -394,17 +403,20 @@ def test_sgd_accepts_a_generator(judge, device):
 @pytest.mark.points(1)
 def test_momentum_first_step(judge, device):
     """sgd_momentum_update's first step matches torch.optim.SGD with momentum"""
-    got, want = judge.both(probes.momentum_steps, seed=7, lr=0.1, momentum=0.9, steps=1)
-    expect_momentum(got, want, device, lr=0.1, momentum=0.9)
+    params = dict(seed=7, lr=0.1, momentum=0.9, steps=1)
+    got, want = judge.both(probes.momentum_steps, **params)
+    expect_momentum(got, want, device, 0.1, 0.9, simulating(judge, probes.momentum_steps, **params))
     expect_returns_none(got, "sgd_momentum_update")
 
 
 @pytest.mark.points(1)
 def test_momentum_carries_velocity(judge, device):
     """Over three steps, sgd_momentum_update matches torch.optim.SGD with momentum, buffers included"""
-    got, want = judge.both(probes.momentum_steps, seed=8, lr=0.05, momentum=0.9, steps=3)
-    expect_momentum(got, want, device, lr=0.05, momentum=0.9)
-    expect_velocities(got, want, device, lr=0.05, momentum=0.9)
+    params = dict(seed=8, lr=0.05, momentum=0.9, steps=3)
+    got, want = judge.both(probes.momentum_steps, **params)
+    simulated = simulating(judge, probes.momentum_steps, **params)
+    expect_momentum(got, want, device, 0.05, 0.9, simulated)
+    expect_velocities(got, want, device, 0.05, 0.9, simulated)
 
 
 @pytest.mark.points(1)
@@ -426,16 +438,16 @@ MOMENTUM_RUNS = [dict(seed=23, lr=0.1, momentum=0.9, steps=2, sizes=[6, 5, 3]),
 @pytest.mark.points(1)
 def test_called_again_on_another_model(judge, device):
     """Called again on another model (other sizes and settings, float64, a frozen parameter in the middle), both functions still match torch"""
-    def sgd_check(mine, theirs, run, where):
+    def sgd_check(mine, theirs, run, where, simulated):
         expect_recorded(mine, theirs, ("after",), "sgd_update")
         expect_frozen_still(mine, theirs, run.get("frozen", []), "sgd_update", where)
         expect_steps(mine, theirs, device, run["lr"], where=where)
 
-    def momentum_check(mine, theirs, run, where):
+    def momentum_check(mine, theirs, run, where, simulated):
         expect_recorded(mine, theirs, ("after", "velocities"), "sgd_momentum_update")
         expect_frozen_still(mine, theirs, run.get("frozen", []), "sgd_momentum_update", where)
-        expect_momentum(mine, theirs, device, run["lr"], run["momentum"], where)
-        expect_velocities(mine, theirs, device, run["lr"], run["momentum"], where)
+        expect_momentum(mine, theirs, device, run["lr"], run["momentum"], simulated, where)
+        expect_velocities(mine, theirs, device, run["lr"], run["momentum"], simulated, where)
 
     in_a_row(judge, probes.sgd_in_a_row, SGD_RUNS, sgd_check, "sgd_update")
     in_a_row(judge, probes.momentum_in_a_row, MOMENTUM_RUNS, momentum_check, "sgd_momentum_update")
@@ -456,5 +468,6 @@ def test_momentum_generator_with_frozen(judge, device):
     params = dict(seed=10, lr=0.1, momentum=0.5, steps=3, frozen=["0.weight"], pass_as="generator")
     got, want = _student(judge, probes.momentum_steps, **params)
     expect_frozen_still(got, want, params["frozen"], "sgd_momentum_update")
-    expect_momentum(got, want, device, lr=0.1, momentum=0.5)
-    expect_velocities(got, want, device, lr=0.1, momentum=0.5)
+    simulated = simulating(judge, probes.momentum_steps, **params)
+    expect_momentum(got, want, device, 0.1, 0.5, simulated)
+    expect_velocities(got, want, device, 0.1, 0.5, simulated)

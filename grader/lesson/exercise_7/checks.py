@@ -1,10 +1,10 @@
 """Checks for exercise 7: Adam by hand.
 
-When the parameters come out wrong, the checks work out what each known mistake
-would have given from the same start and the same gradients, and name the one
-whose effect the submission reproduces (its id in mistakes.toml). That is arithmetic on the reference's
-record rather than a mistaken adam_update run in the judge: these checks ship to
-students, and such a function would hand them most of the answer.
+When the parameters come out wrong, the checks ask what each known mistake would
+have given on the same inputs (``judge.simulate``) and name the one whose effect the
+submission reproduces (its id in mistakes.toml). The known-wrong adam_update
+(``_adam_with``) is one argument away from the answer, so it is a ``@simulator``: a
+release cuts it out and ships only what it gives on the public scenarios, as data.
 """
 
 import pytest
@@ -12,42 +12,12 @@ import pytest
 from grader.grading.compare import changed, evidence, expect_recorded, expect_type, mismatched
 from grader.grading.feedback import Feedback
 from grader.grading.numerics import tolerance
+from grader.grading.simulations import mistaken, simulator
 from grader.lesson.by_hand import expect_by_hand, expect_grads_untouched, known_error
 from grader.lesson.exercise_7 import probes
 
 IN_PLACE = ("`p = p - …` makes a new tensor and points the name p at it; the model's parameter itself never "
             "changes. Change p in place inside `with torch.no_grad():`, with `-=` or a method such as `sub_`.")
-
-
-def _adam_made_with(mistake: str, run: dict) -> tuple[list[dict], list[dict]]:
-    """The parameters, and each one's (m, v), after every step of ``run`` (the reference's record:
-    where the parameters started, every step's gradients, the settings) had Adam been made with
-    ``mistake``: its effect, to recognise it by. Arithmetic on the recorded tensors, step by step."""
-    import torch
-
-    lr, eps = run["settings"]["lr"], run["settings"]["eps"]
-    beta1, beta2 = run["settings"]["betas"][::-1] if mistake == "betas_swapped" else run["settings"]["betas"]
-    values = dict(run["before"])
-    zeros = {name: torch.zeros_like(x) for name, x in values.items()}
-    m, v = dict(zeros), dict(zeros)
-    afters, moments = [], []
-    for step, grads in enumerate(run["grads"]):
-        t = {"step_from_zero": step, "step_stuck": 1}.get(mistake, step + 1)
-        for name, g in grads.items():
-            if g is None:
-                continue  # a frozen parameter
-            m_now = beta1 * m[name] + (1 - beta1) * g
-            v_now = beta2 * v[name] + (1 - beta2) * (g if mistake == "raw_gradient_in_v" else g.square())
-            if mistake != "moments_not_kept":
-                m[name], v[name] = m_now, v_now
-            if mistake != "no_bias_correction":
-                m_now, v_now = m_now / (1 - beta1 ** t), v_now / (1 - beta2 ** t)
-            top = g if mistake == "raw_gradient_in_update" else m_now
-            bottom = (v_now + eps).sqrt() if mistake == "eps_inside_sqrt" else v_now.sqrt() + eps
-            values[name] = values[name] - lr * top / bottom
-        afters.append(dict(values))
-        moments.append({name: {"m": m[name], "v": v[name]} for name in values})
-    return afters, moments
 
 
 def _known(what: str, fix: str, *, mistake: str) -> tuple[str, str, str]:
@@ -97,6 +67,37 @@ MISTAKES = {  # each: (what the student's parameters match, what to change, the 
         "Use m̂, the bias-corrected average of the gradients, on top of the fraction.",
         mistake="adam.m_hat_unused"),
 }
+
+
+@simulator(calls="adam_update", variants=[(m,) for m in MISTAKES])
+def _adam_with(mistake: str):
+    """adam_update made with ``mistake`` (a key of MISTAKES): its effect, to recognise it by."""
+    import torch
+
+    def adam_update(params, states, lr, betas, eps):
+        beta1, beta2 = tuple(betas)[::-1] if mistake == "betas_swapped" else tuple(betas)
+        with torch.no_grad():
+            for p, state in zip(params, states):
+                if p.grad is None:
+                    continue  # a frozen parameter
+                g, taken = p.grad, state["step"]
+                t = {"step_from_zero": taken, "step_stuck": 1}.get(mistake, taken + 1)
+                m_now = beta1 * state["m"] + (1 - beta1) * g
+                v_now = beta2 * state["v"] + (1 - beta2) * (g if mistake == "raw_gradient_in_v" else g.square())
+                if mistake != "moments_not_kept":
+                    state["m"], state["v"] = m_now, v_now
+                if mistake != "no_bias_correction":
+                    m_now, v_now = m_now / (1 - beta1 ** t), v_now / (1 - beta2 ** t)
+                top = g if mistake == "raw_gradient_in_update" else m_now
+                bottom = (v_now + eps).sqrt() if mistake == "eps_inside_sqrt" else v_now.sqrt() + eps
+                p.sub_(lr * top / bottom)
+                state["step"] = taken + 1
+    return adam_update
+
+
+def simulating(judge, probe, **params):
+    """What a known-wrong implementation gives on ``probe``'s inputs with ``params``: a check's ``simulated``."""
+    return lambda wrong: judge.simulate(probe, wrong, **params)
 
 
 def _same(got: dict, other: dict, device: str, steps: int) -> bool:
@@ -172,18 +173,19 @@ def expect_frozen_alone(got: dict, want: dict, frozen, where: str = "") -> None:
                        "Leave the dicts of parameters without a gradient alone.", mistake="frozen.touched")
 
 
-def expect_run(got: dict, want: dict, run: dict, device: str, where: str = "") -> None:
+def expect_run(got: dict, want: dict, run: dict, device: str, simulated, where: str = "") -> None:
     """One run of ``adam_steps`` or ``adam_in_a_row``: frozen parameters, the steps, the dicts."""
     expect_frozen_alone(got, want, run.get("frozen", []), where)
-    expect_steps(got, want, device, where)
-    expect_states(got, want, device, where)
+    expect_steps(got, want, device, simulated, where)
+    expect_states(got, want, device, simulated, where)
 
 
 def _alone_right(judge, run: dict, device: str) -> bool:
     """Does the student's adam_update get ``run`` right as the only call in a fresh worker?"""
     try:
         got = judge.student(probes.adam_in_a_row, runs=[run])
-        expect_run(got["runs"][0], judge.reference(probes.adam_in_a_row, runs=[run])["runs"][0], run, device)
+        expect_run(got["runs"][0], judge.reference(probes.adam_in_a_row, runs=[run])["runs"][0], run, device,
+                   lambda wrong: judge.simulate(probes.adam_in_a_row, wrong, runs=[run])["runs"][0])
     except (Feedback, KeyError, IndexError, TypeError):
         return False
     return True
@@ -205,8 +207,9 @@ def why_not_generator(judge, got: dict, want: dict, run: dict, device: str, wher
                        mistake="params.generator_used_up")
 
 
-def expect_steps(got: dict, want: dict, device: str, where: str = "") -> None:
-    """Parameters after every step must match the reference; name the mistake if they don't."""
+def expect_steps(got: dict, want: dict, device: str, simulated, where: str = "") -> None:
+    """Parameters after every step must match the reference; name the mistake if they don't
+    (``simulated(mistaken(…))``: the record a known-wrong adam_update leaves on the same inputs)."""
     expect_recorded(got, want, ("after",), "adam_update")
     for step, (g_after, w_after) in enumerate(zip(got["after"], want["after"])):
         bad = mismatched(g_after, w_after, device, steps=step + 1)
@@ -219,7 +222,7 @@ def expect_steps(got: dict, want: dict, device: str, where: str = "") -> None:
             raise Feedback(f"{where}The parameters did not change at all{when}: no update reached them.", shown,
                            IN_PLACE, mistake="update.rebinds")
         for mistake, (what, fix, named) in MISTAKES.items():
-            if _same(g_after, _adam_made_with(mistake, want)[0][step], device, step + 1):
+            if _same(g_after, simulated(mistaken("_adam_with", mistake))["after"][step], device, step + 1):
                 raise Feedback(f"{where}Your parameters{when} are {what}", shown, fix, mistake=named)
         if _nonfinite(g_after):
             raise Feedback(f"{where}Some parameters{when} hold NaN or infinite values: {', '.join(_nonfinite(g_after))}.",
@@ -229,18 +232,18 @@ def expect_steps(got: dict, want: dict, device: str, where: str = "") -> None:
                        "Go through the docstring's steps in order, for every parameter that has a gradient.")
 
 
-def _name_state_mistake(mine: dict, want: dict, step: int, device: str, where: str = "") -> None:
+def _name_state_mistake(mine: dict, want: dict, step: int, device: str, simulated, where: str = "") -> None:
     """Raise Feedback naming the mistake whose m and v the student's dicts hold after ``step``, if any."""
     for mistake, (what, fix, named) in MISTAKES.items():
-        simulated = {name: state for name, state in _adam_made_with(mistake, want)[1][step].items()
-                     if want["states"][step][name]["step"]}  # frozen parameters' dicts: their own check
+        made = {name: state for name, state in simulated(mistaken("_adam_with", mistake))["states"][step].items()
+                if want["states"][step][name]["step"]}  # frozen parameters' dicts: their own check
         if all(_same({k: (mine.get(name) or {}).get(k) for k in ("m", "v")}, {k: state[k] for k in ("m", "v")},
-                     device, step + 1) for name, state in simulated.items()):
+                     device, step + 1) for name, state in made.items()):
             raise Feedback(f"{where}After step {step + 1}, the m and v in your dicts are {what}", None, fix,
                            mistake=named)
 
 
-def expect_states(got: dict, want: dict, device: str, where: str = "") -> None:
+def expect_states(got: dict, want: dict, device: str, simulated, where: str = "") -> None:
     """Each parameter's dict must hold the step count, m and v that many Adam steps leave behind."""
     expect_recorded(got, want, ("states",), "adam_update")
     for step, (mine, theirs) in enumerate(zip(got["states"], want["states"])):
@@ -274,7 +277,7 @@ def expect_states(got: dict, want: dict, device: str, where: str = "") -> None:
                                    "build on them.", None, MISTAKES["moments_not_kept"][1],
                                    mistake="adam.moments_not_kept")
                 if bad:
-                    _name_state_mistake(mine, want, step, device, where)
+                    _name_state_mistake(mine, want, step, device, simulated, where)
                     raise Feedback(f"{where}After step {step + 1}, {name!r}'s {key} (the running average of its "
                                    f"{average}) is not what that many Adam steps leave behind, and no mistake "
                                    "the grader knows gives these values.",
@@ -299,7 +302,7 @@ def test_adam_first_step_matches_torch(judge, device):
     """adam_update's first step matches torch.optim.Adam"""
     params = dict(seed=11, lr=0.01)
     got, want = _student_steps(judge, **params)
-    expect_steps(got, want, device)
+    expect_steps(got, want, device, simulating(judge, probes.adam_steps, **params))
     expect_returns_none(got)
 
 
@@ -308,7 +311,7 @@ def test_adam_several_steps_match_torch(judge, device):
     """Over four steps, adam_update matches torch.optim.Adam"""
     params = dict(seed=12, lr=0.01, steps=4)
     got, want = _student_steps(judge, **params)
-    expect_steps(got, want, device)
+    expect_steps(got, want, device, simulating(judge, probes.adam_steps, **params))
 
 
 @pytest.mark.points(1)
@@ -316,7 +319,7 @@ def test_adam_keeps_its_state(judge, device):
     """adam_update keeps each parameter's step count, m and v in its dict"""
     params = dict(seed=13, lr=0.01, steps=3)
     got, want = _student_steps(judge, **params)
-    expect_states(got, want, device)
+    expect_states(got, want, device, simulating(judge, probes.adam_steps, **params))
 
 
 @pytest.mark.points(1)
@@ -324,7 +327,7 @@ def test_adam_with_a_large_eps(judge, device):
     """adam_update with eps = 0.01, where it matters where eps goes"""
     params = dict(seed=14, lr=0.01, eps=0.01, steps=2)
     got, want = _student_steps(judge, **params)
-    expect_steps(got, want, device)
+    expect_steps(got, want, device, simulating(judge, probes.adam_steps, **params))
 
 
 @pytest.mark.points(1)
@@ -353,7 +356,7 @@ def test_adam_skips_frozen_parameters(judge, device):
     params = dict(seed=16, lr=0.01, steps=2, frozen=frozen)
     got, want = _student_steps(judge, **params)
     expect_frozen_alone(got, want, frozen)
-    expect_steps(got, want, device)
+    expect_steps(got, want, device, simulating(judge, probes.adam_steps, **params))
 
 
 @pytest.mark.points(1)
@@ -390,7 +393,8 @@ def test_adam_called_again_on_another_model(judge, device):
         where = (f"Call {index + 1} of {len(RUNS)} (a model of sizes {tuple(run['sizes'])}, "
                  f"{run.get('dtype', 'float32')}, lr={run['lr']}): ")
         try:
-            expect_run(mine, theirs, run, device)
+            expect_run(mine, theirs, run, device,
+                       lambda wrong, index=index: judge.simulate(probes.adam_in_a_row, wrong, runs=RUNS)["runs"][index])
         except Feedback as problem:
             if index and _alone_right(judge, run, device):
                 raise Feedback(f"{where}on its own, in a fresh process, adam_update gets this call right; "
@@ -409,10 +413,11 @@ def test_adam_called_again_on_another_model(judge, device):
 def test_adam_generator_with_a_frozen_parameter(judge, device):
     """adam_update with params = model.parameters(), a generator, and a frozen first parameter"""
     run = dict(seed=17, lr=0.01, steps=2, frozen=["0.weight"], pass_as="generator", sizes=[6, 5, 3])
-    got, want = _student_steps(judge, **{k: v for k, v in run.items() if k != "sizes"})
+    params = {k: v for k, v in run.items() if k != "sizes"}
+    got, want = _student_steps(judge, **params)
     expect_recorded(got, want, ("after",), "adam_update")
     why_not_generator(judge, got, want, run, device)
-    expect_run(got, want, run, device)
+    expect_run(got, want, run, device, simulating(judge, probes.adam_steps, **params))
 
 
 @pytest.mark.points(1)
@@ -421,4 +426,4 @@ def test_adam_float64_other_settings(judge, device):
     """adam_update in float64, three steps with other betas, eps and learning rate"""
     params = dict(seed=18, lr=0.05, betas=(0.8, 0.99), eps=1e-6, steps=3, dtype="float64")
     got, want = _student_steps(judge, **params)
-    expect_steps(got, want, device)
+    expect_steps(got, want, device, simulating(judge, probes.adam_steps, **params))
