@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -52,7 +53,9 @@ def _report(texts: list[str]) -> str:
 def _gained_nothing(texts: list[str], score: float, grader_at: Path) -> None:
     report = _report(texts)
     assert f"grader at {grader_at}" in report, report  # the layout is the one meant
-    assert "looked at " in report and " read 0" in report, report
+    # It found the checks where they lie (masked, they read as empty), and read nothing of them.
+    looked = re.search(r"looked at (\d+) checks files, read (\d+)", report)
+    assert looked and int(looked.group(1)) >= 1 and looked.group(2) == "0", report
     assert not [t for t in texts if BREACH in t], report
     assert score == 0
 
