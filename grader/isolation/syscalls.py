@@ -7,7 +7,9 @@ reach the code that could hold the bug: debugging and reading other processes (p
 process_vm_*), bpf, perf_event_open, the keyrings, userfaultfd, io_uring, mounts and namespaces
 (``clone`` with a namespace flag too: it is unshare by another door), handles to files by
 number, kernel modules and kexec. A denied call fails with EPERM instead of killing the
-worker, so student code that tries one sees an ordinary ``PermissionError``.
+worker, so student code that tries one sees an ordinary ``PermissionError``. A call made
+through another architecture's entry (x86's ``int 0x80``) is not let through either:
+libseccomp's filter kills the process that tries one (its default for a foreign architecture).
 
 The filter is built by libseccomp, through its Python binding: libseccomp's own (``seccomp``,
 as Debian's python3-seccomp installs it) where there is one, else ``pyseccomp`` (the
