@@ -178,6 +178,12 @@ def test_without_a_binding_the_reason_says_what_to_install(monkeypatch):
     reason = syscalls.binding()
     assert isinstance(reason, str) and "optim-grader[seccomp]" in reason and "libseccomp2" in reason
     assert syscalls.filter_syscalls() == reason  # nothing loaded, nothing raised
+    if jail_available():  # and a real jail, entered without it, says so (the doctor forks from here)
+        from grader.isolation import doctor
+
+        found = {p.name: p for p in doctor.report()}
+        assert all(p.holds for p in found.values() if p.required), found
+        assert not found["syscalls"].holds and "optim-grader[seccomp]" in found["syscalls"].why, found["syscalls"]
 
 
 @needs_filter
