@@ -57,7 +57,9 @@ def grade(exercise_id: str, *, notebook=None, device: str | None = None, history
     exercise = course.exercise(exercise_id)
     saved = _found(given, exercise) if given else find_saved(course, exercise)
     device = grading.resolve_device(device or "auto", course)
-    nb = merged(saved, ipython_history() if history is None else history, exercise.functions)
+    # A notebook over the grader's cap is graded as saved, which says so (grader.grading.submission).
+    nb = None if saved is not None and _over_cap(saved) else \
+        merged(saved, ipython_history() if history is None else history, exercise.functions)
     if nb is None:
         return grading.grade_exercise(course=course, exercise=exercise, path=saved, device=device)
     import nbformat
@@ -72,6 +74,16 @@ def grade(exercise_id: str, *, notebook=None, device: str | None = None, history
     from dataclasses import replace
 
     return replace(result, submission=shown)
+
+
+def _over_cap(saved: Path) -> bool:
+    """Is the saved notebook larger than the grader reads? Then it is not read here either."""
+    from grader.grading.submission import MAX_NOTEBOOK
+
+    try:
+        return saved.stat().st_size > MAX_NOTEBOOK
+    except OSError:
+        return False
 
 
 def _root(saved: Path | None) -> Path:
@@ -173,10 +185,15 @@ def merged(saved: Path | None, history: list[str], functions: tuple[str, ...] = 
 
 
 def defined_names(source: str) -> tuple[str, ...] | None:
-    """The top-level names a cell defines (functions, classes, assignments); None if it does not parse."""
+    """The top-level names a cell defines (functions, classes, assignments); None if it does not parse
+    or is larger than the grader reads (grading then says so)."""
+    from grader.grading.submission import MAX_SOURCE
+
+    if len(source) > MAX_SOURCE:
+        return None
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     names = []
     for node in tree.body:

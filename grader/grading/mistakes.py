@@ -37,6 +37,7 @@ GENERIC = {
     "process.crashed": "the process running the code crashed",
     "submission.missing": "not handed in",
     "submission.unusable": "the file handed in could not be used (not text, not a notebook, or two candidates)",
+    "submission.too_large": "the file handed in is larger (or its code deeper) than the grader reads",
 }
 IDEAS_FILE = "ideas.toml"
 

@@ -16,6 +16,7 @@ grade.
 from __future__ import annotations
 
 import ast
+import json
 import re
 from pathlib import Path
 
@@ -25,10 +26,15 @@ MARKER = "# graded"
 TAG = "graded"
 _SHELL_OR_MAGIC = re.compile(r"^(\s*)[!%]")
 _DEF = re.compile(r"^(?:async\s+)?def\s+(\w+)", re.MULTILINE)
+MAX_CELLS = 5000  # cells of a notebook the grader reads (the exercise notebooks hold a dozen)
 
 
 class NotebookError(Exception):
     """The notebook cannot be read or holds nothing to grade."""
+
+
+class NotebookTooLarge(NotebookError):
+    """The notebook holds more than the grader reads."""
 
 
 def chunks(path: Path, shown: str, functions: tuple[str, ...] = ()) -> tuple[Chunk, ...]:
@@ -42,7 +48,16 @@ def read(path: Path, shown: str, functions: tuple[str, ...] = ()) -> tuple[tuple
     import nbformat
 
     try:
-        nb = nbformat.read(str(path), as_version=4)
+        text = Path(path).read_text(encoding="utf-8")
+        cells = json.loads(text).get("cells")
+    except Exception:  # not JSON: nbformat says why, below
+        text, cells = None, None
+    if isinstance(cells, list) and len(cells) > MAX_CELLS:
+        raise NotebookTooLarge(
+            f"{shown} has {len(cells)} cells; the grader reads notebooks of up to {MAX_CELLS}. Delete the "
+            "cells you no longer need (or copy your graded cells into a fresh exercise notebook) and save.")
+    try:
+        nb = nbformat.reads(text, as_version=4) if text is not None else nbformat.read(str(path), as_version=4)
         nbformat.validate(nb)
     except Exception as exc:  # nbformat raises JSON, validation and reader errors alike
         raise NotebookError(
@@ -99,10 +114,15 @@ def forgiven_note(functions: tuple[str, ...], stand_ins: tuple[str, ...]) -> str
 
 def defined_functions(source: str) -> set[str]:
     """The functions ``source`` defines at its top level; for code Python cannot read, the
-    ``def`` lines at its left margin (so that its syntax error gets reported)."""
+    ``def`` lines at its left margin (so that its syntax error gets reported); the same for a cell
+    too large to parse here (grading reports its size)."""
+    from grader.grading.submission import MAX_SOURCE
+
+    if len(source) > MAX_SOURCE:
+        return set(_DEF.findall(source))
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return set(_DEF.findall(source))
     return {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
 
@@ -114,9 +134,13 @@ def is_graded(cell) -> bool:
 
 
 def is_import_cell(source: str) -> bool:
+    from grader.grading.submission import MAX_SOURCE
+
+    if len(source) > MAX_SOURCE:
+        return False
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return bool(tree.body) and all(isinstance(node, (ast.Import, ast.ImportFrom)) for node in tree.body)
 

@@ -2,9 +2,12 @@
 
 Which file that is, is decided by ``grader.grading.find`` (one rule for every way of grading).
 
-Nothing here runs student code: a ``.py`` file is read and compiled (compiling
-runs nothing) so that a syntax error is reported once, with file and line; a
-notebook is read with nbformat (``grader.grading.notebook``).
+Nothing here runs student code, and nothing here parses it in the trusted process either: a file's
+size is checked before it is read (``MAX_SOURCE`` for a ``.py`` file and for a notebook's graded
+cells, ``MAX_NOTEBOOK`` for a notebook file, its outputs and images included), and the syntax check
+(compiling runs nothing, but a few megabytes of code can take gigabytes to compile) and the notebook
+reader (``grader.grading.notebook``) run in a child under limits (``grader.grading.bounded``). A
+syntax error is still reported once, with file and line.
 """
 
 from __future__ import annotations
@@ -13,8 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.course import Exercise
+from grader.grading.bounded import TooCostly, bounded
 from grader.grading.chunk import Chunk
 from grader.grading.find import shown_in_zip
+
+MAX_SOURCE = 1 << 20     # bytes of code: a .py file, or the graded and import cells of a notebook
+MAX_NOTEBOOK = 20 << 20  # bytes of a notebook file, outputs and images included
+TOO_LARGE = "submission.too_large"  # the generic mistake id (grader.grading.mistakes) of both
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,9 @@ class Submission:
     note: str | None = None
     """Something the student should know although the code runs (a notebook graded without its
     ``# graded`` markers); shown where a problem would be."""
+    mistake: str | None = None
+    """The generic mistake id the problem shows when the judge cannot tell it from the rest
+    (``submission.too_large``); None: the judge's own choice."""
 
     @property
     def folder(self) -> str | None:
@@ -51,29 +62,89 @@ def load(exercise: Exercise, path: Path | None, problem: str | None = None) -> S
         return Submission(exercise, None, not_submitted=True,
                           problem=f"not submitted: no {exercise.stem}.py or {exercise.stem}.ipynb was handed in")
     shown = display_path(path)
+    if path.suffix not in (".py", ".ipynb"):
+        return Submission(exercise, path, problem=f"{shown}: hand in a .py file or a .ipynb notebook")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return Submission(exercise, path, problem=f"cannot read {shown}: {exc.strerror or exc}")
+    cap = MAX_SOURCE if path.suffix == ".py" else MAX_NOTEBOOK
+    if size > cap:
+        return Submission(exercise, path, problem=too_large(shown, size, cap), mistake=TOO_LARGE)
     if path.suffix == ".ipynb":
-        from grader.grading import notebook
+        import nbformat  # noqa: F401 - imported here once, not in every child that reads a notebook
 
         try:
-            chunks, note = notebook.read(path, shown, exercise.functions)
-        except notebook.NotebookError as exc:
-            return Submission(exercise, path, problem=str(exc))
-    elif path.suffix == ".py":
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            return Submission(exercise, path, problem=f"cannot read {shown}: {exc.strerror or exc}")
-        problem = text_problem(data, shown, exercise)
-        if problem:
-            return Submission(exercise, path, problem=problem)
-        chunks, note = (Chunk(shown, _text(data)),), None
-    else:
-        return Submission(exercise, path, problem=f"{shown}: hand in a .py file or a .ipynb notebook")
-    for chunk in chunks:
-        problem = syntax_problem(chunk)
-        if problem:
-            return Submission(exercise, path, chunks, problem=problem)
-    return Submission(exercise, path, chunks, note=note)
+            answer = bounded(_notebook_in_child, str(path), shown, exercise.functions)
+        except TooCostly as exc:
+            return Submission(exercise, path, problem=too_costly(shown, exc.why), mistake=TOO_LARGE)
+        chunks = tuple(Chunk(filename, source) for filename, source in answer["chunks"])
+        return Submission(exercise, path, chunks, problem=answer["problem"], note=answer["note"],
+                          mistake=answer["mistake"])
+    try:
+        with open(path, "rb") as f:
+            data = f.read(cap + 1)  # no more than the cap, even if the file grew since
+    except OSError as exc:
+        return Submission(exercise, path, problem=f"cannot read {shown}: {exc.strerror or exc}")
+    if len(data) > cap:
+        return Submission(exercise, path, problem=too_large(shown, len(data), cap), mistake=TOO_LARGE)
+    problem = text_problem(data, shown, exercise)
+    if problem:
+        return Submission(exercise, path, problem=problem)
+    chunks = (Chunk(shown, _text(data)),)
+    try:
+        problem = bounded(syntax_problem, chunks[0])
+    except TooCostly as exc:
+        return Submission(exercise, path, problem=too_costly(shown, exc.why), mistake=TOO_LARGE)
+    return Submission(exercise, path, chunks, problem=problem)
+
+
+def _notebook_in_child(path: str, shown: str, functions: tuple[str, ...]) -> dict:
+    """A notebook's graded and import cells as chunks, or why they cannot run: what ``load`` runs
+    under limits (JSON decoding, schema validation and the syntax check)."""
+    from grader.grading import notebook
+
+    try:
+        chunks, note = notebook.read(Path(path), shown, functions)
+    except notebook.NotebookError as exc:
+        too_many = isinstance(exc, notebook.NotebookTooLarge)
+        return {"chunks": [], "note": None, "problem": str(exc), "mistake": TOO_LARGE if too_many else None}
+    size = sum(len(chunk.source.encode("utf-8", "surrogatepass")) for chunk in chunks)
+    if size > MAX_SOURCE:
+        return {"chunks": [], "note": None, "mistake": TOO_LARGE,
+                "problem": too_large(f"The graded and import cells of {shown}", size, MAX_SOURCE, cells=True)}
+    listed = [[chunk.filename, chunk.source] for chunk in chunks]
+    problem = next(filter(None, map(syntax_problem, chunks)), None)
+    return {"chunks": listed, "note": None if problem else note, "problem": problem, "mistake": None}
+
+
+def too_large(shown: str, size: int, cap: int, cells: bool = False) -> str:
+    """What a student is told about a file (or a notebook's graded cells) over the grader's cap."""
+    if cells:
+        return (f"{shown} hold {_size(size)} of code; the grader reads up to {_size(cap)} of them. "
+                "Keep only your functions (and the imports they need) in the graded cells, and move the "
+                "rest (pasted data, long generated code) to cells that are not graded.")
+    if shown.endswith(".ipynb"):
+        return (f"{shown} is {_size(size)}; the grader reads notebooks up to {_size(cap)}. Outputs and "
+                "images count: clear them (Jupyter: Edit → Clear Outputs of All Cells) and save, or hand in "
+                "the .py file instead.")
+    return (f"{shown} is {_size(size)}; the grader reads files up to {_size(cap)}. An exercise's code "
+            "is a few kilobytes: remove what the exercise does not need (pasted data, long generated "
+            "code, outputs), or hand in the file you wrote.")
+
+
+def too_costly(shown: str, why: str) -> str:
+    """What a student is told when reading their file ran past the grader's limits (``bounded``)."""
+    what = {"time": "took too long", "memory": "needed too much memory"}.get(why, "failed")
+    return (f"Reading {shown} {what}: the grader reads code within limits, and this file's code is "
+            "too large or too deeply nested for them. Hand in the exercise's functions as you wrote "
+            "them, without generated code or data pasted in.")
+
+
+def _size(size: int) -> str:
+    if size < (1 << 20):
+        return f"{-(-size // 1024)} KB"
+    return f"{size / (1 << 20):.1f}".removesuffix(".0") + " MB"
 
 
 def text_problem(data: bytes, shown: str, exercise: Exercise) -> str | None:
@@ -105,7 +176,8 @@ def _listed(functions: tuple[str, ...]) -> str:
 
 
 def syntax_problem(chunk: Chunk) -> str | None:
-    """The syntax error in ``chunk``, in words a student can act on, or None."""
+    """The syntax error in ``chunk``, in words a student can act on, or None (``load`` runs it under
+    limits, through ``bounded``: never call it on a student's code in a trusted process)."""
     try:
         compile(chunk.source, chunk.filename, "exec", dont_inherit=True)
     except SyntaxError as exc:

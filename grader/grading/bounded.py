@@ -1,0 +1,123 @@
+"""Reading what a student handed in without trusting it: parsing under limits, in a child process.
+
+Nothing a student hands in is parsed, compiled or JSON-decoded by a trusted process itself: a file
+of a few megabytes can hold a million statements, and Python's parser then needs gigabytes. The
+grader's own readers (the syntax check, the notebook reader, the lesson's look at how a step is
+taken) run through ``bounded``: it forks, and the child lowers its address space (``RLIMIT_AS``:
+what it holds at the fork plus ``memory_mb``) and its CPU time (``RLIMIT_CPU``) before it calls
+the reader; it writes the reader's result back as JSON through a pipe and ends with ``os._exit``
+(no atexit handler, no flushed buffer of the parent's). The parent reads at most ``MAX_REPLY``
+bytes, waits ``wall_s`` at most, and reaps the child.
+
+The child runs only the grader's code, never the student's: what untrusted bytes can make it do
+is use memory and time, which the limits cap. A child that runs out of either, crashes or answers
+nothing raises ``TooCostly`` in the parent, which tells the student in its own words.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import select
+import signal
+import time
+from typing import Callable
+
+MEMORY_MB = 1024     # memory a reader may use above what the process held when it forked
+CPU_S = 20           # CPU seconds a reader may use
+WALL_S = 60.0        # seconds the parent waits for its answer
+MAX_REPLY = 8 << 20  # bytes of answer the parent reads
+
+
+class TooCostly(Exception):
+    """The reader ran out of memory or time, or died, before it had an answer."""
+
+    def __init__(self, why: str):
+        super().__init__(why)
+        self.why = why
+        """``memory``, ``time`` or ``crashed``."""
+
+
+def bounded(reader: Callable, *args, memory_mb: int = MEMORY_MB, cpu_s: int = CPU_S, wall_s: float = WALL_S):
+    """``reader(*args)`` run in a forked child under limits; its result must be plain JSON data.
+
+    A MemoryError or RecursionError (a nesting too deep to read) in the reader comes back as
+    ``TooCostly("memory")``; any other exception is the grader's own fault: a RuntimeError.
+    """
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: limits first, then the reader; never returns
+        status = 1
+        try:
+            os.close(read)
+            _limit(memory_mb, cpu_s)
+            try:
+                answer = {"ok": reader(*args)}
+            except (MemoryError, RecursionError):
+                answer = {"why": "memory"}
+            except Exception as exc:  # noqa: BLE001 - the grader's own reader failed: said as the grader's
+                answer = {"error": f"{type(exc).__name__}: {exc}"[:2000]}
+            data = json.dumps(answer).encode()
+            view = memoryview(data)
+            while view:
+                view = view[os.write(write, view):]
+            status = 0
+        except BaseException:  # noqa: BLE001 - a child must end here, whatever happened
+            pass
+        finally:
+            os._exit(status)
+    os.close(write)
+    try:
+        data = _read(read, pid, wall_s)
+    finally:
+        os.close(read)
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if not done:  # still running: out of time, an answer too long, or the parent interrupted
+            os.kill(pid, signal.SIGKILL)
+            _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL):
+        raise TooCostly("time")
+    try:
+        answer = json.loads(data) if data and len(data) <= MAX_REPLY else None
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict) or not ({"ok", "why", "error"} & set(answer)):
+        raise TooCostly("memory" if os.WIFEXITED(status) and os.WEXITSTATUS(status) else "crashed")
+    if "error" in answer:
+        raise RuntimeError(f"{getattr(reader, '__qualname__', reader)} failed: {answer['error']}")
+    if "why" in answer:
+        raise TooCostly(str(answer["why"]))
+    return answer["ok"]
+
+
+def _limit(memory_mb: int, cpu_s: int) -> None:
+    """Lower this process's limits: address space (what it maps now, plus ``memory_mb``) and CPU."""
+    with open("/proc/self/statm") as f:
+        mapped = int(f.read().split()[0]) * resource.getpagesize()
+    cap = mapped + (memory_mb << 20)
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    spent = int(used.ru_utime + used.ru_stime)  # a forked child starts its count at zero, but be sure
+    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    want = spent + cpu_s
+    resource.setrlimit(resource.RLIMIT_CPU, (want if hard == resource.RLIM_INFINITY else min(want, hard),
+                                             want + 1 if hard == resource.RLIM_INFINITY else hard))
+
+
+def _read(fd: int, pid: int, wall_s: float) -> bytes:
+    """The child's answer, at most MAX_REPLY + 1 bytes; the child is killed at ``wall_s``."""
+    chunks, size, deadline = [], 0, time.monotonic() + wall_s
+    while size <= MAX_REPLY:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            break
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
