@@ -423,9 +423,9 @@ def test_momentum_carries_velocity(judge, device):
 def test_steps_are_written_by_hand(judge):
     """sgd_update and sgd_momentum_update take their steps themselves, without torch.optim"""
     got = judge.student(probes.sgd_steps, seed=3, lr=0.1)
-    expect_by_hand(got, "sgd_update")
+    expect_by_hand(judge, got, "sgd_update")
     got = judge.student(probes.momentum_steps, seed=7, lr=0.1, momentum=0.9, steps=2)
-    expect_by_hand(got, "sgd_momentum_update")
+    expect_by_hand(judge, got, "sgd_momentum_update")
 
 
 SGD_RUNS = [dict(seed=21, lr=0.1, sizes=[6, 5, 3]),

@@ -362,7 +362,7 @@ def test_adam_skips_frozen_parameters(judge, device):
 @pytest.mark.points(1)
 def test_adam_update_is_written_by_hand(judge):
     """adam_update takes its step itself, without torch.optim"""
-    expect_by_hand(judge.student(probes.adam_steps, seed=11, lr=0.01, steps=2), "adam_update")
+    expect_by_hand(judge, judge.student(probes.adam_steps, seed=11, lr=0.01, steps=2), "adam_update")
 
 
 STATE_KEPT = ("Keep nothing from one call for the next outside what the caller hands in: the parameters and "
