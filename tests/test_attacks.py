@@ -40,7 +40,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from grader.batch import gradebook
+from grader.batch import exports, gradebook
 
 GRADE = str(Path(sys.executable).with_name("grade"))
 ATTACKS = ROOT / "tests" / "attacks"
@@ -235,7 +235,7 @@ class Attacked:
 
     def texts(self, student: str) -> str:
         """Everything of a student's that reaches them: results.json, feedback.md, the gradebook's words."""
-        folder = gradebook.student_folder(self.out, student)
+        folder = exports.student_folder(self.out, student)
         parts = [(folder / name).read_text(errors="replace")
                  for name in ("results.json", "feedback.md") if (folder / name).exists()]
         parts += [" ".join(map(str, r)) for r in
@@ -380,7 +380,7 @@ def test_honest_students_score_full_marks(graded):
     table = graded.grades()
     for name in HONEST:
         assert table[name] == ["10", "10", "10"], (name, table[name])
-        data = json.loads((gradebook.student_folder(graded.out, name) / "results.json").read_text())
+        data = json.loads((exports.student_folder(graded.out, name) / "results.json").read_text())
         assert data["score"] == 10, name
         assert rows(graded.out, "SELECT status, score FROM submissions WHERE student = ?", name) == [("graded", 10)]
 
@@ -412,7 +412,7 @@ def test_attack_gains_nothing(graded, stem):
     assert stored_rows and all(score == 0 for score, in stored_rows), f"{why}: gradebook {stored_rows}"
     points = rows(graded.out, "SELECT name, points FROM checks WHERE student = ? AND points > 0", stem)
     assert not points, f"{why}: checks passed {points}"
-    data = json.loads((gradebook.student_folder(graded.out, stem) / "results.json").read_text())
+    data = json.loads((exports.student_folder(graded.out, stem) / "results.json").read_text())
     assert data["score"] == 0 and all(t["score"] == 0 for t in data["tests"]), f"{why}: results.json {data['score']}"
     text = graded.texts(stem)
     reported = [line.strip()[:400] for line in text.splitlines() if BREACH in line]
@@ -515,7 +515,7 @@ def test_without_namespaces_the_batch_refuses_unless_allowed(tmp_path, jailed):
     assert allowed.returncode == 0, allowed.stderr
     assert (out / gradebook.GRADES_NAME).read_text().endswith("honest,10,10,10\n")
     assert "WARNING" in allowed.stdout and "unjailed" in allowed.stdout
-    data = json.loads((gradebook.student_folder(out, "honest") / "results.json").read_text())
+    data = json.loads((exports.student_folder(out, "honest") / "results.json").read_text())
     assert data["score"] == 10 and data["extra_data"]["isolation"]["exercise-3"].startswith("unjailed")
     assert rows(out, "SELECT isolation FROM submissions")[0][0].startswith("unjailed")
     assert not (out / ".scratch").exists() and not list(out.rglob("grader-worker-*"))

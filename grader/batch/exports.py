@@ -12,13 +12,26 @@ import csv
 import io
 from pathlib import Path
 
-from grader.batch.gradebook import ERROR, MISSING, Gradebook, Graded, student_folder, write_atomic
+from grader.batch.gradebook import ERROR, MISSING, Gradebook, Graded, write_atomic
 from grader.grading import markdown, results
 from grader.grading.untrusted import csv_cell, terminal_line
 
 
+STUDENTS_NAME = "students"  # RESULTS/students/<student>/: each student's results.json and feedback.md
+
+
+def student_folder(out: Path, student: str) -> Path:
+    """Where ``student``'s results.json and feedback.md are: ``RESULTS/students/<student>``.
+
+    A student id is a folder's name, and a folder may be named anything the batch writes itself
+    (``gradebook.sqlite-wal``, ``report.html``, ``export-canvas.csv``, …, in any case): in a folder
+    of their own, no student's name can collide with one of the batch's files, today's or a later
+    version's, and no name needs refusing."""
+    return out / STUDENTS_NAME / student
+
+
 def student_files(store: Gradebook, out: Path, sid: str, chosen) -> None:
-    """Write ``sid``'s results.json and feedback.md (in ``gradebook.student_folder``) from what the store
+    """Write ``sid``'s results.json and feedback.md (in ``student_folder``) from what the store
     holds for the ``chosen`` exercises."""
     rows = store.student(sid, [e.id for e in chosen])
     if not rows:

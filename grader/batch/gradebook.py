@@ -24,7 +24,6 @@ SCHEMA_VERSION = "5"  # 3: checks.cause and checks.evidence; 4: checks.mistake (
 STORE_NAME = "gradebook.sqlite"
 GRADES_NAME = "grades.csv"
 REPORT_NAME = "report.html"  # the class report (grader.batch.report_html)
-STUDENTS_NAME = "students"    # RESULTS/students/<student>/: each student's results.json and feedback.md
 
 # What became of one exercise of one student.
 GRADED, MISSING, ERROR = "graded", "missing", "error"
@@ -219,16 +218,6 @@ class _Transaction:
     def __exit__(self, kind, value, tb):
         self.conn.execute("COMMIT" if kind is None else "ROLLBACK")
         return False
-
-
-def student_folder(out: Path, student: str) -> Path:
-    """Where ``student``'s results.json and feedback.md are: ``RESULTS/students/<student>``.
-
-    A student id is a folder's name, and a folder may be named anything the batch writes itself
-    (``gradebook.sqlite-wal``, ``report.html``, ``export-canvas.csv``, …, in any case): in a folder
-    of their own, no student's name can collide with one of the batch's files, today's or a later
-    version's, and no name needs refusing."""
-    return out / STUDENTS_NAME / student
 
 
 # ---------------------------------------------------------------- files written whole

@@ -36,6 +36,7 @@ from grader.grading.find import SKIPPED_NAMES, SUFFIXES, UnsafeZip, unpack
 
 MAX_HASHED_FILES = 2000     # code files read to fingerprint one submission
 NAME_BYTES = 255            # a folder's name, at most (Linux, macOS, Windows): a student id fits in one
+NAME_BYTES = 255            # a folder's name, at most (Linux, macOS, Windows): a student id fits in one
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def find_entries(submissions: Path, skip: tuple[Path, ...] = ()) -> list[Path]:
 def student_id(entry: Path) -> str:
     """The entry's name without extension, as text: bytes that are not UTF-8 (which no gradebook or
     file of ours could write) are shown as ``\\x9b``; one folder's name, whatever it says (the batch
-    keeps each student's files in a folder of their own: ``gradebook.student_folder``)."""
+    keeps each student's files in a folder of their own: ``exports.student_folder``)."""
     name = entry.name if entry.is_dir() else entry.stem
     sid = os.fsencode(name).decode("utf-8", "backslashreplace")
     if len(sid.encode("utf-8")) > NAME_BYTES:  # escaped bytes made it longer than a folder's name may be
@@ -111,6 +112,10 @@ def open_all(submissions: Path, exercises: tuple[Exercise, ...], scratch: Path,
 def open_entry(entry: Path, exercises: tuple[Exercise, ...], scratch: Path) -> Student:
     """One entry, opened into a ``Student`` (a zip is unpacked into ``scratch``)."""
     sid = student_id(entry)
+    if sid != (entry.name if entry.is_dir() else entry.stem):  # paths that are not text cannot reach the jail
+        return Student(sid, entry.name, None, (), _hash_bytes(os.fsencode(entry.name)),
+                       problem=f"the name of this entry is not UTF-8 text (shown as {sid}): rename it, then "
+                               "grade again")
     if sid != (entry.name if entry.is_dir() else entry.stem):  # paths that are not text cannot reach the jail
         return Student(sid, entry.name, None, (), _hash_bytes(os.fsencode(entry.name)),
                        problem=f"the name of this entry is not UTF-8 text (shown as {sid}): rename it, then "

@@ -16,7 +16,8 @@ from urllib.parse import quote
 
 from grader.batch import classreport, plots
 from grader.batch.classreport import ClassReport, MistakeCount
-from grader.batch.gradebook import REPORT_NAME, STORE_NAME, Gradebook, student_folder, write_atomic
+from grader.batch.exports import student_folder
+from grader.batch.gradebook import REPORT_NAME, STORE_NAME, Gradebook, write_atomic
 from grader.batch.report_assets import CSS, SCRIPT
 from grader.course import Course
 from grader.errors import UsageProblem

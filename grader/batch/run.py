@@ -181,7 +181,7 @@ def _grade_class(plan: Plan, store: Gradebook, started: float) -> BatchReport:
         raise BatchError(f"{plan.submissions} holds no student entries (folders, .zip, .py or .ipynb files)")
     fingerprints = {e.id: fingerprint(plan.course, e, plan.settings.device) for e in chosen}
     todo = []
-    for student in students:  # a student's name is data: their files go where no name collides (student_folder)
+    for student in students:  # a name is data: their files go where no name collides (exports.student_folder)
         wanted = [e for e in chosen if plan.regrade or not store.current(
             student.id, e.id, student.content_hash, grader.__version__, fingerprints[e.id])]
         if wanted:
