@@ -22,7 +22,6 @@ from click.testing import CliRunner
 from conftest import MISTAKES, ROOT
 from course_copy import make_course
 from grader.batch import exports
-from grader.batch import exports
 from grader.grading import find
 
 SOLUTION = (ROOT / "solutions" / "exercise_3.py").read_text()

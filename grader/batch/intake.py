@@ -36,7 +36,6 @@ from grader.grading.find import SKIPPED_NAMES, SUFFIXES, UnsafeZip, unpack
 
 MAX_HASHED_FILES = 2000     # code files read to fingerprint one submission
 NAME_BYTES = 255            # a folder's name, at most (Linux, macOS, Windows): a student id fits in one
-NAME_BYTES = 255            # a folder's name, at most (Linux, macOS, Windows): a student id fits in one
 
 
 @dataclass(frozen=True)
@@ -112,10 +111,6 @@ def open_all(submissions: Path, exercises: tuple[Exercise, ...], scratch: Path,
 def open_entry(entry: Path, exercises: tuple[Exercise, ...], scratch: Path) -> Student:
     """One entry, opened into a ``Student`` (a zip is unpacked into ``scratch``)."""
     sid = student_id(entry)
-    if sid != (entry.name if entry.is_dir() else entry.stem):  # paths that are not text cannot reach the jail
-        return Student(sid, entry.name, None, (), _hash_bytes(os.fsencode(entry.name)),
-                       problem=f"the name of this entry is not UTF-8 text (shown as {sid}): rename it, then "
-                               "grade again")
     if sid != (entry.name if entry.is_dir() else entry.stem):  # paths that are not text cannot reach the jail
         return Student(sid, entry.name, None, (), _hash_bytes(os.fsencode(entry.name)),
                        problem=f"the name of this entry is not UTF-8 text (shown as {sid}): rename it, then "
