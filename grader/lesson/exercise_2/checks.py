@@ -4,13 +4,15 @@ A mistake is named only from evidence it leaves in the record: what backward put
 ``.grad`` during the call, whether the returned tensors are the live ``.grad`` ones,
 what an earlier result looks like after later calls, or the outcome of a known-wrong
 version of the function (``judge.simulate``) on the same inputs. When nothing known
-matches, the feedback says what was observed.
+matches, the feedback says what was observed. The known-wrong versions are ``@simulator``s:
+a release cuts them out and ships only what they give on the public scenarios, as data.
 """
 
 import pytest
 
 from grader.grading.compare import close, evidence, mismatched, step_scale
 from grader.grading.feedback import Feedback, NotImplementedYet
+from grader.grading.simulations import mistaken, simulator
 from grader.lesson.exercise_2 import probes
 
 ORDER = ("backward() adds this batch's gradients to whatever .grad already holds, so the order matters: "
@@ -137,6 +139,7 @@ def returned_dict(g_call: dict, trainable: list, shapes: dict, when: str) -> dic
     return {n: values[n]["tensor"] for n in trainable}
 
 
+@simulator(calls="compute_gradients")
 def _read_too_late(model, loss_fn, inputs, targets):
     """A known mistake: takes the live .grad tensors, then zeroes .grad in place to leave it clean."""
     loss_fn(model(inputs), targets).backward()
@@ -153,7 +156,7 @@ def _all_zero(judge, g_call: dict, names: list, params: dict | None, call: int) 
     if filled and set(names) <= set(g_call["live"]):
         same = params is None or call > 0
         if not same:  # does the known mistake leave this very record? (zeros, .grad filled, tensors live)
-            wrong = judge.simulate(probes.gradients, _read_too_late, **params)["calls"][0]
+            wrong = judge.simulate(probes.gradients, mistaken("_read_too_late"), **params)["calls"][0]
             same = set(names) <= set(wrong["live"]) and set(names) <= set(wrong["filled"])
         if same:
             return Feedback("Every gradient you returned is all zeros, yet backward() did fill .grad during your "
@@ -344,6 +347,7 @@ def expect_unchanged(got: dict, want: dict, device: str, call: int = 0) -> None:
     raise Feedback(what, evidence(g_call["after"], before, moved), fix)
 
 
+@simulator(calls="compute_gradients")
 def _ignores_loss_fn(model, loss_fn, inputs, targets):
     """A known mistake: cross-entropy hard-coded instead of the loss_fn passed in."""
     import torch
@@ -358,7 +362,7 @@ def expect_own_loss_fn(judge, got: dict, want: dict, device: str, **params) -> N
     try:
         expect_gradients(got, want, device, judge=judge, params=params)
     except Feedback:
-        wrong = judge.simulate(probes.gradients, _ignores_loss_fn, **params)
+        wrong = judge.simulate(probes.gradients, mistaken("_ignores_loss_fn"), **params)
         grads = {i["key"]: i["value"].get("tensor") for i in got["calls"][0]["returned"].get("items", [])}
         wrong_grads = {i["key"]: i["value"]["tensor"] for i in wrong["calls"][0]["returned"]["items"]}
         if not mismatched(grads, wrong_grads, device):

@@ -1,8 +1,10 @@
 """Checks for exercise 4: where zero_grad goes.
 
-When parameters come out wrong, the checks run known-wrong versions of the
-function (written below, trusted grader code) on the same inputs and name the
-mistake whose effect the submission reproduces.
+When parameters come out wrong, the checks ask what known-wrong versions of the
+function give on the same inputs (``judge.simulate``) and name the mistake whose
+effect the submission reproduces. Those versions (``_epoch_with``, ``_accumulate_with``)
+are one argument away from the answer, so they are ``@simulator``s: a release cuts them
+out and ships only what they give on the public scenarios, as data.
 """
 
 import math
@@ -11,6 +13,7 @@ import pytest
 
 from grader.grading.compare import evidence, expect_optimizer_state, expect_type, mismatched, step_scale
 from grader.grading.feedback import Feedback
+from grader.grading.simulations import mistaken, simulator
 from grader.lesson.exercise_4 import probes
 
 STATE_FIX = "Only the optimizer should change its state: one optimizer.step() per batch."
@@ -36,6 +39,11 @@ def expect_batches_kept(rec: dict, what: str, label: str = "batch") -> None:
 
 # ---- train_epoch -------------------------------------------------------------------------------
 
+EPOCH_SIMULATIONS = (("never", True), ("once", True), ("after_step", True), ("before_step", True),
+                     ("before_step", False))
+
+
+@simulator(calls="train_epoch", variants=EPOCH_SIMULATIONS)
 def _epoch_with(zero: str, to_none: bool = True):
     """A train_epoch whose zero_grad is ``never`` called, called ``once`` before the loop, or called
     ``before_step`` (between backward and step) or ``after_step`` (only at the end of each batch)."""
@@ -83,10 +91,6 @@ EPOCH_MISTAKES = {  # how zero_grad was placed: (what training gives, the fix, t
 
 # Zeroed gradients and None gradients differ only when a step follows at once (momentum and Adam
 # still move on zeros): that is only the case when zero_grad sits between backward() and step().
-EPOCH_SIMULATIONS = (("never", True), ("once", True), ("after_step", True), ("before_step", True),
-                     ("before_step", False))
-
-
 def _same_run(got: dict, other: dict, device: str) -> bool:
     """Did two runs take the same number of steps through the same parameters?"""
     if got["steps"] != other["steps"] or len(got["after"]) != len(other["after"]):
@@ -140,7 +144,7 @@ def expect_epoch(judge, got: dict, want: dict, device: str, call: int = 0, **par
         shown = f"After step {i + 1}:\n" + evidence(mine, right, bad)
         for zero, to_none in EPOCH_SIMULATIONS:
             lead, fix, mistake = EPOCH_MISTAKES[zero]
-            simulated = _call(judge.simulate(probes.epoch, _epoch_with(zero, to_none), **params), call)
+            simulated = _call(judge.simulate(probes.epoch, mistaken("_epoch_with", zero, to_none), **params), call)
             if _same_run(mine_rec, simulated, device):
                 raise Feedback(f"Your parameters after each step{_on_call('', call)} match {lead}", shown, fix,
                                mistake=mistake)
@@ -274,6 +278,13 @@ def test_train_epoch_with_adam(judge, device):
 
 # ---- accumulate_and_step -----------------------------------------------------------------------
 
+# Where zero_grad goes (at the ``start``, ``inside`` the loop, ``never``) and whether each loss is divided by k:
+# every way but the right one (at the start, divided).
+ACCUMULATE_SIMULATIONS = tuple((zero, divide) for zero in ("start", "inside", "never") for divide in (True, False)
+                               if (zero, divide) != ("start", True))
+
+
+@simulator(calls="accumulate_and_step", variants=ACCUMULATE_SIMULATIONS)
 def _accumulate_with(zero: str, divide: bool):
     """An accumulate_and_step whose zero_grad is called at the ``start``, ``inside`` the loop (every
     micro-batch) or ``never``, and which divides each micro-batch's loss by k or not."""
@@ -332,13 +343,10 @@ def expect_accumulated(judge, got: dict, want: dict, device: str, call: int = 0,
     plain_sgd = settings.get("optimizer", "sgd") == "sgd" and not settings.get("momentum") \
         and not settings.get("warmup")
     scale = step_scale(mine["before"], mine["final"], right["final"]) if plain_sgd else None
-    for zero in ("start", "inside", "never"):
-        for divide in (True, False):
-            if zero == "start" and divide:
-                continue  # that is the right way
-            simulated = _call(judge.simulate(probes.accumulate, _accumulate_with(zero, divide), **params), call)
-            if mismatched(mine["final"], simulated["final"], device):
-                continue
+    for zero, divide in ACCUMULATE_SIMULATIONS:
+        simulated = _call(judge.simulate(probes.accumulate, mistaken("_accumulate_with", zero, divide), **params),
+                          call)
+        if not mismatched(mine["final"], simulated["final"], device):
             parts = ([ACCUMULATE_ZERO[zero]] if zero != "start" else []) + ([] if divide else [UNDIVIDED])
             lead = "Your step is exactly the one this mistake gives" if len(parts) == 1 else \
                 "Your step is exactly the one these two mistakes give together"

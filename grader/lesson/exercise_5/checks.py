@@ -1,9 +1,11 @@
 """Checks for exercise 5: the complete training step, and choosing an optimizer.
 
 train_step is compared with the reference, call by call, on the same inputs;
-when the parameters come out wrong, known-wrong versions of it (written below,
-trusted grader code) run on the same inputs to name the mistake. make_optimizer
-is judged by what it builds, and by training a fixed task with it.
+when the parameters come out wrong, what known-wrong versions of it give on the
+same inputs (``judge.simulate``) names the mistake. Those versions (``_step_with``)
+are one argument away from the answer, so they are a ``@simulator``: a release cuts
+them out and ships only what they give on the public scenarios, as data.
+make_optimizer is judged by what it builds, and by training a fixed task with it.
 """
 
 import math
@@ -12,6 +14,7 @@ import pytest
 
 from grader.grading.compare import changed, evidence, expect_optimizer_state, expect_type, mismatched, step_scale
 from grader.grading.feedback import Feedback
+from grader.grading.simulations import mistaken, simulator
 from grader.lesson.exercise_5 import probes
 from grader.lesson.exercise_5.probes import EXPLODED, PROGRESS
 
@@ -23,26 +26,6 @@ STEP = ("Follow the lesson's training step in its order: clear the old gradients
 
 
 # ---- train_step --------------------------------------------------------------------------------
-
-def _step_with(mistake: str):
-    """A train_step that calls zero_grad ``never``, ``last`` (after the step) or ``between`` backward and
-    step, or that uses cross-entropy (``own_loss``) instead of the loss_fn it was given."""
-    import torch
-
-    def run(model, loss_fn, opt, x, y):
-        if mistake not in ("never", "last", "between"):
-            opt.zero_grad()
-        scores = model(x)
-        batch_loss = torch.nn.functional.cross_entropy(scores, y) if mistake == "own_loss" else loss_fn(scores, y)
-        batch_loss.backward()
-        if mistake == "between":
-            opt.zero_grad()
-        opt.step()
-        if mistake == "last":
-            opt.zero_grad()
-        return batch_loss.item()
-    return run
-
 
 STEP_MISTAKES = {  # a known-wrong train_step: (what training gives, the fix, the mistake's id)
     "never": ("what training gives when zero_grad is never called. backward() adds its gradients to "
@@ -61,6 +44,27 @@ STEP_MISTAKES = {  # a known-wrong train_step: (what training gives, the fix, th
                  "Compute the loss with loss_fn(outputs, targets), whatever loss_fn is.",
                  "loss.own_loss_fn"),
 }
+
+
+@simulator(calls="train_step", variants=[(m,) for m in STEP_MISTAKES])
+def _step_with(mistake: str):
+    """A train_step that calls zero_grad ``never``, ``last`` (after the step) or ``between`` backward and
+    step, or that uses cross-entropy (``own_loss``) instead of the loss_fn it was given."""
+    import torch
+
+    def run(model, loss_fn, opt, x, y):
+        if mistake not in ("never", "last", "between"):
+            opt.zero_grad()
+        scores = model(x)
+        batch_loss = torch.nn.functional.cross_entropy(scores, y) if mistake == "own_loss" else loss_fn(scores, y)
+        batch_loss.backward()
+        if mistake == "between":
+            opt.zero_grad()
+        opt.step()
+        if mistake == "last":
+            opt.zero_grad()
+        return batch_loss.item()
+    return run
 
 
 def _same_run(got: dict, other: dict, device: str) -> bool:
@@ -115,7 +119,8 @@ def expect_training(judge, got: dict, want: dict, device: str, **params) -> None
         for mistake, (what, fix, mistake_id) in STEP_MISTAKES.items():
             if mistake == "own_loss" and params.get("loss", "cross_entropy") == "cross_entropy":
                 continue
-            if _same_run(got, judge.simulate(probes.training_steps, _step_with(mistake), **params), device):
+            if _same_run(got, judge.simulate(probes.training_steps, mistaken("_step_with", mistake), **params),
+                         device):
                 raise Feedback(f"Your parameters after each call match {what}", shown, fix, mistake=mistake_id)
         where = ("the very first call is already off" if i == 0
                  else f"the first {i} call{'s are' if i > 1 else ' is'} right, but call {i + 1} is off")

@@ -8,7 +8,9 @@ here, under no_grad) and what came back.
 
 ``optimizers_made`` calls make_optimizer, records what it built (its class, the
 parameters it holds, their learning rate) and then trains a fixed task with it,
-in a loop written here, recording the loss after every step.
+in a loop written here, recording the loss after every step. That loop ships to
+students with the probes, so it trains only its own fixed task, with its own data
+and loss: called on anything else it does nothing (it is no train_epoch to copy).
 """
 
 from __future__ import annotations
@@ -174,12 +176,15 @@ def digits(seed: int, count: int = TRAIN_SAMPLES, device: str = "cpu"):
     return x.to(device), y.to(device)
 
 
-def train(model, opt, x, y, steps: int = TRAIN_STEPS, batch_size: int = TRAIN_BATCH) -> dict:
-    """The grader's own training loop; the loss over all of (x, y) before and after, and every batch's loss."""
+def train(model, opt, task: str, device: str = "cpu") -> dict:
+    """The grader's own training loop on the fixed task ``task`` (a key of TASKS, nothing else: its data and
+    loss are its own); the loss over the whole task before and after, and every batch's loss."""
     import math
 
     import torch
 
+    x, y = digits(TASKS[task]["data_seed"], device=device)
+    steps, batch_size = TRAIN_STEPS, TRAIN_BATCH
     loss_fn = torch.nn.CrossEntropyLoss()
     start = _measured_loss(model, loss_fn, x, y)
     losses = []
@@ -256,8 +261,7 @@ def _made(make_optimizer, name, task, train_it, device, keep=None) -> dict:
     if record["is_optimizer"]:
         record["holds"] = _holdings(model, returned)
         if train_it:
-            x, y = digits(settings["data_seed"], device=device)
-            record["training"] = train(model, returned, x, y)
+            record["training"] = train(model, returned, task, device)
     return record
 
 

@@ -1,10 +1,16 @@
-"""Checks for exercise 6: device transfer."""
+"""Checks for exercise 6: device transfer.
+
+A step that lands where no zero_grad puts it is named by what a known-wrong train_step_on gives on
+the same inputs (``judge.simulate``); that version is a ``@simulator``: a release cuts it out and
+ships only what it gives on the public scenarios, as data.
+"""
 
 import pytest
 
 from grader.grading.compare import (evidence, expect_optimizer_state, expect_recorded, expect_type, mismatched,
                                    step_scale)
 from grader.grading.feedback import Feedback, NotImplementedYet
+from grader.grading.simulations import mistaken, simulator
 from grader.lesson.exercise_6 import probes
 
 TENSOR_TO = ("Tensor.to returns a new tensor; unlike Module.to, it does not move the tensor you "
@@ -401,6 +407,7 @@ def expect_placed(got: dict, where: str) -> None:
                        "Move the model, the inputs and the targets to `device` before the forward pass.")
 
 
+@simulator(calls="train_step_on")
 def _no_zero_grad(model, loss_fn, optimizer, inputs, targets, device):
     """A known mistake: the step without zero_grad, so earlier gradients are added in."""
     model.to(device)
@@ -462,7 +469,7 @@ def _training_mismatch(judge, got, want, step, bad, device, params, before, when
         return Feedback(f"After train_step_on{when}, the parameters did not change: the gradients were gone when "
                         "optimizer.step() ran: zero_grad belongs before the forward pass, not between backward() "
                         "and step().", shown, fix, mistake="zero_grad.misplaced")
-    simulated = judge.simulate(probes.training, _no_zero_grad, **params)
+    simulated = judge.simulate(probes.training, mistaken("_no_zero_grad"), **params)
     if not mismatched(g_after, simulated["after"][step], device, steps=step + 1):
         return Feedback(
             f"After train_step_on{when}, the parameters are where a step lands when zero_grad is never "
