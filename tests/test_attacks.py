@@ -59,7 +59,8 @@ ENDLESS = "27_endless_loop"
 HANDOFF = ("35_handoff_a", "35_handoff_b", "35_handoff_c")  # one file, handed in by three students
 CHANNELS = ("tmp", "dev_shm", "environ", "sysv_shm", "abstract_socket", "user_keyring", "session_keyring")
 STEMS = sorted(p.stem for p in ATTACKS.glob("[0-9][0-9]_*.py"))  # the attack files
-COPIES = {"35_handoff": HANDOFF}  # a file handed in by several students ({ME} names each one)
+SCAVENGERS = ("43_scavenge_peer_a", "43_scavenge_peer_b", "43_scavenge_peer_c")  # look for each other in memory
+COPIES = {"35_handoff": HANDOFF, "43_scavenge_peer": SCAVENGERS}  # handed in by several students ({ME}: each)
 ATTACKERS = [student for stem in STEMS for student in COPIES.get(stem, (stem,))]  # the students
 
 

@@ -116,11 +116,36 @@ def test_an_allocation_past_the_memory_limit_is_refused_at_once(course, tmp_path
 
 def test_a_jail_failure_is_the_graders_fault_not_the_students():
     from grader.grading import feedback
+    from grader.isolation.protocol import JAIL, WorkerReply
+
+    reply = WorkerReply(JAIL, b"", "", 0, None, None, 0.1, 0.0, "jail", "mount on /proc: Operation not permitted")
+    problem = feedback.worker_problem(reply, "sgd_update", 3.0, 600, 1 << 20)
+    assert "not your code's fault" in problem.text and "grade doctor" in problem.text
+    assert "mount on /proc" in problem.text and "traceback" not in problem.text.lower()
+    assert problem.incident == JAIL and problem.mistake is None
+
+
+def test_a_worker_cannot_say_its_jail_failed():
+    """Only the fork server decides JAIL (from the worker's setup pipe, closed before any student code
+    runs); an error of kind "jail" that a worker sends is the student's own."""
+    from grader.grading import feedback
 
     problem = feedback.student_error({"kind": "jail", "message": "mount on /proc: Operation not permitted"},
                                      "sgd_update", "exercise_3.py")
-    assert "not your code's fault" in problem.text and "grade doctor" in problem.text
-    assert "traceback" not in problem.text.lower()
+    assert "not your code's fault" not in problem.text and problem.incident is None
+
+
+def test_a_worker_that_fails_before_its_jail_is_ready_is_reported_by_the_fork_server(tmp_path):
+    """A real fork server and a worker whose setup fails (its job has no code to read): status JAIL,
+    with what failed, decided by the trusted side."""
+    from grader.isolation import client
+    from grader.isolation.protocol import JAIL
+
+    reply = client.current().run({"chunks": None, "folder": str(tmp_path), "module": "exercise_3",
+                                  "probe": "grader.lesson.exercise_3.probes:sgd_steps", "params": {"seed": 1},
+                                  "course_root": str(ROOT), "device": "cpu", "timeout": 20, "memory_mb": 2048,
+                                  "output_limit": 1 << 20, "own": [], "hidden": []})
+    assert reply.status == JAIL and "TypeError" in reply.problem, reply
 
 
 @needs_jail

@@ -16,9 +16,10 @@ import subprocess
 import sys
 
 from grader.isolation import server
-from grader.isolation.protocol import LOST, WorkerReply, recv_message, send_message
+from grader.isolation.protocol import LOST, OK, WorkerReply, recv_message, send_message, split_job
 
 REPLY_MARGIN = 15.0  # seconds past a job's own limit before the zygote counts as lost
+OUTPUT_SHOWN = 8192  # bytes of what a worker printed that a reply keeps, for feedback
 
 
 class Sandbox:
@@ -30,18 +31,41 @@ class Sandbox:
 
     def run(self, request: dict) -> WorkerReply:
         """Run one job; a reply with status ``lost`` if the zygote itself failed."""
+        header, code = split_job(request)
         try:
             self._sock.settimeout(float(request.get("timeout", 30)) + REPLY_MARGIN)
-            send_message(self._sock, request)
+            while True:
+                send_message(self._sock, header, code)
+                reply = self._reply()
+                if reply is not None:
+                    return reply
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        self.close()
+        return WorkerReply(LOST, b"", "", 0, None, None, 0.0, 0.0)
+
+    def _reply(self) -> WorkerReply | None:
+        """The zygote's answer to a job: the result and printed segments it passes on, then the
+        reply; None when it asks for the job again."""
+        result, output = [], bytearray()
+        while True:
             message = recv_message(self._sock)
-        except (OSError, ValueError):
-            message = None
-        if message is None:
-            self.close()
-            return WorkerReply(LOST, b"", "", 0, None, None, 0.0, 0.0)
-        header, payload = message
-        fields = {k: header[k] for k in WorkerReply.__dataclass_fields__ if k != "payload"}
-        return WorkerReply(payload=payload, **fields)
+            if message is None:
+                raise OSError("the zygote hung up")
+            header, payload = message
+            if header.get("again"):
+                return None
+            segment = header.get("segment")
+            if segment == "result":
+                result.append(payload)
+            elif segment == "output":
+                output += payload[:max(0, OUTPUT_SHOWN - len(output))]
+            else:
+                break
+        fields = {k: header[k] for k in WorkerReply.__dataclass_fields__ if k not in ("payload", "output")
+                  and k in header}
+        return WorkerReply(payload=b"".join(result) if header["status"] == OK else b"",
+                           output=output.decode("utf-8", "replace"), **fields)
 
     def end_session(self) -> None:
         """End the worker that serves the current submission's jobs (and what it left running)."""

@@ -9,10 +9,12 @@ CUDA do not survive ``fork``), so each worker starts in milliseconds with torch
 ready. A worker runs one submission's jobs (probe calls) one after another,
 putting back before each what the last one changed (``grader.isolation.worker``); the
 first job that fails in any way ends it, and the next job gets a fresh fork.
-The zygote puts each worker in its own process group, reads its output and its
+The zygote puts each worker in its own process group, watches its output and its
 results through pipes, and kills the whole group when a job runs too long, uses
-too much memory or prints too much (``grader.isolation.session``). It never decodes what a worker sends: it
-passes the bytes on to the judge, which decodes them with ``grader.isolation.wire``.
+too much memory or prints too much (``grader.isolation.session``). It never holds a
+student's code, results or output: it splices them from the judge's socket to the worker's
+pipe and back (``grader.isolation.relay``), so no later worker, a fork of it, inherits them.
+The judge decodes what a worker sent, with ``grader.isolation.wire``.
 
 What a job and a reply are, and how they are framed, is ``grader.isolation.protocol``.
 """
@@ -31,7 +33,8 @@ import time
 
 from grader.isolation import procs
 from grader.isolation.procs import die_with_parent
-from grader.isolation.protocol import CRASHED, EXITED, WorkerReply, recv_message, send_message
+from grader.isolation import relay
+from grader.isolation.protocol import CRASHED, EXITED, WorkerReply, recv_header, send_message
 from grader.isolation.session import SCRATCH_PREFIX, Session
 
 IDLE_END = 5.0  # seconds without a job after which a session's worker is ended anyway
@@ -48,6 +51,9 @@ def serve(sock: socket.socket) -> None:
     fails in any way (time, memory, output, exit, crash, garbled result) is
     killed with its process group, and the next job gets a fresh one. A judge
     ends a session with ``{"end": true}`` when it is done with a submission.
+
+    A job's header is read here; its payload (the submission's own part) is spliced on to a fresh
+    worker, or dropped unread when the session's worker already has it.
     """
     die_with_parent()  # the socket closing ends it too; this also covers a judge stuck elsewhere
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the judge's to handle
@@ -58,16 +64,19 @@ def serve(sock: socket.socket) -> None:
             if session is not None and not select.select([sock], [], [], IDLE_END)[0]:
                 session = session.end()
                 continue
-            message = recv_message(sock)
-            if message is None:
+            request = recv_header(sock)
+            if request is None:
                 return
-            request, _ = message
             if request.get("end"):
+                relay.discard(sock.fileno(), request["payload"])
                 session = session.end() if session else None
                 send_message(sock, {"ended": True})
                 continue
             session, reply = supervise(request, session, sock)
-            send_message(sock, {k: v for k, v in reply.__dict__.items() if k != "payload"}, reply.payload)
+            if reply is None:
+                send_message(sock, {"again": True})
+            else:
+                send_message(sock, {k: v for k, v in reply.__dict__.items() if k != "payload"})
     finally:
         if session is not None:
             session.end()
@@ -130,33 +139,41 @@ def plan_for(request: dict):
     return _plans[key]
 
 
-def supervise(request: dict, session: Session | None = None,
-              sock: socket.socket | None = None) -> tuple[Session | None, WorkerReply]:
-    """Run ``request`` in ``session``'s worker if it is the same submission's, else in a fresh
-    one; watch it and report what became of it. Returns the session to use next (None once
-    its worker is gone) and the reply."""
-    key = session_key(request)
+def supervise(request: dict, session: Session | None,
+              sock: socket.socket) -> tuple[Session | None, WorkerReply | None]:
+    """Run ``request`` (a job's header; its payload still in ``sock``) in ``session``'s worker if it is
+    the same submission's, else in a fresh one; watch it and report what became of it. Returns the
+    session to use next (None once its worker is gone) and the reply, or None: the judge must send
+    the job again, for a fresh worker."""
+    key = str(request.get("session", ""))
     small = {"probe": request["probe"], "params": request["params"]}
     encoded = json.dumps(small).encode()
-    if session is not None and (session.key != key or len(encoded) > REQUEST_LIMIT
-                                or not session.send(encoded)):
+    if session is not None and (session.key != key or len(encoded) > REQUEST_LIMIT):
         session = session.end()
     started = time.monotonic()
     reused = session is not None
     if session is None:
-        session = _start(request, key, sock)
-    reply, keep = session.watch(request, started)
+        session = _start(request, key)
+        # A worker that cannot take its code or job is gone already: watch reads why (its setup pipe).
+        session.relay_code(sock, request["payload"])
+        session.send(encoded, fresh=True)
+    else:
+        relay.discard(sock.fileno(), request["payload"])  # its worker has the code already
+        if not session.send(encoded):
+            session.end()
+            return None, None  # it ended between jobs: a fresh worker, which needs the code again
+    reply, keep = session.watch(request, started, sock)
     if not keep:
         session = session.end()
     if reused and reply.status in (EXITED, CRASHED) and not reply.output_bytes:
         # A reused worker that ended without a word may have ended *after* its last job (code that
         # exits once it has returned): this job is not the one to blame. It runs again, fresh;
         # if it was this job's doing after all, the fresh worker ends the same way.
-        return supervise(request, None, sock)
+        return None, None
     return session, reply
 
 
-def _start(request: dict, key: str, sock: socket.socket | None) -> Session:
+def _start(request: dict, key: str) -> Session:
     """A fresh worker for ``request``: jailed if this fork server can, in a cgroup if it has them."""
     from grader.isolation import jail
 
@@ -165,13 +182,12 @@ def _start(request: dict, key: str, sock: socket.socket | None) -> Session:
     group = None
     if cgroups is not None and request.get("device", "cpu") == "cpu":
         group = cgroups.make(int(request.get("memory_mb", 2048)), jail.NPROC)
-    return Session.start(request, key, sock, plan=plan, group=group, isolation=isolation)
+    setup = {k: request[k] for k in SETUP_KEYS if k in request}
+    return Session.start(setup, key, plan=plan, group=group, isolation=isolation)
 
 
-def session_key(request: dict) -> str:
-    """What makes two jobs the same submission's: everything but the probe and its inputs."""
-    fields = {k: request.get(k) for k in ("chunks", "folder", "module", "device", "own", "hidden")}
-    return json.dumps(fields, sort_keys=True)
+SETUP_KEYS = ("device", "timeout", "memory_mb", "hidden", "course_root")
+"""What a worker gets from its job's header (the rest of its job comes through its pipe)."""
 
 
 def main() -> None:

@@ -28,20 +28,29 @@ from grader.isolation.protocol import frame
 TRACEBACK_FRAMES = 8
 
 
-def serve_jobs(request: dict, request_fd: int, result_fd: int, plan=None) -> None:
-    """Enter the jail (``plan``; None: limits only), run ``request``, then each later job the
-    zygote sends on ``request_fd`` (a 4-byte length and ``{"probe", "params"}`` as JSON: the
-    same submission, other inputs), writing each outcome to ``result_fd``; exit when the zygote
-    closes the pipe. Never returns."""
-    filenames = {chunk["filename"] for chunk in request["chunks"]}
+def serve_jobs(setup: dict, request_fd: int, result_fd: int, setup_fd: int, plan=None) -> None:
+    """Read the submission's own part from ``request_fd`` (its code, module, folder and files, as the
+    judge sent them: the fork server only spliced them on), enter the jail (``plan``; None: limits
+    only) with ``setup``'s limits, say so on ``setup_fd`` and close it; then run each job the zygote
+    sends on ``request_fd`` (a 4-byte length and ``{"probe", "params"}`` as JSON), writing each
+    outcome to ``result_fd``; exit when the zygote closes the pipe. Never returns.
+
+    Until ``setup_fd`` is closed only the grader's code has run here, so what it says there is the
+    trusted side's word: a jail that could not be built is the grader's failure, reported by the
+    fork server. Nothing the student's code sends later can claim that."""
     try:
+        request = dict(setup, **_read_message(request_fd))
+        filenames = {chunk["filename"] for chunk in request["chunks"]}
         _confine(request, plan)
         _isolate(request.get("folder"), request["scratch"])
         fresh = _Fresh(request, jailed=plan is not None)
-    except BaseException as exc:  # noqa: BLE001 - reported as this job's error
-        _send(result_fd, {"error": describe_error(exc, filenames, request)})
+    except BaseException as exc:  # noqa: BLE001 - the grader's failure, never the student's
+        with contextlib.suppress(OSError):
+            os.write(setup_fd, b"!" + f"{type(exc).__name__}: {exc}".encode(errors="replace")[:2000])
         os._exit(0)
-    job = request
+    os.write(setup_fd, b"+")
+    os.close(setup_fd)
+    job = _next_job(request_fd)
     while job is not None:
         try:
             outcome = {"ok": _run(dict(request, **job))}
@@ -80,6 +89,14 @@ def _next_job(request_fd: int) -> dict | None:
         return None
     body = _read_exact(request_fd, struct.unpack("<I", head)[0])
     return None if body is None else json.loads(body)
+
+
+def _read_message(request_fd: int) -> dict:
+    """The first message on the job pipe: the submission's own part (``protocol.split_job``)."""
+    found = _next_job(request_fd)
+    if not isinstance(found, dict):
+        raise jail.JailError("the worker's code never came")
+    return found
 
 
 def _read_exact(fd: int, n: int) -> bytes | None:
@@ -201,6 +218,7 @@ def _confine(request: dict, plan) -> None:
         jail.prctl(jail.PR_SET_NO_NEW_PRIVS, 1)
     except (OSError, ValueError, jail.JailError):
         pass  # not Linux: the zygote's own time, memory and output limits still hold
+    jail.filter_syscalls()  # last: the seccomp filter, where libseccomp can be had (never raises)
 
 
 def _isolate(folder: str | None, scratch: str) -> None:
@@ -258,8 +276,6 @@ def describe_error(exc: BaseException, filenames: set[str], request: dict) -> di
     """Plain data about an exception, its traceback trimmed to the student's frames."""
     if isinstance(exc, MissingFunction):
         return {"kind": "missing", "type": "", "message": exc.name, "found": exc.found or "", "traceback": ""}
-    if isinstance(exc, jail.JailError):  # the grader's fault (or the machine's), never the student's
-        return {"kind": "jail", "type": "", "message": str(exc)[:2000], "traceback": ""}
     frames = traceback.extract_tb(exc.__traceback__)
     own = [f for f in frames if f.filename in filenames][-TRACEBACK_FRAMES:]
     if isinstance(exc, SyntaxError) and exc.filename in filenames:
