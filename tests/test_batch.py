@@ -297,13 +297,15 @@ def test_verdicts_are_those_of_single_grading(class_, graded, course, monkeypatc
     out, _ = graded
     tight = dataclasses.replace(course, memory_mb=600)
     exercise = dataclasses.replace(course.exercise("exercise-3"), timeout=3.0)
+    # On the batch's inputs: its salt, from the gradebook (what `grade exercise-3 --salt` takes).
+    ((salt,),) = rows(out, "SELECT value FROM meta WHERE key = 'salt'")
     for name, path in [("alice", class_ / "alice" / "exercise_3.py"),
                        ("bob", class_ / "bob" / "submission_4471" / "exercise_3.py"),
                        ("dave", class_ / "dave.py"), ("erin", class_ / "erin.ipynb"),
                        ("frank", class_ / "frank" / "exercise_3.py"), ("judy", class_ / "judy" / "exercise_3.py"),
                        ("ivan", class_ / "ivan" / "exercise_3.py"), ("mia", class_ / "mia" / "exercise_3.py")]:
         monkeypatch.chdir(path.parent)  # the batch shows paths relative to the student's folder
-        single = grading.grade_exercise(course=tight, exercise=exercise, path=path, device="cpu")
+        single = grading.grade_exercise(course=tight, exercise=exercise, path=path, device="cpu", salt=salt)
         stored = rows(out, "SELECT name, points, status, feedback FROM checks WHERE student = ? ORDER BY position",
                       name)
         assert [(c.name, c.points, c.passed, c.feedback) for c in single.checks] == \
