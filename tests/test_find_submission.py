@@ -118,8 +118,8 @@ def test_batch_intake_uses_the_rule(work_zip, tmp_path, course):
     (class_ / "bob" / "try2" / "exercise_3.py").write_text(WRONG)
     alice, bob = intake.open_all(class_, course.exercises, tmp_path / "scratch")
     assert alice.problem is None
-    assert alice.path_for("exercise-3") == tmp_path / "scratch" / "alice" / CHOSEN
-    assert alice.base == tmp_path / "scratch" / "alice" / "Work" / "week2"  # what alice's code may see
+    assert alice.path_for("exercise-3") == tmp_path / "scratch" / "students" / "alice" / CHOSEN
+    assert alice.base == tmp_path / "scratch" / "students" / "alice" / "Work" / "week2"  # what alice's code may see
     assert bob.problem and "more than one folder" in bob.problem and bob.files == ()
 
 
