@@ -223,9 +223,10 @@ def reported(error: dict) -> dict:
     a non-function's type name are as long as the student makes them."""
     bounded = dict(error)
     for key, limit in ERROR_LIMITS.items():
-        if isinstance(bounded.get(key), str):
-            bounded[key] = untrusted.cap_line(bounded[key], limit) if limit <= 200 else \
-                untrusted.cap(bounded[key], limit)
+        value = bounded.get(key)
+        if value is not None:  # a forged reply may send a list or a number where text belongs
+            value = value if isinstance(value, str) else str(value)[:limit + 1]
+            bounded[key] = untrusted.cap_line(value, limit) if limit <= 200 else untrusted.cap(value, limit)
     return bounded
 
 
