@@ -160,3 +160,21 @@ def test_code_too_deep_to_parse_is_told_so_not_crashing(tmp_path, course):
     sub = submission.load(course.exercise("exercise-3"), path)
     assert sub.problem and ("Python cannot read your code" in sub.problem
                             or "too large or too deeply nested" in sub.problem), sub.problem
+
+
+def test_a_cluster_sends_no_more_of_a_file_than_its_cap_and_the_worker_says_so(tmp_path, course):
+    from grader.batch import cluster, intake
+    from grader.grading import submission
+
+    folder = tmp_path / "class" / "bigstudent"
+    folder.mkdir(parents=True)
+    (folder / "exercise_3.py").write_text((TRUSTED / "source_huge_file.py").read_text() + "x = 1\n" * 500_000)
+    exercise = course.exercise("exercise-3")
+    student, = intake.open_all(tmp_path / "class", (exercise,), tmp_path / "scratch")
+    sent = cluster.pack(student, [exercise])["files"]["exercise_3.py"]
+    assert len(sent) == submission.MAX_SOURCE + 1
+    there = tmp_path / "worker" / "exercise_3.py"  # what the cluster's worker writes and grades
+    there.parent.mkdir()
+    there.write_bytes(sent)
+    sub = submission.load(exercise, there)
+    assert sub.mistake == "submission.too_large" and "is more than 1 MB; the grader reads files up to 1 MB" in sub.problem

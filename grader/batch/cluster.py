@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Callable
 
 from grader.errors import GraderProblem, UsageProblem
+from grader.grading.submission import read_capped
 from grader.isolation.jail import OWN_BYTES, OWN_FILES
 
 IN_FLIGHT = 2              # students sent per judge ready on the cluster: one graded, one waiting
@@ -205,8 +206,8 @@ def pack(student, wanted, salt: str | None = None) -> dict:
                           (student.entry if single else path.relative_to(base).as_posix())})
         paths += [] if path is None else [path]
     files: dict[str, bytes] = {}
-    for path in paths:  # the exercise files first: they are sent whatever the budget
-        files.setdefault(student.entry if single else path.relative_to(base).as_posix(), path.read_bytes())
+    for path in paths:  # the exercise files first: they are sent whatever the budget, up to their cap
+        files.setdefault(student.entry if single else path.relative_to(base).as_posix(), read_capped(path))
     if base is not None and not single:
         budget = OWN_BYTES - sum(map(len, files.values()))
         for folder, dirs, names in os.walk(base):

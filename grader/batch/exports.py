@@ -150,7 +150,8 @@ def _who(rows: dict[str, list[Graded]], exercises: list[str]) -> list[str]:
     return lines
 
 
-UNREADABLE = {"code.unreadable", "submission.unusable"}  # the file, not the code in it, is the problem
+# the file, not the code in it, is the problem
+UNREADABLE = {"code.unreadable", "submission.unusable", "submission.too_large"}
 
 
 def _names(sids: list[str], most: int = 30) -> str:

@@ -99,6 +99,13 @@ def load(exercise: Exercise, path: Path | None, problem: str | None = None) -> S
     return Submission(exercise, path, chunks, problem=problem)
 
 
+def read_capped(path: Path) -> bytes:
+    """A submission file's bytes, at most its cap plus one: all a grader that sends files elsewhere
+    (a cluster's worker) needs, since ``load`` there refuses what is over the cap and says so."""
+    with open(path, "rb") as f:
+        return f.read((MAX_NOTEBOOK if Path(path).suffix == ".ipynb" else MAX_SOURCE) + 1)
+
+
 def _notebook_in_child(path: str, shown: str, functions: tuple[str, ...]) -> dict:
     """A notebook's graded and import cells as chunks, or why they cannot run: what ``load`` runs
     under limits (JSON decoding, schema validation and the syntax check)."""
@@ -119,16 +126,18 @@ def _notebook_in_child(path: str, shown: str, functions: tuple[str, ...]) -> dic
 
 
 def too_large(shown: str, size: int, cap: int, cells: bool = False) -> str:
-    """What a student is told about a file (or a notebook's graded cells) over the grader's cap."""
+    """What a student is told about a file (or a notebook's graded cells) over the grader's cap (one
+    byte over: a file ``read_capped`` cut short on its way, said as "more than")."""
+    over = "more than " if size == cap + 1 else ""
     if cells:
-        return (f"{shown} hold {_size(size)} of code; the grader reads up to {_size(cap)} of them. "
+        return (f"{shown} hold {over}{_size(size)} of code; the grader reads up to {_size(cap)} of them. "
                 "Keep only your functions (and the imports they need) in the graded cells, and move the "
                 "rest (pasted data, long generated code) to cells that are not graded.")
     if shown.endswith(".ipynb"):
-        return (f"{shown} is {_size(size)}; the grader reads notebooks up to {_size(cap)}. Outputs and "
+        return (f"{shown} is {over}{_size(size)}; the grader reads notebooks up to {_size(cap)}. Outputs and "
                 "images count: clear them (Jupyter: Edit → Clear Outputs of All Cells) and save, or hand in "
                 "the .py file instead.")
-    return (f"{shown} is {_size(size)}; the grader reads files up to {_size(cap)}. An exercise's code "
+    return (f"{shown} is {over}{_size(size)}; the grader reads files up to {_size(cap)}. An exercise's code "
             "is a few kilobytes: remove what the exercise does not need (pasted data, long generated "
             "code, outputs), or hand in the file you wrote.")
 
