@@ -86,7 +86,8 @@ _MEASURE = textwrap.dedent("""
             result = runner.grade_exercise(course=course, exercise=exercise, path=Path(path))
         grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
         out[Path(path).parent.name] = {"grew_mb": grew / 1024, "points": sum(c.points for c in result.checks),
-                                       "problem": result.problem, "mistakes": sorted({c.mistake for c in result.checks})}
+                                       "problem": result.problem,
+                                       "mistakes": sorted({c.mistake for c in result.checks})}
     print(json.dumps(out))
 """)
 
@@ -177,4 +178,5 @@ def test_a_cluster_sends_no_more_of_a_file_than_its_cap_and_the_worker_says_so(t
     there.parent.mkdir()
     there.write_bytes(sent)
     sub = submission.load(exercise, there)
-    assert sub.mistake == "submission.too_large" and "is more than 1 MB; the grader reads files up to 1 MB" in sub.problem
+    assert sub.mistake == "submission.too_large"
+    assert "is more than 1 MB; the grader reads files up to 1 MB" in sub.problem

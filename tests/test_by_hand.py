@@ -98,7 +98,8 @@ def test_steps_written_by_hand_show_nothing(path):
 
 
 HEAD = "import torch\n"
-BY_HAND = "def sgd_update(params, lr):\n    with torch.no_grad():\n        for p in params:\n            p.sub_(lr * p.grad)\n"
+BY_HAND = ("def sgd_update(params, lr):\n    with torch.no_grad():\n        for p in params:\n"
+           "            p.sub_(lr * p.grad)\n")
 
 
 @pytest.mark.parametrize("source, kinds", [
@@ -114,9 +115,13 @@ BY_HAND = "def sgd_update(params, lr):\n    with torch.no_grad():\n        for p
     ("from torch.optim.sgd import sgd as sgd_update\n", ["optim"]),
     (HEAD + "def sgd_update(params, lr):\n    torch.ops.aten._fused_sgd_(params)\n", ["optim"]),
     (HEAD + "def sgd_update(params, lr):\n    torch._C._functions.x(params)\n", ["optim"]),
-    (HEAD + "def _helper(params):\n    torch._fused_sgd_(params)\n" + "def sgd_update(params, lr):\n    _helper(params)\n",
-     ["optim"]),
-    (HEAD + "class S:\n    def go(self):\n        torch.optim.SGD\ndef sgd_update(params, lr):\n    S().go()\n", ["optim"]),
+    (HEAD + "def _helper(params):\n    torch._fused_sgd_(params)\n"
+     "def sgd_update(params, lr):\n    _helper(params)\n", ["optim"]),
+    (HEAD + "class S:\n    def go(self):\n        torch.optim.SGD\n"
+     "def sgd_update(params, lr):\n    S().go()\n", ["optim"]),
+    (HEAD + "def sgd_update(params, lr):\n    torch._decomp.decomposition_table\n", ["hidden"]),
+    (HEAD + "def sgd_update(params, lr):\n    torch.overrides.get_overridable_functions()\n", ["hidden"]),
+    (HEAD + "def _sub(self, other):\n    pass\nsetattr(torch.Tensor, 'sub_', _sub)\n" + BY_HAND, ["hidden"]),
     # what hides how the step is taken: the grader cannot tell
     (HEAD + "def sgd_update(params, lr):\n    getattr(torch, 'op' + 'tim')\n", ["hidden"]),
     (HEAD + "def sgd_update(params, lr):\n    exec('x = 1')\n", ["hidden"]),

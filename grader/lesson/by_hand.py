@@ -219,9 +219,11 @@ _OPTIMIZER_NAME = re.compile(r"^_?(single|multi)_tensor_|^(sgd|adamw?|adamax|ada
 _KERNELS = ("torch._C._functions",)
 # Parts of torch that run code or look names up from data: what runs through them cannot be read.
 _TORCH_LOOKUPS = ("torch.load", "torch.serialization", "torch.package", "torch.hub", "torch.jit", "torch.fx",
-                  "torch.utils.cpp_extension", "torch.utils.model_zoo", "torch.library", "torch._C", "torch._ops",
-                  "torch._utils", "torch._import_utils", "torch._dynamo", "torch.ops.load_library", "torch.classes",
-                  "torch._classes")
+                  "torch.utils.cpp_extension", "torch.utils.model_zoo", "torch.library", "torch.ops.load_library",
+                  "torch.classes", "torch.overrides")
+# torch's private names are its internals (op tables, C++ bindings, the compiler), where a kernel can be
+# found by enumeration: all but the foreach ops (tensor arithmetic) and the pytree helpers hide the step.
+_TORCH_PRIVATE = re.compile(r"^torch\.(_foreach_\w+|utils\._pytree(\.\w+)*)$")
 # Modules whose names hand out nothing of torch.optim, nor any way to look a name up (their private
 # names aside, and those listed): what else a step uses is a module the grader does not read.
 _PLAIN_MODULES = {"torch": (), "math": (), "cmath": (), "numbers": (), "decimal": (), "fractions": (),
@@ -241,9 +243,9 @@ _HIDING_BUILTINS = {
     "globals": "reads the module's names through globals()", "locals": "reads names through locals()",
     "vars": "reads names through vars()", "breakpoint": "stops in the debugger",
 }
-_PLAIN_DUNDERS = {"__init__", "__name__", "__qualname__", "__doc__", "__module__", "__file__", "__post_init__",
-                  "__len__", "__iter__", "__next__", "__enter__", "__exit__", "__repr__", "__str__", "__eq__",
-                  "__hash__", "__call__", "__getitem__", "__setitem__", "__contains__"}
+_PLAIN_DUNDERS = {"__init__", "__name__", "__version__", "__qualname__", "__doc__", "__module__", "__file__",
+                  "__post_init__", "__len__", "__iter__", "__next__", "__enter__", "__exit__", "__repr__", "__str__",
+                  "__eq__", "__hash__", "__call__", "__getitem__", "__setitem__", "__contains__"}
 _FRAMES = {"f_globals", "f_locals", "f_back", "f_builtins", "f_code", "f_trace", "tb_frame", "tb_next", "gi_frame",
            "gi_code", "gi_yieldfrom", "cr_frame", "cr_code", "cr_await", "ag_frame", "ag_code", "ag_await",
            "co_code", "co_consts", "co_names", "func_globals"}
@@ -465,6 +467,9 @@ class _Source:
                 if _OPTIM_WORD.search(attr):
                     return OPTIM, f"it uses `{self._shown(call)}`"
         base = self._dotted(call.args[0]) if node_name(node) in _BY_NAME and call.args else None
+        if base is not None and node_name(node) != "getattr":
+            return HIDDEN, (f"it changes `{base}.{names[0].value}`, part of a module: then no operation is "
+                            "what its name says")
         if base is not None:
             return self._judge_path(f"{base}.{names[0].value}", call)
         return None
@@ -502,6 +507,8 @@ class _Source:
         if root == "torch":
             if any(path == p or path.startswith(p + ".") for p in _TORCH_LOOKUPS):
                 return HIDDEN, f"it uses `{path}`, which runs code or looks names up from data"
+            if any(p.startswith("_") for p in parts[1:]) and not _TORCH_PRIVATE.match(path):
+                return HIDDEN, f"it reaches into torch's internals, `{path}`"
             if _OPTIMIZER_NAME.search(last):
                 return OPTIM, f"it uses `{path}`"
             return None
