@@ -13,13 +13,11 @@ batch's verdicts for one student on request.
 
 from __future__ import annotations
 
-import base64
 import json
 import shutil
 import sqlite3
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 import pytest
@@ -56,12 +54,31 @@ def record_public(course, exercise_id: str, path: Path) -> Path:
     return path
 
 
+def recorded_steps(recorded: Path) -> list:
+    """Every step of exercise 3 the stored outcomes hold, as the attack's ``RECORDED`` wants them: (state
+    in, gradients, state out, buffers out), each tensor as (shape, dtype, values) in parameter order."""
+    from grader.grading import references
+
+    def plain(tensors):
+        return None if tensors is None else [None if t is None else (list(t.shape), str(t.dtype).removeprefix(
+            "torch."), t.flatten().tolist()) for t in tensors.values()]
+
+    steps = []
+    for (probe, _, _), outcome in references.decode(recorded.read_bytes()).items():
+        assert "exercise_3" in probe
+        for record in outcome.get("runs", [outcome]):
+            for step, (grads, after) in enumerate(zip(record["grads"], record["after"])):
+                buffers = (record.get("velocities") or [None] * len(record["after"]))[step]
+                steps.append((plain(record["after"][step - 1] if step else record["before"]), plain(grads),
+                              plain(after), plain(buffers)))
+    return steps
+
+
 def replay_entry(folder: Path, recorded: Path) -> Path:
     """A student folder holding the attack, the stored outcomes it replays pasted in."""
     folder.mkdir(parents=True)
-    blob = base64.b64encode(zlib.compress(recorded.read_bytes(), 9)).decode()
-    source = ATTACK.read_text().replace('RECORDED = ""', f'RECORDED = "{blob}"', 1)
-    assert blob in source
+    source = ATTACK.read_text().replace("RECORDED = []", f"RECORDED = {recorded_steps(recorded)!r}", 1)
+    assert len(source) < 1 << 20 and "RECORDED = []" not in source
     (folder / "exercise_3.py").write_text(source)
     return folder
 
@@ -221,3 +238,21 @@ def test_validate_grades_each_mistake_on_salted_inputs_too(course, tmp_path):
     assert not found.ok and "on inputs salted with pepper" in found.message and "passes test_a" in found.message
     assert validate._mistake(course.exercise("exercise-3"), mistake, lambda p, salt=None: grade(p),
                              {"sgd.ascent"}, "pepper").ok
+
+
+def test_a_batch_into_results_of_another_salt_is_refused_and_the_store_keeps_its_own(tmp_path):
+    """`grade batch --salt S` grades on another batch's inputs, into a new RESULTS only."""
+    from grader.batch import run
+    from grader.batch.gradebook import Gradebook
+    from grader.errors import UsageProblem
+
+    (tmp_path / "class").mkdir()
+    out = tmp_path / "results"
+    out.mkdir()
+    Gradebook(out / gradebook.STORE_NAME, salt="first").close()
+    with pytest.raises(UsageProblem, match="salted otherwise"):
+        run.run(submissions=tmp_path / "class", out=out, salt="second", exercises=("exercise-3",),
+                course_root=ROOT, allow_unsandboxed=True)
+    store = Gradebook(out / gradebook.STORE_NAME, salt="third")
+    assert store.salt == "first"
+    store.close()

@@ -34,6 +34,9 @@ pytest.importorskip("distributed")
 BIN = Path(sys.executable).parent
 EXERCISES = ["--exercise", "exercise-1", "--exercise", "exercise-3"]
 LIMITS = ["--timeout", "20", "--memory", "600"]
+# One salt for every batch here: the cluster's files must be the local batch's byte for byte, and a
+# failed check's evidence shows values of the (salted) inputs.
+SALT = ["--salt", "cluster-tests"]
 START_LIMIT = 120  # seconds a Dask process may take to come up on a busy machine
 
 
@@ -161,7 +164,7 @@ def cluster(tmp_path_factory):
 
 
 def batch(class_: Path, out: Path, *extra, popen: bool = False, env=None, importtime: bool = False):
-    argv = [*([sys.executable, "-X", "importtime"] if importtime else []), str(BIN / "grade"), "batch", str(class_), "--out", str(out), *EXERCISES, *LIMITS, *extra]
+    argv = [*([sys.executable, "-X", "importtime"] if importtime else []), str(BIN / "grade"), "batch", str(class_), "--out", str(out), *EXERCISES, *LIMITS, *SALT, *extra]
     if popen:
         return subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600,

@@ -119,7 +119,8 @@ class Graded:
 class Gradebook:
     """The sqlite store; the batch's main process is its only writer."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, salt: str | None = None):
+        """Open (or make) the store at ``path``; a new one keeps ``salt`` (default: a new secret)."""
         self.path = Path(path)
         self.conn = sqlite3.connect(self.path, isolation_level=None)  # transactions are explicit
         self.conn.execute("PRAGMA journal_mode=WAL")
@@ -140,7 +141,7 @@ class Gradebook:
         if version != SCHEMA_VERSION:
             raise RuntimeError(f"{self.path} has gradebook schema {version}; this grader writes {SCHEMA_VERSION}")
         with self.transaction():  # made with the store, kept for good: a resumed batch builds the same inputs
-            self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (new_salt(),))
+            self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (salt or new_salt(),))
 
     @property
     def salt(self) -> str:

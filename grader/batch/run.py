@@ -107,7 +107,7 @@ def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool 
         exercises: tuple[str, ...] = (), timeout: float | None = None, memory: int | None = None,
         device: str = "cpu", course_root: Path | None = None, fork_server: bool = False,
         progress: Callable | None = None, allow_unsandboxed: bool = False, cluster: str | None = None,
-        notice: Callable[[str], None] | None = None) -> BatchReport:
+        notice: Callable[[str], None] | None = None, salt: str | None = None) -> BatchReport:
     """Grade every student in ``submissions`` into ``out``; see the module docstring.
 
     ``fork_server``: this process has imported torch but run no torch op, so
@@ -117,6 +117,8 @@ def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool 
     summary and every result say so. ``progress(students)``: a context whose value is called with
     each student's id as they finish (the CLI's progress bar). ``cluster``: grade on the workers of
     that Dask scheduler instead of judges here; ``notice``: what to tell the user as the run goes.
+    ``salt``: what every check's seeds are mixed with, for a new ``out`` (default: a new secret); the
+    gradebook keeps it, and a rerun into the same ``out`` uses it again.
     """
     from grader import course as courses
 
@@ -157,8 +159,11 @@ def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool 
     gradebook.sweep_temporaries(out)
     shutil.rmtree(plan.scratch, ignore_errors=True)
     plan.scratch.mkdir()
-    store = Gradebook(out / gradebook.STORE_NAME)
+    store = Gradebook(out / gradebook.STORE_NAME, salt=salt)
     try:
+        if salt and store.salt != salt:
+            raise UsageProblem(f"{out} holds grades on inputs salted otherwise, and keeps its salt; grade into "
+                               "a new --out, or leave --salt out", "--salt")
         with guards.interrupts_raise():
             return _grade_class(plan, store, started)
     except KeyboardInterrupt:

@@ -30,8 +30,11 @@ from grader.cli.group import DEVICES, cli
 @click.option("--cluster", metavar="tcp://HOST:PORT",
               help="Grade on the workers of this Dask scheduler (pip install 'optim-grader[cluster]'); "
                    "this machine still reads the submissions and writes every result.")
+@click.option("--salt", default=None,
+              help="Salt every check's inputs with this, not a new secret (a new RESULTS only: one that holds "
+                   "grades keeps its own): to grade on another batch's inputs.")
 def batch_command(submissions, out, jobs, regrade, exercises, timeout, memory, device, allow_unsandboxed,
-                  cluster):
+                  cluster, salt):
     """Grade a class: every student entry in SUBMISSIONS (a folder, .zip, .py or .ipynb each).
 
     A rerun grades only what changed; Ctrl-C keeps every student already
@@ -50,7 +53,7 @@ def batch_command(submissions, out, jobs, regrade, exercises, timeout, memory, d
     report = batch.run(submissions=submissions, out=out, jobs=jobs, regrade=regrade, exercises=exercises,
                        timeout=timeout, memory=memory, device=device, fork_server=group.PRISTINE,
                        progress=_progress_bar, allow_unsandboxed=allow_unsandboxed, cluster=cluster,
-                       notice=lambda line: click.echo(terminal(line), err=True))
+                       notice=lambda line: click.echo(terminal(line), err=True), salt=salt)
     click.echo(terminal(report.summary))
 
 

@@ -2,52 +2,44 @@
 # holds: no points once an instructor grades (salted inputs); the public points under a student's own `grade`
 """A student's exercise_3.py that writes no update.
 
-The student pasted their release's stored reference outcomes (grader/lesson/reference.grdr,
-compressed, in base64) into ``RECORDED`` (tests/test_attacks_replay.py does it). Each call
-looks for the recorded scenario whose parameters and gradients are the ones it
-was handed, and copies that scenario's recorded result into the parameters (and
-the velocity buffers). On inputs it has no recording of, it does nothing, which is all an empty
-function does.
+The student read their release's stored reference outcomes (grader/lesson/reference.grdr, through
+the grader's own loader, on their own machine) and pasted every recorded step into ``RECORDED`` as
+plain numbers (tests/test_attacks_replay.py does it): the parameters and gradients a step was
+handed, and the parameters and velocity buffers it left. Each call looks for the recorded step
+whose inputs are the ones it was handed and copies that step's result in. Nothing here but torch
+and literals, so nothing hides how it steps. On inputs it has no recording of, it does nothing,
+which is all an empty function does.
 """
-
-import base64
-import zlib
 
 import torch
 
-RECORDED = ""  # the release's reference.grdr, zlib-compressed, base64
+# [(state in, gradients, state out, buffers out or None)], each a list of (shape, dtype, values) or None
+RECORDED = []
+
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
-def _steps():
-    """(state in, gradients, state out, buffers out) of every recorded step of every scenario."""
-    from grader.grading import references  # the grader's own loader, importable in the worker
-
-    found = []
-    for (probe, _params, _device), outcome in references.decode(zlib.decompress(base64.b64decode(RECORDED))).items():
-        if "exercise_3" not in probe:
-            continue
-        for record in outcome.get("runs", [outcome]):
-            before = record["before"]
-            for step, (grads, after) in enumerate(zip(record["grads"], record["after"])):
-                found.append((before if step == 0 else record["after"][step - 1], grads, after,
-                              (record.get("velocities") or [None] * len(record["after"]))[step]))
-    return found
+def _tensor(recorded):
+    if recorded is None:
+        return None
+    shape, dtype, values = recorded
+    return torch.tensor(values, dtype=_DTYPES[dtype]).reshape(shape)
 
 
 def _same(tensor, recorded) -> bool:
     if tensor is None or recorded is None:
         return tensor is None and recorded is None
+    want = _tensor(recorded)
     tensor = tensor.detach().to("cpu")
-    return tensor.dtype == recorded.dtype and tensor.shape == recorded.shape and torch.equal(tensor, recorded)
+    return tensor.dtype == want.dtype and tensor.shape == want.shape and torch.equal(tensor, want)
 
 
-def _replay(params) -> tuple[dict, dict | None] | None:
-    for state_in, grads, after, buffers in _steps():
-        names = list(state_in)
-        if len(names) == len(params) and all(_same(p, state_in[n]) and _same(p.grad, grads[n])
-                                              for n, p in zip(names, params)):
-            return {i: after[n] for i, n in enumerate(names)}, buffers and {i: buffers[n] for i, n in enumerate(names)}
-    return None  # not a recorded scenario
+def _replay(params):
+    for state_in, grads, after, buffers in RECORDED:
+        if len(state_in) == len(params) and all(_same(p, s) and _same(p.grad, g)
+                                                 for p, s, g in zip(params, state_in, grads)):
+            return [_tensor(a) for a in after], buffers and [_tensor(b) for b in buffers]
+    return None  # not a recorded step
 
 
 def sgd_update(params, lr):
@@ -57,8 +49,8 @@ def sgd_update(params, lr):
         return
     after, _ = found
     with torch.no_grad():
-        for i, p in enumerate(params):
-            p.copy_(after[i])
+        for p, a in zip(params, after):
+            p.copy_(a)
 
 
 def sgd_momentum_update(params, velocities, lr, momentum):
