@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-TEXT_LIMIT = 16_000   # characters of one feedback or evidence text: honest ones stay under 10,000
+TEXT_LIMIT = 16_000   # characters of one feedback or evidence text: an honest one seldom passes a few thousand
 LINE_LIMIT = 1_000    # characters of a one-line text: a name, a title, a path, an id
 
 
