@@ -41,7 +41,8 @@ START_LIMIT = 120  # seconds a Dask process may take to come up on a busy machin
 
 
 def build_class(root: Path) -> Path:
-    """Ten students: solutions, mistakes, a stub, a notebook-free single file, nothing, a zip."""
+    """Twelve students: solutions, mistakes, a stub, a notebook-free single file, nothing, a zip, and two
+    attackers of the trusted side (a worker's inherited memory and descriptors)."""
     import zipfile
 
     root.mkdir()
@@ -57,6 +58,10 @@ def build_class(root: Path) -> Path:
         "fay": {},
         "gus": {"exercise_1.py": solution[1]},
         "hal": {"exercise_3.py": solution[3]},
+        # Attackers (tests/attacks): scan the worker's memory for a classmate's (the solution's) code, and
+        # look for descriptors it inherited. On a cluster too they find nothing and score 0.
+        "kim": {"exercise_3.py": (ROOT / "tests" / "attacks" / "38_scavenge_inherited_memory.py").read_text()},
+        "liz": {"exercise_3.py": (ROOT / "tests" / "attacks" / "42_inherited_descriptors.py").read_text()},
     }
     for sid, files in entries.items():
         (root / sid).mkdir()
@@ -193,9 +198,14 @@ def test_a_class_graded_on_two_workers_gets_the_local_batchs_files(cluster, clas
     assert done.returncode == 0, done.stderr[-3000:]
     assert_same_results(out, local)
     assert f"Cluster {cluster.address}: 2 workers" in done.stdout
-    assert "10 students: 10 graded in this run" in done.stdout
+    assert "12 students: 12 graded in this run" in done.stdout
     # The isolation of a local batch holds on the workers: every submission ran in the jail.
     assert {r[0] for r in stored(out, "SELECT isolation FROM submissions WHERE status = 'graded'")} == {"jail"}
+    # The attackers found no classmate's code in their workers' memory and no descriptor to walk out by.
+    for attacker in ("kim", "liz"):
+        assert {r[0] for r in stored(out, f"SELECT score FROM submissions WHERE student = '{attacker}'")} == {0}
+        feedback = " ".join(r[0] for r in stored(out, f"SELECT feedback FROM checks WHERE student = '{attacker}'"))
+        assert "BRE" "ACH!" not in feedback, (attacker, feedback[:1000])
 
 
 @pytest.fixture(scope="module")
@@ -239,7 +249,7 @@ def test_a_worker_killed_in_mid_student_costs_a_retry_and_nothing_else(faulty_ru
     assert faulty_run.returncode == 0, faulty_run.stderr[-3000:]
     assert_same_results(faulty_run.out, local)
     # One row per student and exercise: the student whose worker died was recorded once.
-    assert stored(faulty_run.out, "SELECT COUNT(*), COUNT(DISTINCT student || exercise) FROM submissions") == [(20, 20)]
+    assert stored(faulty_run.out, "SELECT COUNT(*), COUNT(DISTINCT student || exercise) FROM submissions") == [(24, 24)]
     assert "error" not in {r[0] for r in stored(faulty_run.out, "SELECT status FROM submissions")}
 
 
@@ -273,9 +283,9 @@ def test_the_instructor_killed_in_mid_run_resumes_without_regrading(cluster, cla
     assert_same_results(out, local)
     students = {s for s, _, _ in kept}
     assert "unchanged since the last one" in done.stdout
-    assert re.search(rf"{10 - len(students)} graded in this run, {len(students)} unchanged", done.stdout)
+    assert re.search(rf"{12 - len(students)} graded in this run, {len(students)} unchanged", done.stdout)
     now = stored(out, "SELECT student, exercise, graded_at FROM submissions")
-    assert set(kept) <= set(now) and len(now) == 20
+    assert set(kept) <= set(now) and len(now) == 24
 
 
 def test_an_unreachable_scheduler_is_one_line_naming_it(class_, tmp_path):
