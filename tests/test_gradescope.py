@@ -70,7 +70,7 @@ def test_setup_sh_is_valid_bash(autograder, tmp_path):
 
 
 def run_autograder(autograder: Path, root: Path, files: dict[str, Path], env: dict | None = None,
-                   code: int = 0) -> dict:
+                   code: int = 0, pass_fds: tuple[int, ...] = ()) -> dict:
     """Lay ``root`` out like /autograder, put ``files`` in submission/, run run_autograder; results.json."""
     source = root / "source"
     with zipfile.ZipFile(autograder) as archive:
@@ -82,7 +82,7 @@ def run_autograder(autograder: Path, root: Path, files: dict[str, Path], env: di
         shutil.copyfile(path, root / "submission" / name)
     (root / "submission").mkdir(exist_ok=True)
     env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable, **(env or {}))
-    ran = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=300)
+    ran = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=300, pass_fds=pass_fds)
     assert ran.returncode == code, ran.stderr
     return json.loads((root / "results" / "results.json").read_text())
 
@@ -102,6 +102,23 @@ def test_run_autograder_grades_a_mistake_with_hidden_checks_after_publishing(aut
     assert failed and all(t["score"] == 0 for t in failed)
     assert "gradient ascent" in failed[0]["output"]
     assert "exercise-3 (A manual SGD step)" in results["output"] and "my work/exercise_3.py" in results["output"]
+
+
+def test_an_attacker_gains_nothing_from_what_the_harness_leaves_open(autograder, tmp_path):
+    """Gradescope's harness may start run_autograder with descriptors open (here: a directory on the
+    course): the worker holds only its own pipes, and a worker that says its jail failed is not
+    believed (tests/attacks/42_inherited_descriptors.py, 41_claim_grader_fault.py)."""
+    folder = os.open(ROOT, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for attack in ("42_inherited_descriptors", "41_claim_grader_fault"):
+            results = run_autograder(autograder, tmp_path / attack,
+                                     {"exercise_3.py": ROOT / "tests" / "attacks" / f"{attack}.py"},
+                                     pass_fds=(folder,))
+            words = json.dumps(results)
+            assert results["score"] == 0 and "BRE" "ACH!" not in words, (attack, words[:2000])
+            assert "not your code's fault" not in words, (attack, words[:2000])
+    finally:
+        os.close(folder)
 
 
 def test_run_autograder_gives_a_solution_full_marks(autograder, tmp_path):
