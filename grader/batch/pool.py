@@ -75,6 +75,7 @@ class Pool:
         self.listener.bind("\0" + self.address)
         self.listener.listen(64)
         self.start_failures = 0
+        self.grading = False  # from the first student on, judges are spawned, never forked (``_start``)
         self.cpu_seconds = 0.0  # what the judges, zygotes and workers used, counted as each one ends
         self.salt: str | None = None  # the batch's, sent with each student (``grade``)
         try:
@@ -89,7 +90,10 @@ class Pool:
     # ------------------------------------------------------------ life and death
 
     def _start(self) -> None:
-        if self.fork_server:
+        # Once grading has begun, main holds students' files and results (in memory it freed, too),
+        # and a fork hands all of that to the judge, its fork server and every worker: a judge that
+        # replaces one is spawned anew instead (a torch import, paid only when a judge was lost).
+        if self.fork_server and not self.grading:
             main = os.getpid()
             pid = os.fork()
             if pid == 0:
@@ -167,6 +171,7 @@ class Pool:
         ``graded(student id)`` (the CLI's progress bar). ``salt``: the batch's, handed to the judge
         with each student (``grader.grading.judge.salted``). Returns the count."""
         self.salt = salt
+        self.grading = True
         queue = list(todo)
         count = 0
         while queue or any(j.job for j in self.judges):

@@ -11,7 +11,7 @@ import re
 import signal
 
 from grader.grading import untrusted
-from grader.isolation.protocol import CRASHED, EXITED, LOST, MEMORY, OUTPUT, TIMEOUT, WorkerReply
+from grader.isolation.protocol import CRASHED, EXITED, JAIL, LOST, MEMORY, OUTPUT, TIMEOUT, WorkerReply
 
 
 class Feedback(AssertionError):
@@ -43,7 +43,7 @@ class Feedback(AssertionError):
         the generic one for what it saw; None when the grader, not the code, failed."""
         if self.named_mistake:
             return self.named_mistake
-        return None if self.incident in (LOST, "jail", "grader") else self.default_mistake
+        return None if self.incident in (LOST, JAIL, "grader") else self.default_mistake
 
     @property
     def cause(self) -> str:
@@ -156,6 +156,11 @@ def _worker_problem(reply: WorkerReply, function: str, timeout: float, memory_mb
     if reply.status == LOST:
         return ("The grader's worker server stopped unexpectedly; this is not your code's fault.",
                 None, "Run grade again; if it keeps happening, tell your instructor.")
+    if reply.status == JAIL:  # decided by the fork server, before any of the student's code ran
+        return ("The grader could not set up the isolated process your code runs in; this is not your "
+                f"code's fault ({reply.problem or 'no reason given'}).", None,
+                "Nothing in your code; run `grade doctor` to see what this machine allows, and tell your "
+                "instructor if it keeps happening.")
     return (f"The worker sent back something the grader cannot read ({reply.status}).",
             printed, "Don't write to file descriptors your code did not open.")
 
@@ -166,12 +171,6 @@ def student_error(error: dict, function: str, filename: str, memory_mb: int = 0,
     kind, message = error.get("kind"), str(error.get("message", ""))
     trace = error.get("traceback", "")
     where = f"Traceback (your code only):\n{_indent(trace)}" if trace else None
-    if kind == "jail":
-        return Feedback(
-            "The grader could not set up the isolated process your code runs in; this is not your "
-            f"code's fault ({message}).", None,
-            "Nothing in your code; run `grade doctor` to see what this machine allows, and tell your "
-            "instructor if it keeps happening.", incident="jail")
     if kind == "memory":
         return Feedback(
             f"`{function}` used more than {memory_mb} MB of memory and was stopped (an allocation was "
