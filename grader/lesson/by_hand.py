@@ -290,12 +290,16 @@ class _Source:
         self.defs: dict[str, list[ast.AST]] = {}
         self.import_time: list[ast.AST] = []
         for filename, text, tree in self.trees:
-            for node in ast.walk(tree):
-                for child in ast.iter_child_nodes(node):
-                    self.parent[id(child)] = node
+            todo: list[ast.AST] = [tree]
+            while todo:  # every node once (a file may hold a megabyte of code)
+                node = todo.pop()
                 self.file[id(node)] = (filename, text)
                 self._note_binding(node)
+                for child in ast.iter_child_nodes(node):
+                    self.parent[id(child)] = node
+                    todo.append(child)
             self._at_import(tree.body, top=True)
+        self._scans: dict[int, tuple[list[dict], list[str]]] = {}
 
     def _note_binding(self, node) -> None:
         if isinstance(node, ast.Import):
@@ -350,42 +354,48 @@ class _Source:
             if isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 self.import_time.append(stmt)
 
-    def _reachable(self, name: str) -> list[ast.AST]:
-        """What can run when ``name`` is called: what runs at import, and every module-level definition
+    def _scan(self, root) -> tuple[list[dict], list[str]]:
+        """The findings in ``root`` and the names it loads, each subtree read once."""
+        if id(root) not in self._scans:
+            found, names = [], []
+            for node in ast.walk(root):
+                if isinstance(node, ast.Name):
+                    names.append(node.id)
+                finding = self._check(node)
+                if finding:
+                    filename, _ = self.file.get(id(node), ("?", ""))
+                    found.append({"kind": finding[0], "what": finding[1],
+                                  "where": f"{filename}, line {getattr(node, 'lineno', '?')}"})
+            self._scans[id(root)] = (found, names)
+        return self._scans[id(root)]
+
+    def findings(self, name: str) -> list[dict]:
+        """What the code ``name`` can run shows: what runs at import, and every module-level definition
         named from there or from ``name`` on (a class with all its methods)."""
-        nodes, seen, todo = list(self.import_time), set(), [name]
-        todo += [n.id for root in self.import_time for n in ast.walk(root) if isinstance(n, ast.Name)]
+        found: list[dict] = list(self.unreadable)
+        where = self.trees[0][0] if self.trees else "?"
+        if name not in self.defs and name not in self.imports and name not in self.bound:
+            found.append({"kind": HIDDEN, "where": where,
+                          "what": f"no line of the file defines `{name}` (no `def {name}(…)`)"})
+        for path in sorted(self.imports.get(name, ())):  # the function itself imported: whose is it?
+            kind, what = self._judge_path(path) or (None, "")
+            if kind:
+                found.append({"kind": kind, "what": f"`{name}` is `{path}`" if kind == OPTIM else what,
+                              "where": where})
+        todo, seen = [name], set()
+        for root in self.import_time:
+            more, names = self._scan(root)
+            found += more
+            todo += names
         while todo:
             wanted = todo.pop()
             if wanted in seen:
                 continue
             seen.add(wanted)
             for node in self.defs.get(wanted, []):
-                nodes.append(node)
-                todo += [n.id for n in ast.walk(node) if isinstance(n, ast.Name)]
-        return nodes
-
-    def findings(self, name: str) -> list[dict]:
-        found: list[dict] = list(self.unreadable)
-        if name not in self.defs and name not in self.imports and name not in self.bound:
-            found.append({"kind": HIDDEN, "where": self.trees[0][0] if self.trees else "?",
-                          "what": f"no line of the file defines `{name}` (no `def {name}(…)`)"})
-        for path in sorted(self.imports.get(name, ())):  # the function itself imported: whose is it?
-            kind, what = self._judge_path(path)
-            if kind:
-                found.append({"kind": kind, "what": f"`{name}` is `{path}`" if kind == OPTIM else what,
-                              "where": self.trees[0][0] if self.trees else "?"})
-        seen: set[int] = set()
-        for root in self._reachable(name):
-            for node in ast.walk(root):
-                if id(node) in seen:
-                    continue
-                seen.add(id(node))
-                finding = self._check(node)
-                if finding:
-                    filename, _ = self.file.get(id(node), ("?", ""))
-                    found.append({"kind": finding[0], "what": finding[1],
-                                  "where": f"{filename}, line {getattr(node, 'lineno', '?')}"})
+                more, names = self._scan(node)
+                found += more
+                todo += names
         unique = {(f["kind"], f["what"], f["where"]): f for f in found}
         return sorted(unique.values(), key=lambda f: (f["kind"] != OPTIM, _line(f["where"])))
 
