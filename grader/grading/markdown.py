@@ -26,7 +26,8 @@ def feedback_md(student: str, results: Sequence[ExerciseResult], worth: Mapping[
     maximum = sum(worth[r.exercise] for r in results)
     lines = [f"# Feedback for {markdown_line(student)}", "", f"**Total: {_number(total)} / {_number(maximum)}**", ""]
     for r in results:
-        lines += [f"## {markdown_line(r.exercise)}: {markdown_line(r.title)} — {_number(r.score)} / {_number(r.max_score or worth[r.exercise])}", ""]
+        heading = f"{markdown_line(r.exercise)}: {markdown_line(r.title)}"
+        lines += [f"## {heading} — {_number(r.score)} / {_number(r.max_score or worth[r.exercise])}", ""]
         if r.exercise in unsubmitted:
             why = _one_line(r.problem or "no file for this exercise was handed in").removeprefix("not submitted: ")
             lines += [f"Not submitted: {markdown_line(why.rstrip('.'))}.", ""]
