@@ -135,6 +135,8 @@ BY_HAND = ("def sgd_update(params, lr):\n    with torch.no_grad():\n        for 
     (HEAD + "def _sub(self, other):\n    pass\ntorch.Tensor.sub_ = _sub\n" + BY_HAND, ["hidden"]),
     ("import operator, torch\ndef sgd_update(params, lr):\n    operator.attrgetter('op' + 'tim')(torch)\n", ["hidden"]),
     ("from helpers import sgd_update\n", ["hidden"]),
+    (HEAD + "getattr = getattr\ndef sgd_update(params, lr):\n    getattr(torch, 'op' + 'tim')\n", ["hidden"]),
+    (HEAD + "def sgd_update(params, lr, t=torch):\n    t._decomp.decomposition_table\n", ["hidden"]),
     ("def make():\n    return None\n", ["hidden"]),
 ])
 def test_the_source_says_how_a_step_is_taken(source, kinds):

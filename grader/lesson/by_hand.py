@@ -415,12 +415,14 @@ class _Source:
                 if isinstance(parent, ast.Attribute) and parent.value is node:
                     return None  # judged with the whole chain
                 return self._judge_all(self.imports[node.id], node)
-            if node.id in self.bound:
-                return None
+            # Whatever the module binds to these names (`getattr = getattr`, a default argument), they
+            # are Python's: nobody names a variable of a step so.
             if node.id in _BY_NAME:
                 return self._by_name(node, parent)
             if node.id in _HIDING_BUILTINS:
-                return HIDDEN, f"it {_HIDING_BUILTINS[node.id]}, `{self._shown(parent or node)}`"
+                return HIDDEN, f"it {_HIDING_BUILTINS[node.id]}, `{self._shown(parent if isinstance(parent, ast.Call) else node)}`"
+            if node.id in self.bound:
+                return None
             if _dunder(node.id) and node.id not in _PLAIN_DUNDERS:
                 return HIDDEN, f"it uses `{node.id}`, Python's own machinery"
             return None
@@ -452,12 +454,16 @@ class _Source:
         if isinstance(parent, ast.Attribute) and parent.value is node:
             return None  # judged with the whole chain, at its end
         path = self._dotted(node)
-        if path is None:  # not a module's name: the attributes of the chain alone can tell
+        if path is None:  # not a module's name (torch under another name?): the chain's attributes tell
             chain, link = [], node
             while isinstance(link, ast.Attribute):
                 chain.append(link.attr)
                 link = link.value
-            return (OPTIM, f"it uses `{self._shown(node)}`") if any(map(_OPTIM_WORD.search, chain)) else None
+            if any(map(_OPTIM_WORD.search, chain)):
+                return OPTIM, f"it uses `{self._shown(node)}`"
+            if set(chain) & _torch_lookup_names():
+                return HIDDEN, f"it reaches into torch's internals under another name, `{self._shown(node)}`"
+            return None
         if not isinstance(node.ctx, ast.Load):
             return HIDDEN, f"it changes `{path}`, part of a module: then no operation is what its name says"
         return self._judge_path(path, node)
@@ -469,7 +475,7 @@ class _Source:
         names = call.args[1:2] if call is not None and node_name(node) in _BY_NAME else (call.args if call else [])
         if call is None or not names or not all(isinstance(a, ast.Constant) and isinstance(a.value, str)
                                                 for a in names):
-            return HIDDEN, f"it looks up a name built while it runs, `{self._shown(parent or node)}`"
+            return HIDDEN, f"it looks up a name built while it runs, `{self._shown(parent if isinstance(parent, ast.Call) else node)}`"
         for constant in names:
             for attr in constant.value.split("."):
                 if _dunder(attr) and attr not in _PLAIN_DUNDERS or attr in _FRAMES:
@@ -546,6 +552,18 @@ class _Source:
         if installed:
             return None
         return HIDDEN, f"it imports `{module}`, code the grader does not read (only the exercise's file)"
+
+
+@functools.lru_cache(maxsize=1)
+def _torch_lookup_names() -> frozenset[str]:
+    """Attribute names that lead into torch's internals or lookups whatever the name torch goes by: its
+    private modules (``_C``, ``_decomp``, ``_ops``…) and the last names of ``_TORCH_LOOKUPS``."""
+    import types
+
+    torch = sys.modules.get("torch")  # the judge has imported it; the analysis never imports it
+    private = {name for name, value in vars(torch).items() if name.startswith("_") and not name.startswith("__")
+               and isinstance(value, types.ModuleType)} if torch is not None else {"_C", "_ops", "_decomp", "_refs"}
+    return frozenset(private | {path.rpartition(".")[2] for path in _TORCH_LOOKUPS})
 
 
 def node_name(node) -> str:
