@@ -130,7 +130,7 @@ def expect_by_hand(judge, got: dict, name: str) -> None:
     found = _source_findings(judge).get(name, [])
     optim = [f for f in found if f["kind"] == OPTIM]
     hidden = [f for f in found if f["kind"] == HIDDEN]
-    noted = [str(text) for text in used][:5]
+    noted = [str(text)[:200] for text in used[:5]]  # the worker's words: what it sends is the student's
     if optim or noted:
         seen = "; ".join(f"{f['what']} ({f['where']})" for f in optim[:3])
         ran = f"while it ran, it {', '.join(noted)}" if noted else ""
