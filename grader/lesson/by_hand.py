@@ -209,6 +209,7 @@ def known_error(problem, name: str, frozen_is_cause: bool = False):
 
 # ---------------------------------------------------------------- how the source takes its step
 
+_FINDINGS = 10     # findings noted per definition or statement: a few say enough
 OPTIM = "optim"    # a finding: the code uses torch.optim, its functional API or its kernels
 HIDDEN = "hidden"  # a finding: the code hides what it runs, so the grader cannot tell
 
@@ -300,6 +301,7 @@ class _Source:
                     todo.append(child)
             self._at_import(tree.body, top=True)
         self._scans: dict[int, tuple[list[dict], list[str]]] = {}
+        self._lines: dict[str, list[str]] = {}
 
     def _note_binding(self, node) -> None:
         if isinstance(node, ast.Import):
@@ -361,7 +363,7 @@ class _Source:
             for node in ast.walk(root):
                 if isinstance(node, ast.Name):
                     names.append(node.id)
-                finding = self._check(node)
+                finding = self._check(node) if len(found) < _FINDINGS else None
                 if finding:
                     filename, _ = self.file.get(id(node), ("?", ""))
                     found.append({"kind": finding[0], "what": finding[1],
@@ -402,8 +404,16 @@ class _Source:
     # -- one node
 
     def _shown(self, node) -> str:
-        _, text = self.file.get(id(node), ("", ""))
-        segment = (ast.get_source_segment(text, node) or "").replace("\n", " ")
+        """The start of ``node``'s source, on one line (its first line only: a file's lines are split once)."""
+        filename, text = self.file.get(id(node), ("", ""))
+        if filename not in self._lines:
+            self._lines[filename] = text.splitlines()
+        lines, row = self._lines[filename], getattr(node, "lineno", 0) - 1
+        if not 0 <= row < len(lines):
+            return ""
+        line = lines[row].encode("utf-8")  # offsets count UTF-8 bytes
+        end = node.end_col_offset if getattr(node, "end_lineno", None) == node.lineno else len(line)
+        segment = line[node.col_offset:end].decode("utf-8", "replace")
         return segment if len(segment) <= 60 else segment[:57] + "…"
 
     def _check(self, node) -> tuple[str, str] | None:
