@@ -180,3 +180,16 @@ def test_a_cluster_sends_no_more_of_a_file_than_its_cap_and_the_worker_says_so(t
     sub = submission.load(exercise, there)
     assert sub.mistake == "submission.too_large"
     assert "is more than 1 MB; the grader reads files up to 1 MB" in sub.problem
+
+
+def test_the_gradescope_autograder_says_the_cap_too(tmp_path):
+    from grader import autograder
+
+    (tmp_path / "source").symlink_to(ROOT)
+    (tmp_path / "submission" / "Work").mkdir(parents=True)
+    (tmp_path / "submission" / "Work" / "exercise_3.py").write_text(
+        (TRUSTED / "source_huge_file.py").read_text() + "x = 1\n" * 500_000)
+    results = autograder.grade_submission(root=tmp_path, exercises=("exercise-3",))
+    assert results["score"] == 0
+    assert "exercise_3.py is 2.9 MB; the grader reads files up to 1 MB" in results["output"]
+    assert {test["extra_data"]["mistake"] for test in results["tests"]} == {"submission.too_large"}
