@@ -120,12 +120,10 @@ def validate(*, course: Course, exercises: tuple[str, ...] = (), device: str = "
              progress: Callable[[str], None] | None = None, salt: str | None = None) -> Validation:
     """Verify every promise of ``course`` (or of the ``exercises`` named) and say what holds;
     ``progress(line)`` hears which exercise is being graded, as it starts (it takes seconds each).
-    Each mistake file is graded twice: on the checks' own seeds (a student's `grade`) and on inputs
-    salted as an instructor's batch salts them (``salt``, default a new one), and must keep its verdict."""
+    Mistakes are graded on the checks' own seeds, then salted with ``salt`` (default: a new one)."""
     from grader.grading.judge import SolutionReferences, new_salt
 
-    salt = salt or new_salt()
-    chosen = course.select(exercises)
+    salt, chosen = salt or new_salt(), course.select(exercises)
     references = SolutionReferences(course.solutions_dir)  # computed once for every file graded
     findings: list[Finding] = []
     for n, exercise in enumerate(chosen, 1):
@@ -258,10 +256,8 @@ def _graded(course: Course, exercise: Exercise, device: str, references, salt: s
 
 
 def _mistake(exercise: Exercise, path: Path, grade, known: set[str], salt: str) -> Finding:
-    """A mistake file graded on the checks' own seeds, then on salted ones (``grader.grading.judge.salted``)."""
     try:
-        case = read_mistake(path)
-        problems = judge_mistake(case, exercise.id, grade, known)
+        problems = judge_mistake(case := read_mistake(path), exercise.id, grade, known)
         if not problems:
             problems = [f"on inputs salted with {salt} (`grade validate --salt {salt}` again): {problem}"
                         for problem in judge_mistake(case, exercise.id, lambda p: grade(p, salt), known)]

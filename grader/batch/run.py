@@ -117,8 +117,7 @@ def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool 
     summary and every result say so. ``progress(students)``: a context whose value is called with
     each student's id as they finish (the CLI's progress bar). ``cluster``: grade on the workers of
     that Dask scheduler instead of judges here; ``notice``: what to tell the user as the run goes.
-    ``salt``: what every check's seeds are mixed with, for a new ``out`` (default: a new secret); the
-    gradebook keeps it, and a rerun into the same ``out`` uses it again.
+    ``salt``: a new ``out``'s (default: a new secret, kept in the gradebook for every rerun).
     """
     from grader import course as courses
 
@@ -247,10 +246,8 @@ def _class_report(plan: Plan, store: Gradebook, students: list[str]) -> str:
 
 def _grade_runnable(plan: Plan, runnable, records: Records, keep, salt: str) -> tuple[int, float, list[str]]:
     """Hand ``runnable`` [(student, exercises)] to the judges (here, or on the cluster), keeping each
-    student as their reply comes (or as their judge is lost). ``salt``: the store's, which every
-    check's seeds are mixed with; it goes to the judges with each student, never to a worker (they get
-    derived seeds). (Students graded, CPU seconds of the judges here and all under them, lines for the
-    summary.)"""
+    student as their reply comes (or as their judge is lost), on inputs salted with ``salt``. (Students
+    graded, CPU seconds of the judges here and all under them, lines for the summary.)"""
     def done(job, reply: dict | None, why: str | None) -> None:
         student, wanted = job
         keep(student, records.lost(student, wanted, why) if reply is None
