@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 
 def alive(pid: int) -> bool:
@@ -93,3 +94,22 @@ def close_all_but(keep) -> None:
     except (OSError, ValueError):
         high = max(high, 1 << 16)
     os.closerange(low, high)
+
+
+def reap(pid: int, deadline: float) -> int:
+    """Wait for the child ``pid`` until ``deadline``, then kill its group; its raw wait status."""
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        if time.monotonic() >= deadline:
+            kill_group(pid)
+            return os.waitpid(pid, 0)[1]
+        time.sleep(0.002)
+
+
+def exit_code_and_signal(status: int) -> tuple[int | None, int | None]:
+    """A raw wait status as (exit code, None) or (None, the signal that ended it)."""
+    if os.WIFSIGNALED(status):
+        return None, os.WTERMSIG(status)
+    return os.WEXITSTATUS(status), None

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import socket
 import struct
 from dataclasses import dataclass
@@ -74,6 +75,29 @@ def frame_size(head: bytes | bytearray) -> int | None:
     if len(head) != FRAME_HEAD or bytes(head[:len(FRAME)]) != FRAME:
         return None
     return struct.unpack("<Q", bytes(head[len(FRAME):]))[0]
+
+
+# ---------------------------------------------------------------- jobs, fork server to worker
+
+def read_job(fd: int, first: bool = False) -> dict | None:
+    """The next message on a worker's job pipe (a 4-byte length, then JSON); None when the pipe
+    ends. The ``first`` is the submission's own part (``split_job``), and must be there."""
+    head = _read_exact(fd, 4)
+    body = _read_exact(fd, struct.unpack("<I", head)[0]) if head is not None else None
+    found = None if body is None else json.loads(body)
+    if first and not isinstance(found, dict):
+        raise ValueError("the worker's code never came")
+    return found
+
+
+def _read_exact(fd: int, n: int) -> bytes | None:
+    data = b""
+    while len(data) < n:
+        chunk = os.read(fd, n - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
 
 
 # ---------------------------------------------------------------- a job, judge to fork server

@@ -184,7 +184,7 @@ class Session:
                 done, garbled, ended = self._pass_result(watch)
                 if ended and not done:
                     # The worker closed its result pipe: it is gone, or about to be.
-                    exit_status = _reap(self.pid, time.monotonic() + 1.0)
+                    exit_status = procs.reap(self.pid, time.monotonic() + 1.0)
                     break
                 if garbled:
                     break
@@ -204,9 +204,9 @@ class Session:
         if status != OK:
             procs.kill_group(self.pid)
         if exit_status is None:
-            returncode, sig = _decode_status(_reap(self.pid, time.monotonic() + 5))  # killed: soon
+            returncode, sig = procs.exit_code_and_signal(procs.reap(self.pid, time.monotonic() + 5))  # killed: soon
         else:
-            returncode, sig = _decode_status(exit_status)
+            returncode, sig = procs.exit_code_and_signal(exit_status)
         if status == OK and self._oom_killed():
             status = MEMORY  # the kernel killed it (or one of its processes) at the group's limit
         if status == OK:
@@ -298,21 +298,3 @@ class _Watch:
 def _wipe(buffer: bytearray) -> None:
     buffer[:] = bytes(len(buffer))
     del buffer[:]
-
-
-def _reap(pid: int, deadline: float) -> int:
-    """Wait for ``pid`` until ``deadline``, then kill it; its raw wait status."""
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return status
-        if time.monotonic() >= deadline:
-            procs.kill_group(pid)
-            return os.waitpid(pid, 0)[1]
-        time.sleep(0.002)
-
-
-def _decode_status(status: int) -> tuple[int | None, int | None]:
-    if os.WIFSIGNALED(status):
-        return None, os.WTERMSIG(status)
-    return os.WEXITSTATUS(status), None

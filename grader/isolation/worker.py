@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import linecache
 import os
 import shutil
-import struct
 import sys
 import traceback
 import types
@@ -23,7 +21,7 @@ from grader.isolation import maths
 from grader.isolation import calls
 from grader.isolation import wire
 from grader.isolation.procs import die_with_parent
-from grader.isolation.protocol import frame
+from grader.isolation.protocol import frame, read_job
 
 TRACEBACK_FRAMES = 8
 
@@ -39,7 +37,7 @@ def serve_jobs(setup: dict, request_fd: int, result_fd: int, setup_fd: int, plan
     trusted side's word: a jail that could not be built is the grader's failure, reported by the
     fork server. Nothing the student's code sends later can claim that."""
     try:
-        request = dict(setup, **_read_message(request_fd))
+        request = dict(setup, **read_job(request_fd, first=True))
         filenames = {chunk["filename"] for chunk in request["chunks"]}
         _confine(request, plan)
         _isolate(request.get("folder"), request["scratch"])
@@ -50,7 +48,7 @@ def serve_jobs(setup: dict, request_fd: int, result_fd: int, setup_fd: int, plan
         os._exit(0)
     os.write(setup_fd, b"+")
     os.close(setup_fd)
-    job = _next_job(request_fd)
+    job = read_job(request_fd)
     while job is not None:
         try:
             outcome = {"ok": _run(dict(request, **job))}
@@ -61,7 +59,7 @@ def serve_jobs(setup: dict, request_fd: int, result_fd: int, setup_fd: int, plan
             fresh.reset()
         except BaseException:  # noqa: BLE001 - never seen; then the next job gets a fresh worker
             os._exit(0)
-        job = _next_job(request_fd)
+        job = read_job(request_fd)
     os._exit(0)
 
 
@@ -81,32 +79,6 @@ def _send(result_fd: int, outcome: dict) -> None:
     view = memoryview(frame(data))
     while view:
         view = view[os.write(result_fd, view):]
-
-
-def _next_job(request_fd: int) -> dict | None:
-    head = _read_exact(request_fd, 4)
-    if head is None:
-        return None
-    body = _read_exact(request_fd, struct.unpack("<I", head)[0])
-    return None if body is None else json.loads(body)
-
-
-def _read_message(request_fd: int) -> dict:
-    """The first message on the job pipe: the submission's own part (``protocol.split_job``)."""
-    found = _next_job(request_fd)
-    if not isinstance(found, dict):
-        raise jail.JailError("the worker's code never came")
-    return found
-
-
-def _read_exact(fd: int, n: int) -> bytes | None:
-    data = b""
-    while len(data) < n:
-        chunk = os.read(fd, n - len(data))
-        if not chunk:
-            return None
-        data += chunk
-    return data
 
 
 class _Fresh:
