@@ -85,7 +85,21 @@ def test_hidden_checks_are_cut_out_and_the_rest_kept_byte_for_byte(bundle, cours
     assert hidden.check_names(shipped) == [n for n in hidden.check_names(source)
                                            if n not in hidden.hidden_check_names(course3)]
     cut = source.index("@pytest.mark.points(1)\n@pytest.mark.hidden")
-    assert shipped == source[:cut].rstrip("\n") + "\n"
+    # The known-wrong momentum step is cut out too (a simulator: it ships as data).
+    assert shipped == hidden.strip_simulators(source[:cut].rstrip("\n") + "\n")[0]
+    assert "def _momentum_with" in source and "def _momentum_with" not in shipped
+
+
+def test_simulators_ship_as_their_outcomes_on_every_public_scenario(bundle):
+    """Every known momentum mistake's outcome on every public scenario of sgd_momentum_update, and no code."""
+    data = (bundle.out / REFERENCE).read_bytes()
+    stored, simulated = reference_data.decode(data), reference_data.decode_simulated(data)
+    momentum = {key for key in stored if key[0].endswith((":momentum_steps", ":momentum_in_a_row"))}
+    assert momentum and {key[:3] for key in simulated} == momentum
+    mistakes = {key[3] for key in simulated}
+    assert len(mistakes) == 7 and '_momentum_with["dampened"]' in mistakes  # MOMENTUM_MISTAKES, every one
+    assert all(m.startswith('_momentum_with["') for m in mistakes)
+    assert len(simulated) == len(momentum) * len(mistakes)
 
 
 def test_the_bundle_leaks_nothing(bundle, course3):

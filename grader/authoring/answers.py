@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
-import sysconfig
 import tempfile
 from pathlib import Path
 
@@ -38,31 +38,48 @@ def reproduced(bundle: Path, course: Course) -> list[str]:
     """One line per function the release folder ``bundle`` ships that reproduces a reference outcome
     the release stores, in the way it does; empty when none does."""
     bundle = Path(bundle).resolve()
+    scratch = Path(tempfile.mkdtemp(prefix="answer-scan-"))
+    try:
+        # A copy: the functions tried may write files (a data generator), and the bundle must stay as written.
+        copy = scratch / "bundle"
+        shutil.copytree(bundle, copy)
+        return _scan(copy, course, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _scan(bundle: Path, course: Course, scratch: Path) -> list[str]:
     job = {
         "bundle": str(bundle),
+        "out": str(scratch / "found.json"),
         "content": course.content_package,
         "reference": str(course.reference_file.relative_to(course.root)),
         "functions": sorted({f for e in course.exercises for f in e.functions}),
         "seconds": RUN_SECONDS,
     }
-    paths = [bundle, *dict.fromkeys(sysconfig.get_paths()[k] for k in ("purelib", "platlib"))]
+    # This process's import path for torch and the rest, without any folder that holds a grader or the
+    # course's content package: the bundle's are the only ones the scan can import. -S: no site
+    # processing either, so no .pth of the instructor's install (an editable grader) runs there; -B: the
+    # bundle gets no compiled files.
+    ours = {"grader", course.content_package.split(".")[0]}
+    paths = [bundle, *(p for p in dict.fromkeys(sys.path)
+                       if p and Path(p).is_dir() and not any((Path(p) / name).exists() for name in ours))]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    # -S: no site-packages processing, so no .pth of the instructor's install (an editable grader)
-    # can put the course's grader ahead of the release's; the bundle comes first on the path.
-    with tempfile.TemporaryDirectory(prefix="answer-scan-") as scratch:
-        try:
-            done = subprocess.run([sys.executable, "-S", "-c", _SCAN, json.dumps(job), *map(str, paths)],
-                                  cwd=scratch, env=env, capture_output=True, text=True, timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            return [f"the answer scan did not finish in {TIMEOUT} s: cannot say that the release computes no answer"]
-    lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or not lines:
+    work = scratch / "cwd"
+    work.mkdir()
+    try:
+        done = subprocess.run([sys.executable, "-S", "-B", "-c", _SCAN, json.dumps(job), *map(str, paths)],
+                              cwd=work, env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return [f"the answer scan did not finish in {TIMEOUT} s: cannot say that the release computes no answer"]
+    found = Path(job["out"])
+    if done.returncode != 0 or not found.is_file():
         return ["the answer scan failed, so the release cannot be vouched for:\n" + done.stderr[-3000:]]
-    return json.loads(lines[-1])
+    return json.loads(found.read_text(encoding="utf-8"))
 
 
 _SCAN = r'''
-import ast, inspect, itertools, json, signal, sys, types
+import ast, copy, inspect, itertools, json, signal, sys, types
 from pathlib import Path
 
 job = json.loads(sys.argv[1])
@@ -123,7 +140,9 @@ nothing = lambda *args, **kwargs: None  # noqa: E731 - doing nothing: what no fi
 
 
 def makes_functions(fn):
-    return any(isinstance(c, types.CodeType) for c in fn.__code__.co_consts)
+    """Whether ``fn`` defines a function (a def or a lambda; comprehensions do not count)."""
+    return any(isinstance(c, types.CodeType) and not c.co_name.endswith(("comp>", "<genexpr>"))
+               for c in fn.__code__.co_consts)
 
 
 def literals(fn):
@@ -213,14 +232,69 @@ def parts(fn, probe, params):
     return [(f"[{k!r}]", (lambda k: lambda *a, **kw: fn(*a, **kw)[k])(k)) for k in keys]
 
 
+baselines, first_calls = {}, {}
+
+
+class Grabbed(Exception):
+    pass
+
+
+def runs_at_all(fn, name):
+    """Whether ``fn`` returns, rather than raises, on a copy of the arguments the first scenario of
+    ``name`` hands the student's function (True when they cannot be copied: the probes will tell)."""
+    if name not in first_calls:
+        grabbed = []
+
+        def grab(*args, **kwargs):
+            grabbed.append((args, kwargs))
+            raise Grabbed()
+
+        probe, params, _ = scenarios[name][0]
+        run(probe, grab, params)
+        first_calls[name] = grabbed[0] if grabbed else None
+    if first_calls[name] is None:
+        return True
+    try:
+        args, kwargs = copy.deepcopy(first_calls[name])
+    except Exception:
+        return True
+    signal.alarm(job["seconds"])
+    try:
+        fn(*args, **kwargs)
+        return True
+    except BaseException:
+        return False
+    finally:
+        signal.alarm(0)
+
+
+def baseline(probe, params):
+    key = (probe.key, json.dumps(params, sort_keys=True))
+    if key not in baselines:
+        found = run(probe, nothing, params)
+        baselines[key] = found if isinstance(found, dict) else {}
+    return baselines[key]
+
+
 def reproduces(fn, name):
-    """The first scenario of ``name`` whose stored outcome ``fn`` gives a field of, and those fields."""
-    for probe, params, want in scenarios.get(name, []):
-        got = run(probe, fn, params)
+    """The first scenario of ``name`` whose stored outcome ``fn`` gives a field of, and those fields.
+    A function that raises on the first scenario's inputs cannot stand in for ``name``: not tried further."""
+    for index, (probe, params, want) in enumerate(scenarios.get(name, [])):
+        raised = []
+
+        def called(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except BaseException:
+                raised.append(True)
+                raise
+
+        got = run(probe, called, params)
+        if raised and index == 0:
+            return None
         if not isinstance(got, dict) or not isinstance(want, dict):
             continue
-        base = run(probe, nothing, params)
-        base = base if isinstance(base, dict) else {}
+        base = baseline(probe, params)
         fields = [k for k in want if k in got and differ(want[k], got[k]) is None
                   and (k not in base or differ(want[k], base[k]) is not None)]
         if fields:
@@ -237,6 +311,8 @@ for path, module in modules:
         for name in sorted(scenarios):
             hit = None
             for how, made in ways(fn, name):
+                if not runs_at_all(made, name):
+                    continue
                 hit = reproduces(made, name)
                 if hit is None:
                     probe, params, _ = scenarios[name][0]
@@ -251,5 +327,5 @@ for path, module in modules:
                                  f"{probe.key} with {json.dumps(params, sort_keys=True)} "
                                  f"({', '.join(map(str, fields))})")
                     break
-print(json.dumps(found))
+Path(job["out"]).write_text(json.dumps(found), encoding="utf-8")
 '''
