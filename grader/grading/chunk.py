@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Bytes of code a submission may hand in: a .py file, or a notebook's graded and import cells together.
+MAX_SOURCE = 1 << 20
+
 
 @dataclass(frozen=True)
 class Chunk:

@@ -20,7 +20,7 @@ import json
 import re
 from pathlib import Path
 
-from grader.grading.chunk import Chunk
+from grader.grading.chunk import MAX_SOURCE, Chunk
 
 MARKER = "# graded"
 TAG = "graded"
@@ -116,8 +116,6 @@ def defined_functions(source: str) -> set[str]:
     """The functions ``source`` defines at its top level; for code Python cannot read, the
     ``def`` lines at its left margin (so that its syntax error gets reported); the same for a cell
     too large to parse here (grading reports its size)."""
-    from grader.grading.submission import MAX_SOURCE
-
     if len(source) > MAX_SOURCE:
         return set(_DEF.findall(source))
     try:
@@ -134,8 +132,6 @@ def is_graded(cell) -> bool:
 
 
 def is_import_cell(source: str) -> bool:
-    from grader.grading.submission import MAX_SOURCE
-
     if len(source) > MAX_SOURCE:
         return False
     try:

@@ -17,10 +17,9 @@ from pathlib import Path
 
 from grader.course import Exercise
 from grader.grading.bounded import TooCostly, bounded
-from grader.grading.chunk import Chunk
+from grader.grading.chunk import MAX_SOURCE, Chunk
 from grader.grading.find import shown_in_zip
 
-MAX_SOURCE = 1 << 20     # bytes of code: a .py file, or the graded and import cells of a notebook
 MAX_NOTEBOOK = 20 << 20  # bytes of a notebook file, outputs and images included
 TOO_LARGE = "submission.too_large"  # the generic mistake id (grader.grading.mistakes) of both
 
