@@ -6,8 +6,9 @@ operations of any kind (``torch._foreach_*`` included) are writing it by hand; t
 (``torch.optim``, an optimizer's ``step()``), their functional API and the kernels they run
 (``torch._fused_adam_``, ``torch.ops.aten._fused_sgd_``, ``torch._C._functions``) are not.
 
-``how_steps_are_taken`` reads the submission's source (in a child under limits, through
-``grader.grading.bounded``: it is a student's code) and notes, for each function, what of torch.optim
+``how_steps_are_taken`` (``grader.lesson.step_source``, with what names mean in ``step_names``) reads
+the submission's source (in a child under limits, through ``grader.grading.bounded``: it is a
+student's code) and notes, for each function, what of torch.optim
 the code it can run uses, and what hides how it steps (a name built while it runs and looked up with
 getattr, exec/eval/compile, importlib or ``__import__``, ``sys.modules``, ``globals()``/``vars()``/
 ``__dict__``, the running program's frames, builtins, a module the grader does not read): for those
