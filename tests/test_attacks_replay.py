@@ -27,6 +27,7 @@ from grader.batch import gradebook
 
 GRADE = str(Path(sys.executable).with_name("grade"))
 ATTACK = ROOT / "tests" / "attacks" / "trusted" / "replay_exercise_3.py"
+SCAVENGER = ROOT / "tests" / "attacks" / "trusted" / "replay_salt_scavenger.py"
 SOLUTION = ROOT / "solutions" / "exercise_3.py"
 LIMITS = ["--timeout", "5", "--memory", "800"]
 # What the replay does on inputs it has no recording of: nothing. A student handing in only this
@@ -90,8 +91,8 @@ def recorded(course, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def batch(recorded, tmp_path_factory):
-    """A class of three graded by `grade batch`: the replay, a student whose functions do nothing, and an
-    honest student."""
+    """A class of four graded by `grade batch`: the replay, a student whose functions do nothing, one who
+    looks for the salt in their worker's memory, and an honest student."""
     from grader.isolation import doctor
 
     root = tmp_path_factory.mktemp("replay")
@@ -101,6 +102,8 @@ def batch(recorded, tmp_path_factory):
     shutil.copyfile(SOLUTION, submissions / "honest" / "exercise_3.py")
     (submissions / "idle").mkdir()
     (submissions / "idle" / "exercise_3.py").write_text(IDLE)
+    (submissions / "snoop").mkdir()
+    shutil.copyfile(SCAVENGER, submissions / "snoop" / "exercise_3.py")
     out = root / "results"
     extra = [] if doctor.available().ok else ["--allow-unsandboxed"]
     ran = subprocess.run([GRADE, "batch", str(submissions), "--out", str(out), "-j", "2",
@@ -112,9 +115,10 @@ def batch(recorded, tmp_path_factory):
         checks = {student: {name: (status, points, mistake) for name, status, points, mistake in conn.execute(
             "SELECT name, status, points, mistake FROM checks WHERE student = ? ORDER BY position", (student,))}
             for student in ("mallory", "idle", "honest")}
+        snooped = " ".join(f for (f,) in conn.execute("SELECT feedback FROM checks WHERE student = 'snoop'"))
         scores = dict(conn.execute("SELECT student, score FROM submissions"))
-        salt = conn.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()
-    return {"submissions": submissions, "out": out, "checks": checks, "scores": scores,
+        salt = conn.execute("SELECT salt FROM batch").fetchone()
+    return {"submissions": submissions, "out": out, "checks": checks, "scores": scores, "snooped": snooped,
             "salt": salt[0] if salt else None}
 
 
@@ -154,6 +158,13 @@ def test_in_a_batch_an_honest_student_keeps_full_marks(batch, course):
 
 def test_the_batch_salt_is_in_the_gradebook(batch):
     assert batch["salt"] and len(batch["salt"]) >= 32
+
+
+def test_no_worker_finds_the_salt_in_the_memory_it_inherited(batch):
+    """Judges are forked from the batch's main process before it reads the salt, and their fork servers
+    before a judge is told it: what a worker inherits never held it."""
+    assert "candidates in memory derives seed" in batch["snooped"], batch["snooped"][:2000]
+    assert "BRE" "ACH!" not in batch["snooped"] and batch["salt"] not in batch["snooped"]
 
 
 def test_regrading_one_student_with_the_gradebook_salt_reproduces_the_batch(batch, grade):
@@ -210,12 +221,12 @@ def test_an_older_gradebook_gains_a_salt_and_its_unsalted_rows_are_graded_again(
     conn.commit()
     conn.close()
     store = Gradebook(path)
-    salt = store.salt
+    salt = store.salt()
     assert len(salt) == 32 and not store.current("bo", "exercise-3", "h", "v", "f")
     assert store.get("bo", "exercise-3").fingerprint == "unsalted:f"
     store.close()
     again = Gradebook(path)  # a resumed batch: the same salt, the same inputs
-    assert again.salt == salt
+    assert again.salt() == salt
     again.close()
 
 
@@ -254,5 +265,5 @@ def test_a_batch_into_results_of_another_salt_is_refused_and_the_store_keeps_its
         run.run(submissions=tmp_path / "class", out=out, salt="second", exercises=("exercise-3",),
                 course_root=ROOT, allow_unsandboxed=True)
     store = Gradebook(out / gradebook.STORE_NAME, salt="third")
-    assert store.salt == "first"
+    assert store.salt() == "first"
     store.close()

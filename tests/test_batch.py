@@ -298,7 +298,7 @@ def test_verdicts_are_those_of_single_grading(class_, graded, course, monkeypatc
     tight = dataclasses.replace(course, memory_mb=600)
     exercise = dataclasses.replace(course.exercise("exercise-3"), timeout=3.0)
     # On the batch's inputs: its salt, from the gradebook (what `grade exercise-3 --salt` takes).
-    ((salt,),) = rows(out, "SELECT value FROM meta WHERE key = 'salt'")
+    ((salt,),) = rows(out, "SELECT salt FROM batch")
     for name, path in [("alice", class_ / "alice" / "exercise_3.py"),
                        ("bob", class_ / "bob" / "submission_4471" / "exercise_3.py"),
                        ("dave", class_ / "dave.py"), ("erin", class_ / "erin.ipynb"),

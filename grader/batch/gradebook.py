@@ -15,11 +15,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.grading.judge import new_salt
 from grader.grading.results import CheckResult, ExerciseResult
 
 SCHEMA_VERSION = "5"  # 3: checks.cause and checks.evidence; 4: checks.mistake (older stores gain them when opened);
-# 5: meta.salt, the batch's secret that every check's seeds are mixed with (rows graded before it were
+# 5: batch.salt, the batch's secret that every check's seeds are mixed with (rows graded before it were
 # graded unsalted: an older store's are marked so, and graded again on its next run)
 STORE_NAME = "gradebook.sqlite"
 GRADES_NAME = "grades.csv"
@@ -30,6 +29,7 @@ GRADED, MISSING, ERROR = "graded", "missing", "error"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS batch (salt TEXT NOT NULL);  -- one row (``salt()``), apart: opening never reads it
 CREATE TABLE IF NOT EXISTS submissions (
     student        TEXT NOT NULL,
     exercise       TEXT NOT NULL,
@@ -120,7 +120,7 @@ class Gradebook:
     """The sqlite store; the batch's main process is its only writer."""
 
     def __init__(self, path: Path, salt: str | None = None):
-        """Open (or make) the store at ``path``; a new one keeps ``salt`` (default: a new secret)."""
+        """Open (or make) the store at ``path``; a new one keeps ``salt`` (default: ``salt()`` makes one)."""
         self.path = Path(path)
         self.conn = sqlite3.connect(self.path, isolation_level=None)  # transactions are explicit
         self.conn.execute("PRAGMA journal_mode=WAL")
@@ -140,14 +140,16 @@ class Gradebook:
             version = SCHEMA_VERSION
         if version != SCHEMA_VERSION:
             raise RuntimeError(f"{self.path} has gradebook schema {version}; this grader writes {SCHEMA_VERSION}")
-        with self.transaction():  # made with the store, kept for good: a resumed batch builds the same inputs
-            self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (salt or new_salt(),))
+        if salt:  # a new store's (an old one keeps its own)
+            self.conn.execute("INSERT INTO batch SELECT ? WHERE NOT EXISTS (SELECT 1 FROM batch)", (salt,))
 
-    @property
     def salt(self) -> str:
-        """The batch's secret salt (``grader.grading.judge.salted``): `grade exercise-N --salt` with it
-        builds the inputs this store's verdicts were reached on."""
-        return self.conn.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()[0]
+        """The batch's secret (``grader.grading.judge.salted``), made by sqlite when first asked for, then
+        kept (`grade exercise-N --salt` with it rebuilds its inputs); never read on opening the store."""
+        with self.transaction():
+            self.conn.execute("INSERT INTO batch SELECT lower(hex(randomblob(16))) "
+                              "WHERE NOT EXISTS (SELECT 1 FROM batch)")
+        return self.conn.execute("SELECT salt FROM batch").fetchone()[0]
 
     def close(self) -> None:
         self.conn.close()

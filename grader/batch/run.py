@@ -160,7 +160,7 @@ def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool 
     plan.scratch.mkdir()
     store = Gradebook(out / gradebook.STORE_NAME, salt=salt)
     try:
-        if salt and store.salt != salt:
+        if salt and store.salt() != salt:
             raise UsageProblem(f"{out} holds grades on inputs salted otherwise, and keeps its salt; grade into "
                                "a new --out, or leave --salt out", "--salt")
         with guards.interrupts_raise():
@@ -212,7 +212,7 @@ def _grade_class(plan: Plan, store: Gradebook, started: float) -> BatchReport:
         graded += len(unopened)
         runnable = [(s, w) for s, w in todo if not s.problem]
         if runnable:
-            count, cpu, notes = _grade_runnable(plan, runnable, records, keep, store.salt)
+            count, cpu, notes = _grade_runnable(plan, runnable, records, keep, store.salt)  # asked for late
             graded += count
     for student in students:
         if student.id not in graded_now:  # the ones graded in this run were written as they came
@@ -244,10 +244,10 @@ def _class_report(plan: Plan, store: Gradebook, students: list[str]) -> str:
                 f"stored, and `grade report {plan.out}` tries again.")
 
 
-def _grade_runnable(plan: Plan, runnable, records: Records, keep, salt: str) -> tuple[int, float, list[str]]:
+def _grade_runnable(plan: Plan, runnable, records: Records, keep, salt) -> tuple[int, float, list[str]]:
     """Hand ``runnable`` [(student, exercises)] to the judges (here, or on the cluster), keeping each
-    student as their reply comes (or as their judge is lost), on inputs salted with ``salt``. (Students
-    graded, CPU seconds of the judges here and all under them, lines for the summary.)"""
+    student as their reply comes (or as their judge is lost), on inputs salted with ``salt()``, asked once
+    the judges are forked. (Students graded, CPU seconds of the judges here and under them, lines.)"""
     def done(job, reply: dict | None, why: str | None) -> None:
         student, wanted = job
         keep(student, records.lost(student, wanted, why) if reply is None
@@ -258,12 +258,13 @@ def _grade_runnable(plan: Plan, runnable, records: Records, keep, salt: str) -> 
         if plan.cluster:
             from grader.batch import cluster
 
-            count, seen = cluster.grade(plan, runnable, done, meter.tick, records.fingerprints, salt)
+            count, seen = cluster.grade(plan, runnable, done, meter.tick, records.fingerprints, salt())
             return count, 0.0, seen.summary()
         pool = Pool(settings=plan.settings, course=plan.course, chosen=plan.chosen,
                     size=min(plan.jobs, len(runnable)), fork_server=plan.fork_server, scratch=plan.scratch)
         try:
-            count = pool.grade(runnable, done, lambda sid: meter.tick(sid, len(pool.judges), "judges"), salt=salt)
+            count = pool.grade(runnable, done, lambda sid: meter.tick(sid, len(pool.judges), "judges"),
+                               salt=salt())
         finally:
             pool.close()
         return count, pool.cpu_seconds, []

@@ -25,7 +25,7 @@ SALT_ENV = "GRADER_SALT"  # what --salt is read from when not given
               help="Print one JSON object in Gradescope's results.json shape, nothing else.")
 @click.option("--salt", envvar=SALT_ENV, show_envvar=True, default=None,
               help="Instructors: build every check's inputs from this salt, as `grade batch` (the gradebook's "
-                   "meta.salt) or the Gradescope autograder (the zip's grading-salt) did, to reproduce one "
+                   "batch.salt) or the Gradescope autograder (the zip's grading-salt) did, to reproduce one "
                    "student's grade. Needs the solutions.")
 def check_command(exercise, submission, public_only, device, as_json, salt):
     """Grade one EXERCISE (an id such as exercise-3)."""
@@ -58,7 +58,8 @@ def check_command(exercise, submission, public_only, device, as_json, salt):
             raise click.BadParameter(message, param_hint="--submission")
         raise click.ClickException(message if found.problem else
                                    f"{message}: is this the course folder you were given?")
-    group.warm_start(course, (spec,))
+    if not salt:  # salted, the fork server is spawned afresh (a torch import): it never held the salt
+        group.warm_start(course, (spec,))
     from grader.grading import report
 
     colour = group.stdout_colour()
