@@ -117,7 +117,7 @@ def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool 
     summary and every result say so. ``progress(students)``: a context whose value is called with
     each student's id as they finish (the CLI's progress bar). ``cluster``: grade on the workers of
     that Dask scheduler instead of judges here; ``notice``: what to tell the user as the run goes.
-    ``salt``: a new ``out``'s (default: a new secret, kept in the gradebook for every rerun).
+    ``salt``: a new ``out``'s (default: a new secret, kept in the gradebook); given, judges are spawned.
     """
     from grader import course as courses
 
@@ -150,7 +150,7 @@ def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool 
     course, chosen = settings.resolve()
     plan = Plan(settings=settings, course=course, chosen=chosen, submissions=submissions, out=out,
                 scratch=out / ".scratch", jobs=max(1, jobs or os.cpu_count() or 1), regrade=regrade,
-                fork_server=fork_server, progress=progress, allow_unsandboxed=allow_unsandboxed,
+                fork_server=fork_server and not salt, progress=progress, allow_unsandboxed=allow_unsandboxed,
                 cluster=cluster, notice=notice)
 
     out.mkdir(parents=True, exist_ok=True)
