@@ -342,3 +342,19 @@ def test_strip_hidden_names_the_check_not_the_helpers_inside_it():
     text, removed = hidden.strip_hidden(source)
     assert removed == ("test_secret",)
     assert "def helper(step)" in text and "test_secret" not in text
+
+
+def test_strip_simulators_cuts_known_wrong_implementations_and_refuses_a_use_it_cannot_cut():
+    source = (
+        "from grader.grading.simulations import mistaken, simulator\n\n\n"
+        "# A known-wrong step: one flag away from the answer.\n"
+        "@simulator(calls=\"step\", variants=[(\"ascent\",)])\n"
+        "def _step_with(mistake):\n    return lambda p: p + 1 if mistake == \"ascent\" else p - 1\n\n\n"
+        "def test_step(judge):\n    judge.simulate(probe, mistaken(\"_step_with\", \"ascent\"))\n"
+    )
+    text, removed = hidden.strip_simulators(source)
+    assert removed == ("_step_with",)
+    assert "def _step_with" not in text and "p - 1" not in text and "one flag away" not in text
+    assert 'mistaken("_step_with", "ascent")' in text  # named in a string, as checks name it
+    with pytest.raises(hidden.HiddenCheckError, match="_step_with"):
+        hidden.strip_simulators(source + "\n\ndef helper(p):\n    return _step_with(\"ascent\")(p)\n")
