@@ -56,31 +56,37 @@ def record_public(course, exercise_id: str, path: Path) -> Path:
 
 
 def recorded_steps(recorded: Path) -> list:
-    """Every step of exercise 3 the stored outcomes hold, as the attack's ``RECORDED`` wants them: (state
-    in, gradients, state out, buffers out), each tensor as (shape, dtype, values) in parameter order."""
+    """Every step the stored outcomes hold, as the attacks' ``RECORDED`` wants them: (state in, gradients,
+    state out, what else the step leaves: exercise 3's velocity buffers, exercise 7's Adam states), each
+    tensor as (shape, dtype, values), in parameter order."""
     from grader.grading import references
 
+    def tensor(t):
+        return None if t is None else (list(t.shape), str(t.dtype).removeprefix("torch."), t.flatten().tolist())
+
     def plain(tensors):
-        return None if tensors is None else [None if t is None else (list(t.shape), str(t.dtype).removeprefix(
-            "torch."), t.flatten().tolist()) for t in tensors.values()]
+        return None if tensors is None else [tensor(t) for t in tensors.values()]
 
     steps = []
-    for (probe, _, _), outcome in references.decode(recorded.read_bytes()).items():
-        assert "exercise_3" in probe
+    for outcome in references.decode(recorded.read_bytes()).values():
         for record in outcome.get("runs", [outcome]):
             for step, (grads, after) in enumerate(zip(record["grads"], record["after"])):
-                buffers = (record.get("velocities") or [None] * len(record["after"]))[step]
+                if "states" in record:  # exercise 7: each parameter's step count, m and v
+                    left = [(s.get("step"), tensor(s.get("m")), tensor(s.get("v")))
+                            for s in record["states"][step].values()]
+                else:  # exercise 3: the velocity buffers, if any
+                    left = plain((record.get("velocities") or [None] * len(record["after"]))[step])
                 steps.append((plain(record["after"][step - 1] if step else record["before"]), plain(grads),
-                              plain(after), plain(buffers)))
+                              plain(after), left))
     return steps
 
 
-def replay_entry(folder: Path, recorded: Path) -> Path:
+def replay_entry(folder: Path, recorded: Path, attack: Path = ATTACK) -> Path:
     """A student folder holding the attack, the stored outcomes it replays pasted in."""
     folder.mkdir(parents=True)
-    source = ATTACK.read_text().replace("RECORDED = []", f"RECORDED = {recorded_steps(recorded)!r}", 1)
+    source = attack.read_text().replace("RECORDED = []", f"RECORDED = {recorded_steps(recorded)!r}", 1)
     assert len(source) < 1 << 20 and "RECORDED = []" not in source
-    (folder / "exercise_3.py").write_text(source)
+    (folder / attack.name.replace("replay_", "")).write_text(source)
     return folder
 
 
@@ -137,6 +143,21 @@ def test_graded_as_a_student_grades_it_the_replay_earns_every_public_point(cours
 # autograd history, clear .grad, call torch.optim), not at whether it stepped. The replay keeps these
 # points only because an empty function gets them too (class 9 tightens the second).
 PASSED_BY_DOING_NOTHING = {"test_sgd_leaves_autograd_and_grads_alone", "test_steps_are_written_by_hand"}
+
+
+def test_the_replay_of_adam_earns_every_public_point_unsalted_and_nothing_salted(course, grade, tmp_path):
+    """Exercise 7, graded in-process both ways: as a student grades it, and on an instructor's salt."""
+    from grader.grading.judge import new_salt
+    from grader.grading.references import StoredReferences
+
+    recorded = record_public(course, "exercise-7", tmp_path / "reference.grdr")
+    entry = replay_entry(tmp_path / "mallory", recorded, ATTACK.with_name("replay_exercise_7.py"))
+    unsalted = grade("exercise-7", entry / "exercise_7.py", public_only=True, references=StoredReferences(recorded))
+    assert unsalted.checks and unsalted.score == unsalted.max_score, [(c.name, c.feedback) for c in unsalted.checks
+                                                                      if not c.passed]
+    salted = grade("exercise-7", entry / "exercise_7.py", salt=new_salt())
+    passed = {c.name for c in salted.checks if c.passed}
+    assert passed <= {"test_adam_leaves_autograd_and_grads_alone", "test_adam_update_is_written_by_hand"}, passed
 
 
 def test_in_a_batch_the_replay_earns_nothing(batch):
