@@ -17,7 +17,8 @@ CORRECT = ROOT / "tests" / "correct"
 # cluster): under pytest-xdist each runs whole on one worker, so the fixture is built once, not
 # once per worker. (xdist's own --dist loadgroup marks do not take with pytest 9.)
 SHARED_FIXTURE_MODULES = {"tests/test_attacks.py", "tests/test_batch.py", "tests/test_class_report.py",
-                          "tests/test_cluster.py", "tests/test_export.py", "tests/test_attacks_outputs.py"}
+                          "tests/test_cluster.py", "tests/test_export.py", "tests/test_attacks_outputs.py",
+                          "tests/test_attacks_replay.py"}
 
 
 def pytest_xdist_make_scheduler(config, log):
