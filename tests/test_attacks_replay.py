@@ -288,3 +288,16 @@ def test_a_batch_into_results_of_another_salt_is_refused_and_the_store_keeps_its
     store = Gradebook(out / gradebook.STORE_NAME, salt="third")
     assert store.salt() == "first"
     store.close()
+
+
+def test_a_salt_without_the_solutions_is_a_usage_error(tmp_path):
+    """A student's release has only the stored outcomes, for the checks' own seeds: it cannot grade salted."""
+    from course_copy import load, make_course
+    from grader.errors import UsageProblem
+    from grader.grading import runner
+
+    root = make_course(tmp_path / "course")
+    shutil.rmtree(root / "solutions")
+    course = load(root)
+    with pytest.raises(UsageProblem, match="salted inputs need the reference solutions"):
+        runner.grade_exercise(course=course, exercise=course.exercise("exercise-3"), path=None, salt="pepper")
