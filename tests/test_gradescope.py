@@ -144,6 +144,16 @@ def test_the_replay_of_a_releases_outcomes_earns_nothing_and_the_zips_salt_repro
     assert all(c.points == 0 for c in again.checks if c.name not in PASSED_BY_DOING_NOTHING), again.checks
 
 
+def test_no_worker_of_the_autograder_finds_its_salt_in_memory(autograder, tmp_path):
+    """The autograder reads the salt only once its fork server has started: no worker inherits it."""
+    from test_attacks_replay import SCAVENGER
+
+    results = run_autograder(autograder, tmp_path, {"exercise_3.py": SCAVENGER})
+    said = " ".join(t.get("output", "") for t in results["tests"])
+    assert "candidates in memory derives seed" in said, said[:2000]
+    assert "BRE" "ACH!" not in said and salt_of(autograder) not in said
+
+
 def test_without_a_jail_the_autograder_refuses_unless_built_to_allow_it(autograder, tmp_path):
     solution = {"exercise_3.py": ROOT / "solutions" / "exercise_3.py"}
     denied = {"GRADER_NO_NAMESPACES": "1"}
