@@ -44,6 +44,12 @@ def submit(tmp_path, body: str, name: str = "exercise_3.py"):
     return path
 
 
+def passed_but_by_hand(result) -> bool:
+    """Every check passed but the by-hand one, which rightly cannot tell how a step is taken when the
+    code also calls modules it does not read (subprocess, shutil): what these tests are not about."""
+    return all(c.passed for c in result.checks if c.name != "test_steps_are_written_by_hand")
+
+
 def feedback_of(result, check="test_sgd_step_matches_torch") -> str:
     return next(c for c in result.checks if c.name == check).feedback
 
@@ -87,7 +93,7 @@ def test_leftover_child_process_is_killed_and_not_waited_for(strict, tmp_path):
     start = time.monotonic()
     result = strict(path)
     assert time.monotonic() - start < 30
-    assert result.passed
+    assert passed_but_by_hand(result), [c.feedback for c in result.checks if not c.passed]
     assert not _processes_running(f"300.{tag}")
 
 
@@ -314,7 +320,7 @@ def test_a_check_that_removes_its_working_folder_does_not_sink_the_next(strict, 
                                             imports="import os, shutil\n"))
     result = strict(path)
     # The working folder is the jail's own /tmp: its contents go, the folder stays, every check passes.
-    assert result.passed
+    assert passed_but_by_hand(result), [c.feedback for c in result.checks if not c.passed]
 
 
 def test_code_that_exits_after_returning_is_not_blamed_on_the_next_check(strict, tmp_path):
