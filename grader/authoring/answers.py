@@ -235,6 +235,19 @@ def parts(fn, probe, params):
 baselines, first_calls = {}, {}
 
 
+def once(fn):
+    """``fn`` of no arguments, called once: a function that returns what it returned; None when it raised
+    or returned None (doing nothing, with no inputs to change, is what no field is credited for)."""
+    signal.alarm(job["seconds"])
+    try:
+        value = fn()
+    except BaseException:
+        return None
+    finally:
+        signal.alarm(0)
+    return None if value is None else (lambda: value)
+
+
 class Grabbed(Exception):
     pass
 
@@ -311,7 +324,11 @@ for path, module in modules:
         for name in sorted(scenarios):
             hit = None
             for how, made in ways(fn, name):
-                if not runs_at_all(made, name):
+                if stubs.get(name) == []:  # no arguments: what it returns cannot depend on the inputs
+                    made = once(made)
+                    if made is None:
+                        continue
+                elif not runs_at_all(made, name):
                     continue
                 hit = reproduces(made, name)
                 if hit is None:
