@@ -14,8 +14,12 @@ defines, each in every way it could stand in for an exercise's function:
 Each is run through the exercise's probes on every scenario whose reference outcome the release
 stores, on the CPU. One that gives a part of the stored outcome (a top-level field) that doing
 nothing does not give reproduces a reference outcome: a student calling it would score there,
-so the release is refused with the file, the function and the scenario. The checks' known-wrong
-implementations never reach this scan: a release cuts them out (``grader.authoring.hidden``).
+so the release is refused with the file, the function and the scenario. To stay quick (a few
+seconds for this course), a candidate that raises on a copy of the first scenario's arguments is
+no answer and goes no further, and one for a function of no arguments is called once. The scan
+runs on a throwaway copy of the bundle (a candidate may write files). The checks' known-wrong
+implementations never reach it: a release cuts them out (``grader.authoring.hidden``). What it
+cannot see: code that needs more than calling (a loop pasted out of a probe and edited).
 """
 
 from __future__ import annotations
