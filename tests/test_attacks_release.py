@@ -194,7 +194,7 @@ def test_release_refuses_a_bundle_whose_lesson_code_computes_an_answer(tmp_path)
     with pytest.raises(release.ReleaseError) as refused:
         release.release(course=course, out=tmp_path / "release")
     said = str(refused.value)
-    assert "ship code that computes an answer" in said
+    assert "code that computes an answer: lesson/exercise_1/checks.py: scaled" in said
     assert ("lesson/exercise_1/checks.py: scaled, called as double, reproduces the stored outcome of "
             "lesson.exercise_1.probes:doubled") in said, said
     assert "_times" not in said  # the simulator (an answer with k=2) never reaches the bundle

@@ -7,11 +7,9 @@ public checks' reference outcomes as data (``grader/data/reference.grdr``), a
 ``pyproject.toml`` that installs the ``grade`` command, and a README. No
 solution source, no hidden check and no outcome of a hidden scenario goes in;
 ``grader.authoring.leaks`` scans a bundle for all three before it is written, and the course's
-checks (hidden ones too) for solution code in their text. No code that computes an answer goes in
-either: the checks' known-wrong implementations (``@simulator``) are cut out like hidden checks
-and only their outcomes on the public scenarios ship, as data; and ``grader.authoring.answers``
-tries every function the bundle's lesson code ships as each exercise's functions, refusing a
-bundle in which one reproduces a stored reference outcome. The same inputs give the same bytes.
+checks (hidden ones too) for solution code in their text. No code that computes an answer goes in:
+known-wrong implementations (``@simulator``) are cut out and ship as their outcomes, and
+``grader.authoring.answers`` refuses lesson code that reproduces a stored outcome. Same inputs, same bytes.
 """
 
 from __future__ import annotations
@@ -24,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import grader
-from grader.authoring import answers, notebooks
+from grader.authoring import answers as answer_scan
+from grader.authoring import notebooks
 from grader.authoring.hidden import check_names, strip_hidden, strip_simulators
 from grader.authoring.leaks import in_check_texts, leaks
 from grader.course import CHECKS_FILE, COURSE_FILE, Course
@@ -82,8 +81,7 @@ def release(*, course: Course, out: Path, force: bool = False) -> Release:
         simulations.load_checks(course)  # their known-wrong implementations, which do not ship
         simulated = simulations.outcomes_on(outcomes)
         reference_data.write(staging / course.reference_file.relative_to(course.root), outcomes, simulated)
-        _refuse_leaks(staging, course)
-        _refuse_answers(staging, course)
+        _refuse_leaks(staging, course, answers=True)
         if out.is_dir():
             shutil.rmtree(out)
         elif out.exists():
@@ -97,19 +95,14 @@ def release(*, course: Course, out: Path, force: bool = False) -> Release:
     return Release(out, files, tuple(e.id for e in course.exercises), public, hidden, len(outcomes))
 
 
-def _refuse_leaks(folder: Path, course: Course) -> None:
+def _refuse_leaks(folder: Path, course: Course, answers: bool = False) -> None:
     found = leaks(folder, course)
+    if answers and not found:  # code a student could call to score (the bundle is whole by now)
+        found = [f"code that computes an answer: {line}" for line in answer_scan.reproduced(folder, course)]
     # The course's own checks, hidden ones too: their feedback reaches students once grades are published.
     found += [f"{where}: a check's text holds solution code `{line}`" for _, where, line in in_check_texts(course)]
     if found:
         raise ReleaseError("the release would give students what they must not have:\n  " + "\n  ".join(found))
-
-
-def _refuse_answers(folder: Path, course: Course) -> None:
-    found = answers.reproduced(folder, course)
-    if found:
-        raise ReleaseError("the release would ship code that computes an answer (a student could call it "
-                           "and score):\n  " + "\n  ".join(found))
 
 
 def check_destination(course: Course, out: Path, force: bool) -> None:
