@@ -71,8 +71,9 @@ def test_validate_finds_a_mistake_the_public_checks_miss(tmp_path):
     from grader.grading.runner import grade_exercise
 
     finding = validate._mistake(exercise, mistake,
-                                lambda path: grade_exercise(course=course, exercise=exercise, path=path),
-                                {"sgd.ascent"})
+                                lambda path, salt=None: grade_exercise(course=course, exercise=exercise, path=path,
+                                                                       salt=salt),
+                                {"sgd.ascent"}, salt="0" * 32)
     assert not finding.ok and HIDDEN_ONLY in finding.message
     assert "test_sgd_step_matches_torch" in finding.message
 
