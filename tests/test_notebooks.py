@@ -39,7 +39,7 @@ def test_every_exercise_gets_a_valid_notebook(exercise_id):
     nb = notebooks.build(course.exercises_dir / exercise.file, exercise)
     nbformat.validate(nb)
     assert nb.nbformat == 4 and nb.metadata.kernelspec.name == "python3"
-    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith(f"# Exercise")
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# Exercise")
     graded = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith(MARKER)]
     assert set(exercise.functions) <= {c.id.removeprefix("graded-") for c in graded}
     for name in exercise.functions:

@@ -42,7 +42,8 @@ def test_the_bundle_holds_what_students_need_and_no_more(bundle, course3):
     files = set(bundle.files)
     for needed in ("course.toml", "pyproject.toml", "README.md", "exercises/exercise_3.py",
                    "exercises/exercise_3.ipynb", "grader/cli/__init__.py", "grader/lesson/exercise_3/checks.py",
-                   "grader/lesson/exercise_3/probes.py", "grader/lesson/data/fakedata.grdr", "grader/lesson/reference.grdr"):
+                   "grader/lesson/exercise_3/probes.py", "grader/lesson/data/fakedata.grdr",
+                   "grader/lesson/reference.grdr"):
         assert needed in files, needed
     assert not [f for f in files if f.startswith(("solutions/", "tests/", ".github/", ".ci/", "bench/"))]
     assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc")]
@@ -155,7 +156,8 @@ def test_stored_references_say_what_is_missing(bundle):
     stored = reference_data.StoredReferences(bundle.out / REFERENCE)
     with pytest.raises(reference_data.MissingReference, match="recorded on cpu, not on cuda: grade with --device cpu"):
         stored.outcome(probes.sgd_steps, {"seed": 3, "lr": 0.1}, "cuda")
-    with pytest.raises(reference_data.MissingReference, match="no outcome of grader.lesson.exercise_3.probes:sgd_steps"):
+    no_outcome = "no outcome of grader.lesson.exercise_3.probes:sgd_steps"
+    with pytest.raises(reference_data.MissingReference, match=no_outcome):
         stored.outcome(probes.sgd_steps, {"seed": 9, "lr": 0.003, "steps": 2, "dtype": "float64"}, "cpu")
 
 

@@ -196,8 +196,8 @@ def test_an_empty_file_is_said_to_be_empty(grade, tmp_path):
     assert report.render(result, colour=False).count("is empty") == 1
 
 
-@pytest.mark.parametrize("data", [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "def f():\n    return 'é'\n".encode("latin-1")],
-                         ids=["binary", "latin-1"])
+@pytest.mark.parametrize("data", [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+                                  "def f():\n    return 'é'\n".encode("latin-1")], ids=["binary", "latin-1"])
 def test_a_file_that_is_not_text_is_said_to_be_so(grade, tmp_path, data):
     path = tmp_path / "exercise_3.py"
     path.write_bytes(data)

@@ -156,7 +156,8 @@ def _doctor(env: dict | None = None) -> subprocess.CompletedProcess:
 def test_doctor_reports_the_filter_observed_from_inside():
     done = _doctor()
     assert done.returncode == 0, done.stdout + done.stderr
-    line = next(line for line in done.stdout.splitlines() if line.strip().startswith(("yes  syscalls", "no   syscalls")))
+    line = next(line for line in done.stdout.splitlines()
+                if line.strip().startswith(("yes  syscalls", "no   syscalls")))
     assert line.strip().startswith("yes"), done.stdout
     assert "ptrace, unshare and keyctl failed with EPERM" in line, line
 

@@ -95,7 +95,8 @@ def test_double_returns_twice_the_input(judge):
     if mine.shape != right.shape or not torch.allclose(mine, right):
         x = want["x_after"]
         raise Feedback("double(x) is not twice x.",
-                       f"for x[0, 0] = {x[0, 0]:.3f} you returned {mine.flatten()[0]:.3f}; twice it is {right[0, 0]:.3f}",
+                       f"for x[0, 0] = {x[0, 0]:.3f} you returned {mine.flatten()[0]:.3f}; "
+                       f"twice it is {right[0, 0]:.3f}",
                        "Multiply by two, and return that new tensor.")
 
 

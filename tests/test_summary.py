@@ -39,7 +39,8 @@ def test_the_summary_names_who_missed_what_and_whose_file_could_not_be_read():
     text = exports.summary(CLASS, list(WORTH.items()), graded=3, skipped=0, errors=(), seconds=1.0, cpu=1.0,
                            out=Path("/results"))
     assert "Handed in nothing (1): bob" in text
-    assert "  exercise-3 (2): amy, cy" in text and "exercise-1 (1)" not in text.split("Not submitted")[1].split("\n\n")[0]
+    not_submitted = text.split("Not submitted")[1].split("\n\n")[0]
+    assert "  exercise-3 (2): amy, cy" in text and "exercise-1 (1)" not in not_submitted
     assert "Could not be read (0 points; their feedback.md says why):\n  exercise-1 (1): cy" in text
 
 

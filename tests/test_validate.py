@@ -109,7 +109,8 @@ def test_checks_that_do_not_add_up_to_the_points(tmp_path):
     replace_in(root / "course.toml", 'functions = ["sgd_update", "sgd_momentum_update"]\npoints = 10',
                'functions = ["sgd_update", "sgd_momentum_update"]\npoints = 12')
     found = validate.validate(course=load(root))
-    assert "worth 10 points; course.toml says 12" in problems(found, "checks")[("checks", "grader/lesson/exercise_3/checks.py")]
+    said = problems(found, "checks")[("checks", "grader/lesson/exercise_3/checks.py")]
+    assert "worth 10 points; course.toml says 12" in said
 
 
 def test_mistakes_that_are_not_caught(tmp_path):

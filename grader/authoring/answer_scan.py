@@ -75,7 +75,7 @@ def main() -> None:
                    for c in fn.__code__.co_consts)
 
     def literals(fn):
-        found = {"", None, True, False, 0}
+        found = {"", None, True, False}  # a set keeps one of equal values: 0 and 1 are False and True here
         todo = [fn.__code__]
         while todo:
             code = todo.pop()
@@ -154,7 +154,11 @@ def main() -> None:
             keys = list(range(min(len(value), 24)))
         else:
             return []
-        return [(f"[{k!r}]", (lambda k: lambda *a, **kw: fn(*a, **kw)[k])(k)) for k in keys]
+
+        def field(k):
+            return lambda *a, **kw: fn(*a, **kw)[k]
+
+        return [(f"[{k!r}]", field(k)) for k in keys]
 
     baselines, first_calls = {}, {}
 
@@ -218,7 +222,7 @@ def main() -> None:
                 try:
                     return fn(*args, **kwargs)
                 except BaseException:
-                    raised.append(True)
+                    raised.append(True)  # noqa: B023 - called within this iteration only
                     raise
 
             got = run(probe, called, params)

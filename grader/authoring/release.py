@@ -149,7 +149,8 @@ def _write_package(target: Path, course: Course) -> tuple[int, int]:
     """Copy the grader package with the course's checks, hidden ones cut out; (hidden, public) counts."""
     hidden = public = 0
     checks = {course.checks_file(e) for e in course.exercises}
-    others = [p for p in course.content.iterdir() if p.is_dir() and p not in {course.content_dir(e) for e in course.exercises}]
+    folders = {course.content_dir(e) for e in course.exercises}
+    others = [p for p in course.content.iterdir() if p.is_dir() and p not in folders]
     for path, relative in package_files(course):
         data = path.read_bytes()
         if any(path.is_relative_to(o) for o in others) and path.name == CHECKS_FILE:

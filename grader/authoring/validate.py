@@ -15,9 +15,9 @@ some, is what the solutions give today. All graded through the same workers as `
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 from xml.etree import ElementTree
 
 from grader.authoring import leaks, unfinished

@@ -233,7 +233,7 @@ def histogram(scores: list[float], points: float) -> tuple[Bin, ...]:
 def _checks(rows, handed_in: int, mistake) -> tuple[CheckStats, ...]:
     """Each check's pass rate among the ``handed_in`` students and what its failures showed; hardest first."""
     found: dict[str, dict] = {}
-    for student, _, name, title, position, status, hidden, mid in rows:
+    for _student, _, name, title, position, status, hidden, mid in rows:
         entry = found.setdefault(name, {"title": title, "position": position, "hidden": bool(hidden),
                                         "passed": 0, "seen": 0, "mistakes": Counter()})
         entry["seen"] += 1

@@ -26,8 +26,8 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from grader.errors import GraderProblem, UsageProblem
 from grader.grading.submission import read_capped

@@ -21,9 +21,9 @@ import struct
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from grader.batch import judge as batch_judge
 from grader.batch.judge import Settings

@@ -26,9 +26,9 @@ import contextlib
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import grader
 from grader.batch import exports, gradebook, guards, intake, report_html
@@ -239,7 +239,7 @@ def _class_report(plan: Plan, store: Gradebook, students: list[str]) -> str:
     try:
         return report_html.write(results=plan.out, course=plan.course, store=store, students=students,
                                  exercises=[e.id for e in plan.chosen]).summary()
-    except Exception as exc:  # a bug of ours, a full disk…: said in the summary, never the batch's failure
+    except Exception as exc:  # noqa: BLE001 - a bug of ours, a full disk…: said in the summary, never the batch's failure
         return (f"The class report could not be written ({type(exc).__name__}: {exc}); the grades are all "
                 f"stored, and `grade report {plan.out}` tries again.")
 

@@ -21,7 +21,7 @@ from grader.batch.judge import Settings
 
 IDLE_LIMIT = 120.0  # seconds a worker's judges stay warm after their last batch ends, for the next one
 _lock = threading.Lock()
-_warm: dict[tuple, "WarmJudges"] = {}  # by (settings, what the course's files hash to)
+_warm: dict[tuple, WarmJudges] = {}  # by (settings, what the course's files hash to)
 
 
 class JudgesDown(Exception):

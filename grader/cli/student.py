@@ -80,8 +80,9 @@ def check_command(exercise, submission, public_only, device, as_json, salt):
                                     device=grading.resolve_device(device, course), public_only=public_only,
                                     on_check=None if as_json else show, salt=salt or None)
     if result.isolation.startswith("unjailed"):  # one line, on stderr: --json stays clean
-        click.echo(f"warning: your code ran without the grader's jail ({terminal(result.isolation[len('unjailed: '):])}); "
-                   "run `grade doctor` for details.", err=True)
+        why = terminal(result.isolation[len("unjailed: "):])
+        click.echo(f"warning: your code ran without the grader's jail ({why}); run `grade doctor` for details.",
+                   err=True)
     if as_json:
         from grader.grading.results import dumps
 

@@ -21,7 +21,7 @@ import os
 import select
 import signal
 import time
-from typing import Callable
+from collections.abc import Callable
 
 MEMORY_MB = 1024     # memory a reader may use above what the process held when it forked
 CPU_S = 20           # CPU seconds a reader may use

@@ -22,9 +22,10 @@ import importlib.util
 import json
 import secrets
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 from grader.grading import feedback
 from grader.isolation import wire

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from grader.grading.results import ExerciseResult, shown_feedback
 from grader.grading.untrusted import markdown_code, markdown_line, terminal

@@ -50,7 +50,7 @@ def read(path: Path, shown: str, functions: tuple[str, ...] = ()) -> tuple[tuple
     try:
         text = Path(path).read_text(encoding="utf-8")
         cells = json.loads(text).get("cells")
-    except Exception:  # not JSON: nbformat says why, below
+    except Exception:  # noqa: BLE001 - not JSON: nbformat says why, below
         text, cells = None, None
     if isinstance(cells, list) and len(cells) > MAX_CELLS:
         raise NotebookTooLarge(
@@ -59,7 +59,7 @@ def read(path: Path, shown: str, functions: tuple[str, ...] = ()) -> tuple[tuple
     try:
         nb = nbformat.reads(text, as_version=4) if text is not None else nbformat.read(str(path), as_version=4)
         nbformat.validate(nb)
-    except Exception as exc:  # nbformat raises JSON, validation and reader errors alike
+    except Exception as exc:  # noqa: BLE001 - nbformat raises JSON, validation and reader errors alike
         raise NotebookError(
             f"{shown} is not a valid Jupyter notebook ({type(exc).__name__}: {_first_line(exc)}). "
             "Open it in Jupyter and save it again, or hand in a .py file."

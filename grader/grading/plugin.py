@@ -41,7 +41,8 @@ class GraderPlugin:
     """
 
     def __init__(self, context: Context | dict[str, Context], public_only: bool = False, on_check=None):
-        self.contexts = context if isinstance(context, dict) else {str(context.course.checks_file(context.exercise)): context}
+        self.contexts = (context if isinstance(context, dict)
+                         else {str(context.course.checks_file(context.exercise)): context})
         self.public_only = public_only
         self.on_check = on_check
         """Called with (context, CheckResult) as each check is decided: a report can print it at once."""

@@ -14,7 +14,7 @@ before the fork server starts.
 from __future__ import annotations
 
 import reprlib
-from typing import Callable
+from collections.abc import Callable
 
 from grader.isolation import calls
 

@@ -138,7 +138,7 @@ class StoredReferences:
         self.devices = sorted({device for _, _, device in self.outcomes})
 
     @classmethod
-    def for_course(cls, course) -> "StoredReferences":
+    def for_course(cls, course) -> StoredReferences:
         """The course's reference data, in its content folder."""
         path = find(course)
         if path is None:

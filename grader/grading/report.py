@@ -8,7 +8,7 @@ so no escape sequence of a student's moves the cursor, sets the title or writes 
 from __future__ import annotations
 
 import os
-from typing import Sequence
+from collections.abc import Sequence
 
 from grader.grading.results import CheckResult, ExerciseResult, shown_feedback
 from grader.grading.untrusted import terminal, terminal_line

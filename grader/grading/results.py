@@ -9,8 +9,8 @@ per-student file) is written by ``gradescope`` and ``dumps``.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from grader.grading import untrusted
 

@@ -17,9 +17,9 @@ from the answer (a momentum step "with no mistake" is the momentum step), so it 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from grader.grading.probes import Probe
 from grader.isolation import wire

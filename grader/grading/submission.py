@@ -196,7 +196,8 @@ def syntax_problem(chunk: Chunk) -> str | None:
             indent = len(text) - len(text.lstrip())
             pointer = "\n    " + " " * (exc.offset - 1 - indent) + "^"
         shown = f"\n    {text.strip()}{pointer}" if text.strip() else ""
-        return f"Python cannot read your code: {exc.msg} ({where}){shown}\nFix this line first; no check can run until the file parses."
+        return (f"Python cannot read your code: {exc.msg} ({where}){shown}\n"
+                "Fix this line first; no check can run until the file parses.")
     except ValueError as exc:  # e.g. null bytes
         return f"Python cannot read {chunk.filename}: {exc}"
     return None

@@ -158,7 +158,9 @@ def _check(result: int, what: str) -> None:
 
 
 def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
-    enc = (lambda s: None if s is None else s.encode())
+    def enc(s: str | None) -> bytes | None:
+        return None if s is None else s.encode()
+
     _check(_c().mount(enc(source), enc(target), enc(fstype), flags, enc(data)),
            f"mount {source or ''} on {target}")
 
@@ -208,7 +210,8 @@ def make_plan(hidden: tuple[str, ...] = (), device: str = "cpu") -> Plan:
     binds = _outermost(b for b in binds if b != "/")
     masks = tuple(sorted(h for h in {os.path.realpath(p) for p in hidden}
                          if any(_inside(h, b) for b in binds) and os.path.lexists(h)))
-    masks = tuple(m for m in masks if not any(_inside(m, o) and m != o for o in masks))  # inside another: hidden with it
+    # one inside another is hidden with it
+    masks = tuple(m for m in masks if not any(_inside(m, o) and m != o for o in masks))
     uid = JAIL_UID_BASE + (server_id or os.getpid()) if os.geteuid() == 0 else None
     devices = ()
     if device == "cuda":

@@ -52,7 +52,7 @@ def serve_jobs(setup: dict, request_fd: int, result_fd: int, setup_fd: int, plan
     while job is not None:
         try:
             outcome = {"ok": _run(dict(request, **job))}
-        except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
+        except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are the student's too
             outcome = {"error": describe_error(exc, filenames, request)}
         _send(result_fd, outcome)
         try:

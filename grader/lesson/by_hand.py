@@ -30,7 +30,7 @@ import contextlib
 import functools
 import re
 
-from grader.lesson.step_source import HIDDEN, OPTIM, how_steps_are_taken  # noqa: F401 - by_hand's API
+from grader.lesson.step_source import HIDDEN, OPTIM, how_steps_are_taken  # by_hand's API too
 
 # The functions torch.optim's SGD and Adam run for the arithmetic of a step, by class or by the
 # functional API (``torch.optim.sgd.sgd``, ``torch.optim._functional.adam``): looked up by name

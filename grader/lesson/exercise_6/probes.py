@@ -252,7 +252,7 @@ def _step(train_step_on, model, loss_fn, opt, x, y, where: str):
     watch = _Placement(model, loss_fn)
     try:
         returned = train_step_on(model, loss_fn, opt, x, y, torch.device(where))
-    except Exception as exc:  # noqa: BLE001 - kept only when the placement explains it
+    except Exception as exc:  # kept only when the placement explains it
         if not watch.misplaced(where):
             raise
         return None, watch.record(), f"{type(exc).__name__}: {str(exc)[:300]}"
