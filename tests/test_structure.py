@@ -8,6 +8,7 @@ module is covered the day it is added.
 from __future__ import annotations
 
 import ast
+import re
 from functools import cache
 from pathlib import Path
 
@@ -269,3 +270,84 @@ def test_the_fingerprint_covers_every_engine_package():
     packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
     content = courses.load(ROOT).content
     assert packages - {content.name if content.parent == PACKAGE else ""} == set(ENGINE)
+
+
+# ---------------------------------------------------------------- each package's map
+
+# A name in double backquotes that could be a module: ``judge``, ``grader.batch``, ``probes.py``.
+MODULE_NAME = re.compile(r"``([a-z_][a-z0-9_.]*)``")
+
+
+def _packages() -> list[str]:
+    return sorted(m for m, path in _modules().items() if path.name == "__init__.py")
+
+
+def _map(package: str) -> str:
+    """``package``'s docstring: its map."""
+    return ast.get_docstring(ast.parse(_modules()[package].read_text(encoding="utf-8"))) or ""
+
+
+def _docstrings(module: str):
+    """(where, docstring) of ``module``, its classes and its functions."""
+    tree = ast.parse(_modules()[module].read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            doc = ast.get_docstring(node)
+            if doc:
+                yield (module if isinstance(node, ast.Module) else f"{module}.{node.name}"), doc
+
+
+def test_each_package_names_all_its_modules_in_its_map():
+    """A package's docstring is its map: every module and subpackage in it, with what it holds. The
+    content package's exercise folders are course.toml's to list (each holds probes and checks)."""
+    course = courses.load(ROOT)
+    exercises = {f"{course.content_package}.{course.content_dir(e).name}" for e in course.exercises}
+    found = []
+    for package in _packages():
+        named = set(MODULE_NAME.findall(_map(package)))
+        for child in sorted(m for m in _modules() if m.rpartition(".")[0] == package and m not in exercises):
+            if child.rpartition(".")[2] not in named:
+                found.append(f"{package}'s docstring does not name ``{child.rpartition('.')[2]}``")
+    assert not found, "\n".join(found)
+
+
+def _defines(module: str) -> set[str]:
+    """The names ``module`` defines at its top level, and the members of its classes (``Class.name``)."""
+    names = set()
+    for node in ast.parse(_modules()[module].read_text(encoding="utf-8")).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name)}
+        if isinstance(node, ast.ClassDef):
+            names |= {f"{node.name}.{n.name}" for n in node.body
+                      if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+            names |= {f"{node.name}.{n.target.id}" for n in node.body
+                      if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)}
+    return names
+
+
+def test_the_maps_and_docstrings_name_only_what_exists():
+    """A package's map names its own modules (``judge``) and files (``probes.py``); any docstring may
+    name a module or what one defines by its dotted name (``grader.grading.judge.salted``). Each exists."""
+    found = []
+    for package in _packages():
+        folder = _modules()[package].parent
+        for name in MODULE_NAME.findall(_map(package)):
+            if name.endswith(".py"):
+                exists = any(folder.rglob(name))
+            else:
+                exists = name == "grader" or name.startswith("grader.") or f"{package}.{name}" in _modules()
+            if not exists:
+                found.append(f"{package}'s docstring names ``{name}``, which it does not hold")
+    for module in sorted(_modules()):
+        for where, doc in _docstrings(module):
+            for name in re.findall(r"``(grader(?:\.\w+)*)``", doc):
+                owner = source_tree.owner(name, _modules())
+                rest = name[len(owner) + 1:] if owner and owner != name else ""
+                if owner is None or (rest and rest not in _defines(owner)):
+                    found.append(f"{where}'s docstring names ``{name}``, which does not exist")
+    assert not found, "\n".join(found)

@@ -3,7 +3,8 @@
 - ``validate``: prove the course right (solutions pass, stubs fail, each mistake caught),
   with ``unfinished`` (what a new exercise still lacks) and ``corpus`` (the mistake files);
 - ``release``: the folder students get (the engine's student side, public checks, reference
-  data), with ``hidden`` (cutting hidden checks out) and ``leaks`` (the scan for what must not ship);
+  data), with ``hidden`` (cutting hidden checks out), ``leaks`` (the scan for what must not ship) and
+  ``answers`` (the scan for shipped code that computes an answer, run in ``answer_scan``'s own process);
 - ``notebooks``: a stub as a Jupyter notebook; ``gradescope``: the Gradescope autograder zip;
 - ``scaffold``: ``grade new``, a new exercise's files in place.
 """

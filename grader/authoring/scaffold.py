@@ -55,7 +55,7 @@ def new_exercise(*, course: Course, exercise_id: str, title: str, functions: tup
     files: dict[Path, str] = {
         course.exercises_dir / f"{stem}.py": _stub(label, title, functions),
         course.solutions_dir / f"{stem}.py": _solution(label, title, functions),
-        folder / "__init__.py": f'"""{label}: its probes and checks."""\n',
+        folder / "__init__.py": f'"""{label}: its ``probes`` and ``checks``."""\n',
         folder / PROBES_FILE: _probes(label, title, functions[0]),
         folder / CHECKS_FILE: _checks(label, title, package, functions[0]),
         folder / MISTAKES_FILE: MISTAKES_TEMPLATE,

@@ -11,5 +11,7 @@
   who each submission folder is in the LMS.
 - ``classreport``: the class report's figures, read from the store; ``plots``: its histograms (SVG);
   ``report_html`` (with ``report_assets``): the one HTML page, ``grade report`` and the batch's last step;
-- ``meter``: the progress line.
+- ``guards``: one writer per RESULTS folder, and SIGTERM treated as Ctrl-C; ``meter``: the progress line.
+- On a Dask cluster (``grade batch --cluster``): ``cluster``, the instructor's side; ``on_worker``, the
+  worker plugin and task, with ``warm_judges`` (a worker's judges, kept warm between batches).
 """

@@ -1,4 +1,4 @@
-"""The ``grade`` command: a thin click layer over the grader; the only part that knows click.
+"""The grade command: a thin click layer over the grader; the only part that knows click.
 
 Exit codes: 0 every check passed, 1 some check failed (or the command could not do
 its job), 2 usage error. ``group`` holds the command group and what the commands

@@ -1,4 +1,4 @@
-"""The pytest plugin that turns the checks in ``grader.checks`` into graded results.
+"""The pytest plugin that turns a course's checks (``<content>/exercise_N/checks.py``) into graded results.
 
 Wiring only, in the way pytest's own junitxml does it: markers give each check
 its points and visibility, which travel on ``user_properties``; a makereport

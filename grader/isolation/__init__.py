@@ -11,7 +11,9 @@ Shape::
 - ``worker``: what runs inside a worker: load the submission, call what the job names,
   send plain data back; ``calls``: finding what a job names (``module:function``);
 - ``wire``: that plain data's encoding (no pickle: nothing a worker sends is trusted);
-- ``jail``, ``cgroups``: the walls around a worker; ``doctor``: which walls this machine allows;
+  ``relay``: moving a student's bytes through the fork server without it holding them;
+- ``jail``, ``cgroups``, ``syscalls`` (the seccomp filter): the walls around a worker; ``doctor``: which
+  walls this machine allows;
 - ``maths``: the maths settings every process computing an outcome uses;
 - ``lazy_dynamo``: keeps torch's compiler out of every worker's start-up.
 

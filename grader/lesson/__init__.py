@@ -12,9 +12,10 @@ here named like its file, holding side by side:
 Shared by all exercises: ``inputs`` (seeded tensors and models), ``fakedata``
 (the MNIST-shaped images, in ``data/``), ``wording`` (sentences several checks
 use) and ``HINTS`` below; by the exercises that write an optimizer's step by hand
-(3 and 7): ``by_hand`` (did the step go through torch.optim?). The engine
-(everything in ``grader`` outside this folder) imports none of it by name: a
-second lesson is a second folder.
+(3 and 7): ``by_hand`` (did the step go through torch.optim?, decided from the
+source: ``step_source`` reads it, ``step_names`` says what each name means). The
+engine (everything in ``grader`` outside this folder) imports none of it by name:
+a second lesson is a second folder.
 """
 
 # Errors PyTorch and Python give for the mistakes this lesson is about, and what to do about

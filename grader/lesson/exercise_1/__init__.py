@@ -1,1 +1,1 @@
-"""Exercise 1: its probes and checks."""
+"""Exercise 1: its ``probes`` and ``checks``."""

@@ -1,1 +1,1 @@
-"""Exercise 2: its probes and checks."""
+"""Exercise 2: its ``probes`` and ``checks``."""

@@ -1,1 +1,1 @@
-"""Exercise 3: its probes and checks."""
+"""Exercise 3: its ``probes`` and ``checks``."""

@@ -1,1 +1,1 @@
-"""Exercise 4: its probes and checks."""
+"""Exercise 4: its ``probes`` and ``checks``."""

@@ -1,1 +1,1 @@
-"""Exercise 5: its probes and checks."""
+"""Exercise 5: its ``probes`` and ``checks``."""

@@ -1,1 +1,1 @@
-"""Exercise 6: its probes and checks."""
+"""Exercise 6: its ``probes`` and ``checks``."""

@@ -1,1 +1,1 @@
-"""Exercise 7: its probes and checks."""
+"""Exercise 7: its ``probes`` and ``checks``."""
