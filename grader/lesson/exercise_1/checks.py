@@ -302,7 +302,7 @@ def test_classifier_computes_linear_relu_linear(judge):
 
 @pytest.mark.points(1)
 def test_classifier_uses_the_sizes_given(judge):
-    """build_classifier(in_features=20, hidden=12, num_classes=5), after another call, builds a new 20 → 12 → 5 network"""
+    """build_classifier(in_features=20, hidden=12, num_classes=5), after another call, builds a new 20 → 12 → 5 network"""  # noqa: E501 - a check's title is one line
     got, want = judge.both(probes.built_in_a_row, seed=3,
                            calls=[[None, "keywords"], [[20, 12, 5], "keywords"], [[9, 7, 3], "keywords"]])
     expect_networks_in_a_row(got, want)

@@ -437,7 +437,7 @@ MOMENTUM_RUNS = [dict(seed=23, lr=0.1, momentum=0.9, steps=2, sizes=[6, 5, 3]),
 
 @pytest.mark.points(1)
 def test_called_again_on_another_model(judge, device):
-    """Called again on another model (other sizes and settings, float64, a frozen parameter in the middle), both functions still match torch"""
+    """Called again on another model (other sizes and settings, float64, a frozen parameter in the middle), both functions still match torch"""  # noqa: E501 - a check's title is one line
     def sgd_check(mine, theirs, run, where, simulated):
         expect_recorded(mine, theirs, ("after",), "sgd_update")
         expect_frozen_still(mine, theirs, run.get("frozen", []), "sgd_update", where)

@@ -318,7 +318,7 @@ def test_to_device_moves_a_tensor(judge):
 
 @pytest.mark.points(2)
 def test_to_device_keeps_the_structure(judge):
-    """to_device moves every tensor in a nested batch, keeps its containers and other values, leaves the batch given alone"""
+    """to_device moves every tensor in a nested batch, keeps its containers and other values, leaves the batch given alone"""  # noqa: E501 - a check's title is one line
     got, want = _student_to_device(judge, seed=12, kind="nested", target="meta")
     expect_moved(got, want)
     expect_batch_left_alone(got)

@@ -375,7 +375,7 @@ RUNS = [dict(seed=31, lr=0.01, steps=2, sizes=[6, 5, 3]),
 
 @pytest.mark.points(1)
 def test_adam_called_again_on_another_model(judge, device):
-    """Called again on another model (other sizes, settings and dtype, params as a generator, the first one frozen), adam_update still matches torch"""
+    """Called again on another model (other sizes, settings and dtype, params as a generator, the first one frozen), adam_update still matches torch"""  # noqa: E501 - a check's title is one line
     try:
         got, want = _student_steps(judge, probes.adam_in_a_row, runs=RUNS)
     except Feedback as problem:
