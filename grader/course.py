@@ -62,6 +62,9 @@ class Course:
     """Bytes a worker may print before it is stopped."""
     mistakes: Path | None
     """The corpus of mistaken submissions, if the course has one."""
+    correct: Path | None
+    """The corpus of other correct submissions (``<correct>/exercise_3/*.py``), each to score full marks:
+    ``[course] correct``, ``tests/correct`` when course.toml names none."""
     content: Path
     """The folder of this course's lesson content: a Python package holding, per exercise, a
     folder named like the exercise's file (``exercise_3/``) with its ``probes.py`` and
@@ -106,7 +109,8 @@ class Course:
 
     @property
     def content_package(self) -> str:
-        """The content folder as a dotted package name, importable with the course root on sys.path."""
+        """The content folder as a dotted package name (``grader.lesson``): the folders below the course root
+        (``grader.grading.content.importable`` imports it from there)."""
         return ".".join(self.content.relative_to(self.root).parts)
 
     @property
@@ -187,6 +191,7 @@ def _parse(root: Path, path: Path, data: dict) -> Course:
     if len(set(ids)) != len(ids):
         raise CourseError(f"{path}: exercise ids repeat: {ids}")
     mistakes = defaults.get("mistakes")
+    correct = defaults.get("correct", "tests/correct")
     content = (root / defaults.get("content", "content")).resolve()
     if not content.is_relative_to(root) or content == root:
         raise CourseError(f"{path}: [course].content must name a folder inside the course, "
@@ -198,6 +203,7 @@ def _parse(root: Path, path: Path, data: dict) -> Course:
         memory_mb=int(number(defaults, "memory", 2048, "[course]")),
         output_limit=int(number(defaults, "output", 1 << 20, "[course]")),
         mistakes=root / mistakes if mistakes else None,
+        correct=root / correct if correct else None,
         content=content,
         exercises=tuple(exercises),
     )

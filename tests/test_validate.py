@@ -130,6 +130,44 @@ def test_mistakes_that_are_not_caught(tmp_path):
     assert "✗ mistakes: 2 of 3 mistake files off" in text and "not_a_mistake.py" in text
 
 
+def test_a_correct_file_that_loses_points(tmp_path):
+    """Every file of the correct corpus must score full marks, on the checks' seeds and salted ones."""
+    root = make_course(tmp_path)
+    folder = root / "tests" / "correct" / "exercise_3"
+    folder.mkdir(parents=True)
+    solution = (root / "solutions" / "exercise_3.py").read_text()
+    (folder / "the_solution.py").write_text(solution)
+    (folder / "steps_uphill.py").write_text(solution.replace("p -= lr * p.grad", "p += lr * p.grad"))
+    found = validate.validate(course=load(root), salt="0" * 32)
+    correct = problems(found, "correct")
+    assert set(correct) == {("correct", "steps_uphill.py")}, found.render()
+    said = correct[("correct", "steps_uphill.py")]
+    assert "it is in the correct corpus, but it fails test_sgd_step_matches_torch" in said
+    assert "move the file to the mistake corpus" in said
+    assert "✗ correct: 1 of 2 correct files off" in found.render()
+
+
+def test_validate_reports_what_release_refuses_in_release_s_words(tmp_path, monkeypatch):
+    """A public check whose code (not a string) holds a solution line: release refuses it by scanning what
+    it would ship; validate stages the same files, scans them by the same rule, and says the same."""
+    root = make_course(tmp_path)
+    checks = root / "grader" / "lesson" / "exercise_3" / "checks.py"
+    text = checks.read_text() + ("\n\ndef _by_the_book(params, lr):\n    for p in params:\n"
+                                 "        p -= lr * p.grad\n")
+    checks.write_text(text)
+    where = f"grader/lesson/exercise_3/checks.py:{text.splitlines().index('        p -= lr * p.grad') + 1}"
+    monkeypatch.setattr(validate, "_graded", lambda *args: [])  # grading is not what this is about
+    found = validate.validate(course=load(root))
+    leaked = problems(found, "leaks")
+    assert ("leaks", where) in leaked, found.render()
+    said = f"{where}: {leaked[('leaks', where)]}"
+    assert said.startswith(f"{where}: solution code `p -= lr * p.grad`: students would read the answer")
+    assert said in found.render()
+    with pytest.raises(release.ReleaseError) as refused:
+        release.release(course=load(root), out=tmp_path / "out")
+    assert said in refused.value.message
+
+
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory):
     """Reference data for exercise-3 of a course copy, recorded the way a release records it."""

@@ -120,7 +120,7 @@ def test_validate_reports_a_solution_line_in_a_checks_text(leaky, monkeypatch):
     course, where = leaky
     monkeypatch.setattr(validate, "_graded", lambda *args: [])  # grading is not what this is about
     found = validate.validate(course=course)
-    messages = {f.subject: f.message for f in found.problems if f.part == "checks"}
+    messages = {f.subject: f.message for f in found.problems if f.part == "leaks"}
     assert where in messages, found.render()
     assert "p -= lr * p.grad" in messages[where] and "solution" in messages[where]
     assert where in found.render()

@@ -1,15 +1,19 @@
-"""The course's mistake corpus: realistic wrong submissions, each saying what must happen to it.
+"""The course's corpora: realistic wrong submissions, each saying what must happen to it, and other
+correct ones, each to score full marks.
 
-Every file in ``<mistakes>/exercise_N/`` (course.toml ``[course] mistakes``) opens with a
-header that ``grade validate`` holds the checks to::
+Every file in ``<mistakes>/exercise_N/`` (course.toml ``[course] mistakes``) has a header, its
+lines anywhere in the file (a notebook's code cells), each ``# key: value`` at the start of a line,
+that ``grade validate`` holds the checks to::
 
     # mistake: what the learner did wrong, in a line
     # id: sgd.ascent                              (the mistake's id in the exercise's mistakes.toml)
-    # fails: test_a_check, test_another_check     (the checks it must lose)
-    # feedback: a phrase                          (repeatable: what those checks must say)
+    # fails: test_a_check, test_another_check     (the checks it must lose, every one of them)
+    # feedback: a phrase                          (repeatable: what each of those checks must say)
 
 ``judge_mistake`` holds a graded file to its header, and to one promise every mistake shares: a public
 check catches it, so that a student who made it does not see "all checks passed" and lose points later.
+Every file in ``<correct>/exercise_N/`` (``[course] correct``, default ``tests/correct``) is a right
+answer written another way than the solution: ``judge_correct`` holds it to full marks on every check.
 """
 
 from __future__ import annotations
@@ -101,7 +105,18 @@ def judge_mistake(case: MistakeCase, exercise: str, grade, known_ids=None) -> li
     return [f"({case.mistake}) " + "; ".join(problems)] if problems else []
 
 
+def judge_correct(path: Path, grade) -> list[str]:
+    """What is off about how the checks treat the correct submission at ``path`` (graded by
+    ``grade(path)``), in plain words; empty when it passes every check, hidden ones too."""
+    result = grade(path)
+    failed = [c for c in result.checks if not c.passed]
+    return [f"it is in the correct corpus, but it fails {c.name}{' (hidden)' * c.hidden}: make the check "
+            "accept every right answer (a tolerance, an order, a way of writing it the check demands), or move "
+            f"the file to the mistake corpus with a header if it is wrong:\n{c.feedback}" for c in failed]
+
+
 def mistake_files(folder: Path) -> list[Path]:
+    """The submissions of one exercise's corpus folder (mistaken or correct): its .py files, then notebooks."""
     return sorted(folder.glob("*.py")) + sorted(folder.glob("*.ipynb"))
 
 

@@ -1,15 +1,11 @@
-"""``grade release OUT``: the folder students get.
+"""``grade release OUT``: the folder students get: this repository's layout minus what they must not have.
 
-The release has this repository's layout minus what students must not have:
-``course.toml`` (without the mistake corpus), ``exercises/`` as ``.py`` stubs
-and as notebooks, the ``grader`` package with the hidden checks cut out, the
-public checks' reference outcomes as data (``grader/data/reference.grdr``), a
-``pyproject.toml`` that installs the ``grade`` command, and a README. No
-solution source, no hidden check and no outcome of a hidden scenario goes in;
-``grader.authoring.leaks`` scans a bundle for all three before it is written, and the course's
-checks (hidden ones too) for solution code in their text. No code that computes an answer goes in:
-known-wrong implementations (``@simulator``) are cut out and ship as their outcomes, and
-``grader.authoring.answers`` refuses lesson code that reproduces a stored outcome. Same inputs, same bytes.
+``course.toml`` without the corpora, ``exercises/`` as ``.py`` stubs and as notebooks, the engine's student
+side and the course's content with the hidden checks and known-wrong implementations (``@simulator``) cut
+out, the public checks' reference outcomes (and the simulators') as data, a ``pyproject.toml`` that
+installs ``grade``, and a README. ``grader.authoring.leaks`` refuses a staged bundle holding a solution line,
+a hidden check or a check's text with solution code (``grade validate`` scans the same folder by the same
+rule); ``grader.authoring.answers`` refuses lesson code that reproduces a stored outcome. Same inputs, same bytes.
 """
 
 from __future__ import annotations
@@ -25,7 +21,7 @@ import grader
 from grader.authoring import answers as answer_scan
 from grader.authoring import notebooks
 from grader.authoring.hidden import check_names, strip_hidden, strip_simulators
-from grader.authoring.leaks import in_check_texts, leaks
+from grader.authoring.leaks import in_release
 from grader.course import CHECKS_FILE, COURSE_FILE, Course
 from grader.errors import GraderProblem
 from grader.grading import references as reference_data
@@ -74,8 +70,7 @@ def release(*, course: Course, out: Path, force: bool = False) -> Release:
     check_destination(course, out, force)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
-        hidden, public = _write_package(staging, course)
-        _write_course(course, staging)
+        hidden, public = stage(course, staging)
         _refuse_leaks(staging, course)  # before the slow part
         outcomes = _record(course)
         simulations.load_checks(course)  # their known-wrong implementations, which do not ship
@@ -95,12 +90,17 @@ def release(*, course: Course, out: Path, force: bool = False) -> Release:
     return Release(out, files, tuple(e.id for e in course.exercises), public, hidden, len(outcomes))
 
 
+def stage(course: Course, folder: Path) -> tuple[int, int]:
+    """Write to ``folder`` what a release ships but its reference data; (hidden, public) check counts."""
+    counts = _write_package(folder, course)
+    _write_course(course, folder)
+    return counts
+
+
 def _refuse_leaks(folder: Path, course: Course, answers: bool = False) -> None:
-    found = leaks(folder, course)
+    found = [str(leak) for leak in in_release(folder, course)]  # the rule and the words of `grade validate`
     if answers and not found:  # code a student could call to score (the bundle is whole by now)
         found = [f"code that computes an answer: {line}" for line in answer_scan.reproduced(folder, course)]
-    # The course's own checks, hidden ones too: their feedback reaches students once grades are published.
-    found += [f"{where}: a check's text holds solution code `{line}`" for _, where, line in in_check_texts(course)]
     if found:
         raise ReleaseError("the release would give students what they must not have:\n  " + "\n  ".join(found))
 
@@ -141,8 +141,7 @@ def _shipped(path: Path) -> bool:
 
 def find_pyproject(course: Course) -> Path | None:
     """The pyproject.toml that installs ``grade``: the course's own, else the grader's."""
-    return next((p for p in (course.root / "pyproject.toml", PACKAGE.parent / "pyproject.toml") if p.is_file()),
-                None)
+    return next((p for p in (course.root / "pyproject.toml", PACKAGE.parent / "pyproject.toml") if p.is_file()), None)
 
 
 def _write_package(target: Path, course: Course) -> tuple[int, int]:
@@ -189,14 +188,15 @@ def _write_course(course: Course, target: Path) -> None:
 
 
 def student_course_toml(course: Course) -> str:
-    """course.toml without the ``mistakes`` key (the corpus stays with the instructors)."""
+    """course.toml without the ``mistakes`` and ``correct`` keys (the corpora stay with the instructors)."""
     text = (course.root / COURSE_FILE).read_text(encoding="utf-8")
-    out = re.sub(r"(?m)^mistakes[ \t]*=.*\n", "", text)
+    out = re.sub(r"(?m)^(mistakes|correct)[ \t]*=.*\n", "", text)
     before, after = tomllib.loads(text), tomllib.loads(out)
-    before.get("course", {}).pop("mistakes", None)
+    for key in ("mistakes", "correct"):
+        before.get("course", {}).pop(key, None)
     if before != after:
-        raise ReleaseError(f"{course.root / COURSE_FILE}: cannot drop the mistakes key cleanly; "
-                           "write it on a line of its own, `mistakes = \"tests/mistakes\"`")
+        raise ReleaseError(f"{course.root / COURSE_FILE}: cannot drop the mistakes and correct keys cleanly; "
+                           "write each on a line of its own in [course], `mistakes = \"tests/mistakes\"`")
     return out
 
 

@@ -47,8 +47,8 @@ def unprobed(course: Course, exercise: Exercise) -> list[tuple[str, str]]:
     path = course.content_dir(exercise) / PROBES_FILE
     if not path.is_file():
         return [(shown(course, path), "does not exist: the checks need probes that call the student's functions")]
-    content.importable(course)
     try:
+        content.importable(course)  # from this course's folder, wherever the grader is installed from
         module = importlib.import_module(course.probes_module(exercise))
     except Exception as exc:  # noqa: BLE001 - the author's code: say what broke, no traceback of ours
         return [(shown(course, path), f"cannot be imported: {type(exc).__name__}: {exc}")]
@@ -96,10 +96,10 @@ def _docstring_lines(text: str) -> set[int]:
         tree = ast.parse(text)
     except SyntaxError:
         return set()
-    lines = set()
+    lines: set[int] = set()
     for node in (tree, *ast.walk(tree)):
         body = getattr(node, "body", None)
         if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
                 and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
-            lines.update(range(body[0].lineno, body[0].end_lineno + 1))
+            lines.update(range(body[0].lineno, (body[0].end_lineno or body[0].lineno) + 1))
     return lines

@@ -7,137 +7,55 @@ stub and the solution agree on functions, signatures and docstrings (read with
 solution scores full marks on every check, public and hidden; the stub scores
 0 and fails every single check (a check a stub passes measures nothing); every
 file of the mistake corpus loses points on the checks its header names, with
-the feedback it names, and a public check catches it (``corpus``); no check's text
-holds a line of the solution (``leaks``); and reference data, where the course has
-some, is what the solutions give today. All graded through the same workers as ``grade``.
+the feedback it names, and a public check catches it, and every file of the correct
+corpus scores full marks (``corpus``); what ``grade release`` would ship holds nothing
+students must not have, by release's own rule and in its words (``leaks``); and
+reference data, where the course has some, is what the solutions give today. All
+graded through the same workers as ``grade``.
 """
 
 from __future__ import annotations
 
 import ast
+import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from xml.etree import ElementTree
 
 from grader.authoring import leaks, unfinished
-from grader.authoring.corpus import MistakeHeaderError, judge_mistake, mistake_files, read_mistake
+from grader.authoring.corpus import MistakeHeaderError, judge_correct, judge_mistake, mistake_files, read_mistake
+from grader.authoring.findings import Finding, Validation
+from grader.course import Course, Exercise
+from grader.errors import GraderProblem
 from grader.grading.mistakes import catalogue
 from grader.grading.mistakes import problems as mistake_problems
-from grader.course import Course, Exercise
-from grader.grading import report
-
-PARTS = ("to do", "contract", "checks", "solution", "stub", "mistakes", "reference data", "mistake ids")
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing validate verified about a course, and whether it holds."""
-
-    exercise: str
-    """The exercise id, or ``course`` for the course as a whole."""
-    part: str
-    """Which promise: one of ``PARTS``."""
-    subject: str
-    """What was looked at: a check, a mistake file, a function."""
-    ok: bool
-    """Whether it holds."""
-    message: str = ""
-    """What is off (empty when it holds)."""
-
-
-@dataclass(frozen=True)
-class Validation:
-    """Everything validate found."""
-
-    course: str
-    """The course title."""
-    findings: tuple[Finding, ...]
-    """In the order they were made."""
-
-    @property
-    def ok(self) -> bool:
-        return all(f.ok for f in self.findings)
-
-    @property
-    def problems(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if not f.ok)
-
-    def render(self, colour: bool = False) -> str:
-        """A readable report: a line per exercise and part, with what is off under it."""
-        def style(text, **kw):
-            return report.style(text, colour, **kw)
-
-        lines = [style(f"grade validate: {self.course}", bold=True)]
-        exercises = list(dict.fromkeys(f.exercise for f in self.findings))
-        for exercise in exercises:
-            lines.append(f"{exercise}")
-            mine = [f for f in self.findings if f.exercise == exercise]
-            for part in [p for p in PARTS if any(f.part == p for f in mine)]:
-                found = [f for f in mine if f.part == part]
-                bad = [f for f in found if not f.ok]
-                mark = style("✗", fg="red") if bad else style("✓", fg="green")
-                lines.append(f"  {mark} {part}: {_summary(part, found)}")
-                for finding in bad:
-                    text = f"{finding.subject}: {finding.message}" if finding.subject else finding.message
-                    first, *rest = text.splitlines() or [""]
-                    lines.append(f"      {first}")
-                    lines += [f"        {line}" for line in rest]
-        problems = len(self.problems)
-        verdict = "the course is right" if not problems else f"{problems} problem{'s' * (problems != 1)}"
-        lines.append(style(f"{len(self.findings)} things verified: {verdict}", bold=True,
-                           fg="green" if not problems else "red"))
-        return "\n".join(lines)
-
-    def junit_xml(self) -> str:
-        """The findings as JUnit XML: a test case per finding, failed when it does not hold."""
-        suite = ElementTree.Element("testsuite", name="grade validate", tests=str(len(self.findings)),
-                                    failures=str(len(self.problems)), errors="0", skipped="0")
-        for finding in self.findings:
-            case = ElementTree.SubElement(suite, "testcase", classname=f"{finding.exercise}.{finding.part}",
-                                          name=finding.subject or finding.part)
-            if not finding.ok:
-                failure = ElementTree.SubElement(case, "failure", message=finding.message.splitlines()[0]
-                                                 if finding.message else "failed")
-                failure.text = finding.message
-        root = ElementTree.Element("testsuites")
-        root.append(suite)
-        ElementTree.indent(root)
-        return '<?xml version="1.0" encoding="utf-8"?>\n' + ElementTree.tostring(root, encoding="unicode") + "\n"
-
-
-def _summary(part: str, found: list[Finding]) -> str:
-    bad = sum(not f.ok for f in found)
-    if part == "to do":
-        return f"{bad} file{'s' * (bad != 1)} still to finish"
-    noun = {"contract": "function", "checks": "verification", "solution": "check", "stub": "check",
-            "mistakes": "mistake file", "reference data": "verification", "mistake ids": "catalogue check"}[part]
-    total = f"{len(found)} {noun}{'s' * (len(found) != 1)}"
-    return f"{total}, all as they should be" if not bad else f"{bad} of {total} off"
 
 
 def validate(*, course: Course, exercises: tuple[str, ...] = (), device: str = "cpu",
              progress: Callable[[str], None] | None = None, salt: str | None = None) -> Validation:
     """Verify every promise of ``course`` (or of the ``exercises`` named) and say what holds;
     ``progress(line)`` hears which exercise is being graded, as it starts (it takes seconds each).
-    Mistakes are graded on the checks' own seeds, then salted with ``salt`` (default: a new one)."""
+    Mistakes and correct files are graded on the checks' own seeds, then salted with ``salt`` (default: a
+    new one)."""
     from grader.grading.judge import SolutionReferences, new_salt
 
     salt, chosen = salt or new_salt(), course.select(exercises)
     references = SolutionReferences(course.solutions_dir)  # computed once for every file graded
     findings: list[Finding] = []
+    leaked, scanned = shipped_leaks(course)
     for n, exercise in enumerate(chosen, 1):
         if progress:
-            files = len(mistake_files(course.mistakes / exercise.stem)) if course.mistakes else 0
-            progress(f"[{n}/{len(chosen)}] {exercise.id}: the solution, the stub and {files} mistakes")
+            wrong, right = (len(mistake_files(folder / exercise.stem)) if folder else 0
+                            for folder in (course.mistakes, course.correct))
+            progress(f"[{n}/{len(chosen)}] {exercise.id}: the solution, the stub, {wrong} mistake"
+                     f"{'s' * (wrong != 1)} and {right} other correct file{'s' * (right != 1)}")
         findings += [Finding(exercise.id, "to do", subject, False, message)
                      for subject, message in unfinished.todos(course, exercise)]
         findings += contract(course, exercise)
         findings += [Finding(exercise.id, "checks", subject, not message, message)
                      for subject, message in unfinished.unprobed(course, exercise)]
-        findings += [Finding(exercise.id, "checks", where, False, message)
-                     for where, message in leaks.told_in_checks(course, exercise)]
+        findings += leaked.get(exercise.id) or [Finding(exercise.id, "leaks", "release", True)] * scanned
         findings += _graded(course, exercise, device, references, salt)
+    findings += leaked.get("course", [])
     findings += _reference_data(course, chosen)
     findings += [Finding("course", "mistake ids", "", False, message) for message in mistake_problems(course)] \
         or [Finding("course", "mistake ids", "catalogue", True, "")]
@@ -252,7 +170,50 @@ def _graded(course: Course, exercise: Exercise, device: str, references, salt: s
                                f"no mistake caught yet: add to {unfinished.shown(course, folder)} a wrong "
                                "submission for each mistake learners make, headed by what it must fail (see "
                                "the other files)"))
+    if course.correct is not None:
+        out += [_correct(exercise, path, grade, salt) for path in mistake_files(course.correct / exercise.stem)]
     return out
+
+
+def _correct(exercise: Exercise, path: Path, grade, salt: str) -> Finding:
+    """A file of the correct corpus: full marks on the checks' own seeds, and on salted inputs too."""
+    problems = judge_correct(path, grade) or [
+        f"on inputs salted with {salt} (`grade validate --salt {salt}` again): {problem}"
+        for problem in judge_correct(path, lambda p: grade(p, salt))]
+    return Finding(exercise.id, "correct", path.name, not problems, "\n".join(problems))
+
+
+def shipped_leaks(course: Course) -> tuple[dict[str, list[Finding]], bool]:
+    """What ``grade release`` would refuse to ship, by the exercise it is in (``course``: the rest), and
+    whether it could be scanned: the release staged in a scratch folder and scanned by release's own rule
+    (``leaks.in_release``), so that an author hears of a leak while writing the exercise, in the words the
+    release would refuse it with."""
+    from grader.authoring import release
+
+    with tempfile.TemporaryDirectory(prefix="grade-validate-") as folder:
+        try:
+            release.stage(course, Path(folder))
+            found = leaks.in_release(Path(folder), course)
+        except GraderProblem as exc:
+            return {"course": [Finding("course", "leaks", "", False, "the release cannot be staged to scan it "
+                                       f"(`grade release` would fail too): {exc.message}")]}, False
+        except SyntaxError as exc:
+            said = f"not scanned for leaks: it does not parse ({exc.msg}, line {exc.lineno})"
+            return {"course": [Finding("course", "leaks", str(exc.filename or ""), False, said)]}, False
+    by_owner: dict[str, list[Finding]] = {}
+    for leak in found:
+        owner = _owner(course, course.root / leak.path)
+        by_owner.setdefault(owner, []).append(Finding(owner, "leaks", leak.where, False, leak.what))
+    return by_owner, True
+
+
+def _owner(course: Course, path: Path) -> str:
+    """The exercise whose content, stub or notebook ``path`` is; ``course`` for any other file."""
+    for exercise in course.exercises:
+        if path.is_relative_to(course.content_dir(exercise)) or \
+                (path.parent == course.exercises_dir and path.stem == exercise.stem):
+            return exercise.id
+    return "course"
 
 
 def _mistake(exercise: Exercise, path: Path, grade, known: set[str], salt: str) -> Finding:
@@ -266,7 +227,7 @@ def _mistake(exercise: Exercise, path: Path, grade, known: set[str], salt: str) 
     return Finding(exercise.id, "mistakes", path.name, not problems, "; ".join(problems))
 
 
-def _reference_data(course: Course, chosen: list[Exercise]) -> list[Finding]:
+def _reference_data(course: Course, chosen: tuple[Exercise, ...]) -> list[Finding]:
     """Stored reference outcomes, if the course has them, must be what the solutions give now."""
     from grader.grading import references as reference_data
     from grader.grading.runner import grade_exercise

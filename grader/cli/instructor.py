@@ -71,6 +71,8 @@ def _progress_bar(students: int):
 
 @cli.command("validate", short_help="Prove the course right (for course CI).")
 @click.argument("exercises", nargs=-1)
+@click.option("--exercise", "named", multiple=True,
+              help="Only this exercise (repeatable; the same as naming it as an argument; default: all).")
 @click.option("--junit-xml", type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="Also write the findings as JUnit XML to this file, for CI systems.")
 @click.option("--device", type=DEVICES, default="cpu", show_default=True,
@@ -78,17 +80,19 @@ def _progress_bar(students: int):
 @click.option("--salt", default=None,
               help="Grade the mistakes' second pass on inputs salted with this (default: a new salt each run; "
                    "a finding names it, to run that pass again).")
-def validate_command(exercises, junit_xml, device, salt):
-    """Prove the course right: solutions full marks, stubs zero, mistakes caught (for course CI).
+def validate_command(exercises, named, junit_xml, device, salt):
+    """Prove the course right: solutions and correct files full marks, stubs zero, mistakes caught, nothing
+    leaked (for course CI).
 
-    Validates every exercise, or only the EXERCISES named. Exit status 0 when
-    everything holds, 1 when something is off.
+    Validates every exercise, or only the EXERCISES named (or given with
+    --exercise). Exit status 0 when everything holds, 1 when something is off.
     """
     from grader import course as courses
     from grader.grading import runner as grading
     validate = group.instructor("grader.authoring.validate", "validate")
 
     course = courses.load()
+    exercises = tuple(dict.fromkeys((*exercises, *named)))
     for exercise in exercises:
         course.exercise(exercise)  # an unknown id is a usage error before any grading starts
     group.warm_start(course)
@@ -140,20 +144,23 @@ def gradescope_command(out, exercises, allow_unsandboxed, salt):
 @cli.command("new", short_help="Start a new exercise: stub, solution, a worked check, course.toml.")
 @click.argument("exercise")
 @click.option("--title", required=True, help="The exercise's title, as `grade list` shows it.")
-@click.option("--functions", required=True, help="The functions students write, comma-separated: f,g.")
+@click.option("--functions", required=True, multiple=True,
+              help='The functions students write, as their def lines give them, comma-separated (repeatable): '
+                   '"step_lr(optimizer, epoch, base_lr), warmup_lr(step, warmup_steps)"; a bare name takes one '
+                   'tensor x.')
 @click.option("--points", type=int, default=10, show_default=True, help="What the exercise is worth.")
 def new_command(exercise, title, functions, points):
     """Start the new exercise EXERCISE (an id such as exercise-7) in this course.
 
-    Writes its stub, a solution to fill in, its probes and one worked check, an
-    example for the mistake corpus, and its entry at the end of course.toml;
-    refuses (exit 2) when any of it exists. `grade validate EXERCISE` then says
-    what is still missing.
+    Writes its stub and a solution to fill in with the signatures given, per
+    function a probe whose inputs fit them and a worked check, an example for
+    the mistake corpus, and its entry at the end of course.toml; refuses (exit 2)
+    when any of it exists. `grade validate EXERCISE` then says what is still
+    missing.
     """
     from grader import course as courses
     scaffold = group.instructor("grader.authoring.scaffold", "new")
 
-    names = tuple(name.strip() for name in functions.split(",") if name.strip())
-    made = scaffold.new_exercise(course=courses.load(), exercise_id=exercise, title=title,
-                                 functions=names, points=points)
+    made = scaffold.new_exercise(course=courses.load(), exercise_id=exercise, title=title, functions=functions,
+                                 points=points)
     click.echo(made.summary())

@@ -7,16 +7,19 @@ with one folder per exercise named like the exercise's file::
     <content>/exercise_3/probes.py  calls the student's functions, records what they did
     <content>/exercise_3/checks.py  the graded checks (pytest tests)
 
-It is imported by the dotted name its path gives, with the course root on sys.path, so
-that the engine never names a lesson and a second course is a second folder.
+It is imported by the dotted name its path gives (``grader/lesson`` → ``grader.lesson``), from the
+course's own folder (``importable``), so that the engine never names a lesson, a second course is a
+second folder, and a copy of a course grades its own content whichever checkout's grader runs it.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import importlib.util
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from grader.course import CHECKS_FILE, REFERENCE_FILE, Course, Exercise
 
@@ -24,10 +27,64 @@ ENGINE = Path(__file__).resolve().parents[1]  # the grader package
 
 
 def importable(course: Course) -> None:
-    """Put the course root on sys.path, so that its content package can be imported."""
-    root = str(course.root)
-    if root not in sys.path:
-        sys.path.insert(0, root)
+    """Make the course's content package importable by its dotted name, from the course's own folder.
+
+    A package of that name loaded from anywhere else (the ``grader.lesson`` of the checkout the
+    grader is installed from, while an author works in a copy; another course's ``lesson``) is
+    forgotten first, with everything below it: whichever grader runs, a course grades its own
+    content. The engine package itself (``grader`` of ``grader.lesson``) stays the one running.
+    Nothing goes on ``sys.path``: a folder there would let a file in it (a ``torch.py`` beside a
+    release's course.toml) shadow an installed module, here and in every worker forked from here.
+    An exception in the content's own ``__init__.py`` propagates (it is the author's to fix).
+    """
+    parts = course.content_package.split(".")
+    parent: ModuleType | None = None
+    for depth in range(1, len(parts) + 1):
+        name = ".".join(parts[:depth])
+        folder = course.content if depth == len(parts) else course.root.joinpath(*parts[:depth])
+        module = sys.modules.get(name)
+        if module is not None and (_loaded_from(module, folder) or (depth < len(parts) and _is_engine(module))):
+            parent = module
+            continue
+        for stale in [n for n in sys.modules if n == name or n.startswith(name + ".")]:
+            del sys.modules[stale]
+        module = _package(name, folder)
+        if parent is not None:
+            setattr(parent, parts[depth - 1], module)
+        parent = module
+
+
+def _loaded_from(module: ModuleType, folder: Path) -> bool:
+    """Whether the package ``module`` was imported from ``folder``."""
+    return folder.resolve() in {Path(p).resolve() for p in getattr(module, "__path__", ())}
+
+
+def _is_engine(module: ModuleType) -> bool:
+    """Whether ``module`` is the grader package that is running (a content folder may lie inside it)."""
+    file = getattr(module, "__file__", None)
+    return isinstance(file, str) and Path(file).resolve().parent == ENGINE
+
+
+def _package(name: str, folder: Path) -> ModuleType:
+    """The package ``name`` imported from ``folder`` (its ``__init__.py``; a namespace package without
+    one), and put in ``sys.modules``, so that its submodules are found in ``folder`` and nowhere else."""
+    init = folder / "__init__.py"
+    if init.is_file():
+        spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(folder)])
+        assert spec is not None and spec.loader is not None  # a .py file always has a loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+        return module
+    spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
+    spec.submodule_search_locations = [str(folder)]
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    return module
 
 
 def probe_modules(course: Course, exercises: tuple[Exercise, ...] | None = None) -> tuple[str, ...]:
@@ -40,7 +97,10 @@ def load_probes(course: Course, exercises: tuple[Exercise, ...] | None = None) -
     """Import the probe modules of ``exercises`` (imports only: no torch op runs), before a fork
     server is forked from this process; the names of those that loaded. One that does not is
     left to its checks to report, as a finding or a grader error."""
-    importable(course)  # a course's content need not live inside the grader package
+    try:
+        importable(course)  # from the course's folder, wherever the grader is installed from
+    except Exception:  # noqa: BLE001 - its __init__.py broke: reported where it is graded
+        return ()
     loaded = []
     for name in probe_modules(course, exercises):
         try:
@@ -56,10 +116,10 @@ def hidden_files(course: Course) -> tuple[Path, ...]:
     copies and the stored reference outcomes, in the content folder course.toml names *and* wherever
     the content package is actually imported from, and any lesson shipped inside the grader package.
 
-    The probes are imported by name, so with the grader installed elsewhere (a wheel in
-    site-packages, as Gradescope's ``pip install .`` makes one; a ``--target`` folder; an editable
-    install of another checkout) they, and the checks beside them, come from there, not from the
-    course folder: a jail that masked only the course's copy would show the installed one.
+    The content package is imported from the course's folder (``importable``), but a grader
+    installed elsewhere (a wheel in site-packages, as Gradescope's ``pip install .`` makes one; a
+    ``--target`` folder; an editable install of another checkout) carries a copy of a lesson too, and
+    a worker could read the checks there: a jail that masked only the course's copy would show it.
     """
     folders = {course.content.resolve(), *_imported_from(course)}
     exercise_dirs = {folder / e.stem for folder in folders for e in course.exercises}
@@ -81,11 +141,11 @@ def hidden_files(course: Course) -> tuple[Path, ...]:
 
 def _imported_from(course: Course) -> list[Path]:
     """The folders the content package is imported from, as this process imports it (its probes
-    come from there; a fork server shares this process's ``sys.path``)."""
-    importable(course)
+    come from there; a fork server shares this process's modules)."""
     try:
+        importable(course)
         spec = importlib.util.find_spec(course.content_package)
-    except (ImportError, ValueError):
+    except Exception:  # noqa: BLE001 - the content's __init__.py broke: the folder course.toml names stays
         return []
     return [Path(p).resolve() for p in (spec.submodule_search_locations or [])] if spec else []
 
@@ -105,8 +165,8 @@ def check_count(course: Course, exercise: Exercise) -> int:
 
 def hints(course: Course) -> tuple[tuple[str, str], ...]:
     """The course's ``HINTS``; none when its content package has no such list."""
-    importable(course)
     try:
+        importable(course)
         package = importlib.import_module(course.content_package)
     except ImportError:
         return ()
