@@ -31,14 +31,14 @@ def main() -> None:
 
     from grader.grading import probes
     from grader.isolation import client
+    from grader.isolation.protocol import Chunk, Job
 
     stem, _, name = args.probe.partition(":")
     module = f"grader.lesson.{stem}.probes"  # this course's content folder (course.toml)
     box = client.fork_zygote((module,))  # before any torch op here, as `grade` does
     source = (ROOT / "solutions" / f"{stem}.py").read_text()
-    request = {"chunks": [{"filename": f"{stem}.py", "source": source}], "folder": None, "module": stem,
-               "probe": f"{module}:{name}", "params": _params(probes.resolve(f"{module}:{name}")), "device": "cpu",
-               "timeout": 30, "memory_mb": 2048, "output_limit": 1 << 20, "user": None}
+    request = Job(probe=f"{module}:{name}", params=_params(probes.resolve(f"{module}:{name}")), module=stem,
+                  chunks=(Chunk(f"{stem}.py", source),))
     walls = {"fresh worker per check": [], "one worker per submission": []}
     for _ in range(args.rounds):
         for way, fresh in (("fresh worker per check", True), ("one worker per submission", False)):

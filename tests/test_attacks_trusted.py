@@ -67,17 +67,16 @@ def test_the_fork_server_never_holds_a_students_code_results_or_output(jailed, t
     server nor its keeper holds the code, the printed mark or a run of the result's bytes anywhere in
     memory, so no worker forked later inherits them."""
     from grader.isolation import client, procs
+    from grader.isolation.protocol import Chunk, Job
 
     tag = secrets.token_hex(8)
     code_mark, printed_mark = f"code-{tag}", f"printed-{tag}"
     source = SOLUTION + f"\n# {code_mark}\nprint('{printed_mark}')\n"
     sandbox = client.spawn_zygote()
     try:
-        reply = sandbox.run({"chunks": [{"filename": "exercise_3.py", "source": source}],
-                             "folder": str(tmp_path), "module": "exercise_3",
-                             "probe": "grader.lesson.exercise_3.probes:sgd_steps", "params": {"seed": 7, "lr": 0.1},
-                             "course_root": str(ROOT), "device": "cpu", "timeout": 20, "memory_mb": 2048,
-                             "output_limit": 1 << 20, "own": [], "hidden": []})
+        reply = sandbox.run(Job(probe="grader.lesson.exercise_3.probes:sgd_steps", params={"seed": 7, "lr": 0.1},
+                                module="exercise_3", chunks=(Chunk("exercise_3.py", source),),
+                                folder=str(tmp_path), course_root=str(ROOT), timeout=20))
         assert reply.status == "ok" and printed_mark in reply.output, reply
         assert reply.payload  # the result came through; its bytes are the judge's alone
         servers = [sandbox.pid, *procs.children(sandbox.pid)]

@@ -273,7 +273,7 @@ def test_jobs_sharing_a_worker_start_from_a_clean_slate(tmp_path):
     request = _request(path, tmp_path, timeout=30)
     jobs = []
     for seed in range(5):  # each job's printed line: the worker's start time, then its draws
-        reply = box.run(dict(request, params={"seed": seed, "lr": 0.1}))
+        reply = box.run(dataclasses.replace(request, params={"seed": seed, "lr": 0.1}))
         assert reply.status == "ok" and "left over" not in reply.output, reply.output
         jobs.append(next(line.split()[1:] for line in reply.output.splitlines() if line.startswith("JOB ")))
     box.close()
@@ -283,11 +283,11 @@ def test_jobs_sharing_a_worker_start_from_a_clean_slate(tmp_path):
         assert len({py_draw for w, _, py_draw in jobs if w == worker}) == 1
 
 
-def _request(path, folder, timeout: float = 300) -> dict:
-    return {"chunks": [{"filename": str(path), "source": path.read_text()}], "folder": str(folder),
-            "own": [str(folder)], "hidden": [], "module": "exercise_3", "probe": "grader.lesson.exercise_3.probes:sgd_steps",
-            "params": {"seed": 1, "lr": 0.1}, "device": "cpu", "timeout": timeout, "memory_mb": 2048,
-            "output_limit": 1 << 20}
+def _request(path, folder, timeout: float = 300):
+    from grader.isolation.protocol import Chunk, Job
+
+    return Job(probe="grader.lesson.exercise_3.probes:sgd_steps", params={"seed": 1, "lr": 0.1}, module="exercise_3",
+               chunks=(Chunk(str(path), path.read_text()),), folder=str(folder), own=(str(folder),), timeout=timeout)
 
 
 def test_a_worker_dies_with_its_zygote(tmp_path):

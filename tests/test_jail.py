@@ -139,12 +139,12 @@ def test_a_worker_that_fails_before_its_jail_is_ready_is_reported_by_the_fork_se
     """A real fork server and a worker whose setup fails (its job has no code to read): status JAIL,
     with what failed, decided by the trusted side."""
     from grader.isolation import client
-    from grader.isolation.protocol import JAIL
+    from grader.isolation.protocol import JAIL, Job
 
-    reply = client.current().run({"chunks": None, "folder": str(tmp_path), "module": "exercise_3",
-                                  "probe": "grader.lesson.exercise_3.probes:sgd_steps", "params": {"seed": 1},
-                                  "course_root": str(ROOT), "device": "cpu", "timeout": 20, "memory_mb": 2048,
-                                  "output_limit": 1 << 20, "own": [], "hidden": []})
+    broken = Job(probe="grader.lesson.exercise_3.probes:sgd_steps", params={"seed": 1}, module="exercise_3",
+                 folder=str(tmp_path), course_root=str(ROOT), timeout=20,
+                 chunks=None)  # type: ignore[arg-type]  # no code: the worker's setup fails
+    reply = client.current().run(broken)
     assert reply.status == JAIL and "TypeError" in reply.problem, reply
 
 

@@ -351,3 +351,87 @@ def test_the_maps_and_docstrings_name_only_what_exists():
                 if owner is None or (rest and rest not in _defines(owner)):
                     found.append(f"{where}'s docstring names ``{name}``, which does not exist")
     assert not found, "\n".join(found)
+
+
+# ---------------------------------------------------------------- contracts are types
+
+PROTOCOL = "grader.isolation.protocol"
+CHECK_HELPER = "grader.grading.judge"  # builds every job a check sends
+
+
+def _class(module: str, name: str) -> ast.ClassDef:
+    tree = ast.parse(_modules()[module].read_text(encoding="utf-8"))
+    return next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name)
+
+
+def _job_fields() -> set[str]:
+    return {n.target.id for n in _class(PROTOCOL, "Job").body
+            if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)}
+
+
+def _error_kinds() -> set[str]:
+    return {n.value.value for n in _class(PROTOCOL, "ErrorKind").body
+            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)}
+
+
+def _key_read(node: ast.AST) -> str | None:
+    """The string key ``node`` reads out of a mapping (``x["timeout"]``, ``x.get("timeout", 30)``), if it does."""
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and isinstance(node.slice, ast.Constant):
+        return node.slice.value if isinstance(node.slice.value, str) else None
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+            and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+        return node.args[0].value
+    return None
+
+
+SCENARIO = {"probe", "params", "device"}
+"""Fields a job shares with a scenario of the reference data (``grader.grading.references``), which is no job."""
+
+
+def test_a_job_is_built_and_read_as_a_job_never_as_a_dict():
+    """``protocol.Job`` is the one shape of a job, its defaults written once: no module builds a dict of
+    three or more of its fields (more than a scenario's), and no module that runs or sends jobs but the
+    protocol (which frames them) reads one of its fields out of a mapping (``request.get("timeout", 30)``)."""
+    fields = _job_fields()
+    assert {"probe", "params", "chunks", "timeout", "memory_mb"} <= fields
+    found = []
+    for module in sorted(_modules()):
+        readers = module != PROTOCOL and (module.startswith("grader.isolation.") or module == CHECK_HELPER)
+        for node in ast.walk(ast.parse(_modules()[module].read_text(encoding="utf-8"))):
+            keys: set[str] = set()
+            if isinstance(node, ast.Dict):
+                keys = {k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
+                keys = {k.arg for k in node.keywords if k.arg}
+            if len(keys & fields) >= 3 and keys & fields - SCENARIO:
+                found.append(f"{module}:{node.lineno} builds a job as a dict ({', '.join(sorted(keys & fields))})")
+            if readers and _key_read(node) in fields:
+                found.append(f"{module}:{node.lineno} reads a job's {_key_read(node)!r} out of a mapping")
+    assert not found, "\n".join(found)
+
+
+def _spelled_kinds(node: ast.AST, kinds: set[str]) -> set[str]:
+    """The error kinds ``node`` spells as string constants (alone, or in a tuple, list or set)."""
+    items = node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set)) else [node]
+    return {i.value for i in items if isinstance(i, ast.Constant) and isinstance(i.value, str)} & kinds
+
+
+def test_an_errors_kind_is_an_error_kind_never_a_string():
+    """The worker and the judge name an error's kind by ``protocol.ErrorKind`` (a kind a worker claims that
+    is none of them is the student's exception: ``ErrorKind.claimed``): outside the protocol no module
+    compares a kind with a string, nor writes one as a ``"kind"``."""
+    kinds = _error_kinds()
+    assert {"syntax", "not_implemented", "missing", "exception"} <= kinds
+    found = []
+    for module in sorted(m for m in _modules() if m != PROTOCOL):
+        for node in ast.walk(ast.parse(_modules()[module].read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare) and "kind" in ast.unparse(node):
+                spelled = set().union(*(_spelled_kinds(n, kinds) for n in [node.left, *node.comparators]))
+            elif isinstance(node, ast.Dict):
+                spelled = set().union(*(_spelled_kinds(v, kinds) for k, v in zip(node.keys, node.values)
+                                        if isinstance(k, ast.Constant) and k.value == "kind"))
+            else:
+                continue
+            if spelled:
+                found.append(f"{module}:{node.lineno} spells the error kind {', '.join(sorted(spelled))} as a string")
+    assert not found, "\n".join(found)

@@ -26,7 +26,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.isolation import server
+from grader.isolation import procs, server
 from grader.isolation.procs import die_with_parent
 from grader.isolation.protocol import recv_message, send_message
 from grader.course import Course, Exercise
@@ -110,7 +110,7 @@ def judge_process(address: str, work: str, settings: Settings, parent: int) -> N
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     die_with_parent(parent)
     # Nothing of main's reaches the zygote or its workers: not the store, not other judges' sockets.
-    os.closerange(3, os.sysconf("SC_OPEN_MAX") if os.sysconf("SC_OPEN_MAX") > 0 else 65536)
+    procs.close_all_but((0, 1, 2))
     # This judge's temporary files, and its workers' (they make one folder each): main removes them.
     tempfile.tempdir = neutral = os.path.join(work, f"judge-{os.getpid()}")
     os.mkdir(neutral)

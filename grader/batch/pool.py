@@ -18,8 +18,6 @@ import shutil
 import signal
 import socket
 import struct
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +29,7 @@ from grader.course import Course, Exercise
 from grader.errors import GraderProblem
 from grader.grading import content
 from grader.isolation import procs
+from grader.isolation.procs import Child
 from grader.isolation.protocol import recv_message, send_message
 
 JUDGE_START_LIMIT = 120.0   # seconds a new judge may take to connect (a spawned one imports torch)
@@ -44,14 +43,16 @@ class JudgesFailing(GraderProblem):
 
 @dataclass
 class _Judge:
-    pid: int
-    popen: subprocess.Popen | None
+    child: Child
     born: float
     sock: socket.socket | None = None
     zygote_pid: int | None = None
     job: tuple | None = None
     deadline: float = 0.0
-    reaped: int | None = None
+
+    @property
+    def pid(self) -> int:
+        return self.child.pid
 
 
 class Pool:
@@ -95,21 +96,11 @@ class Pool:
         # replaces one is spawned anew instead (a torch import, paid only when a judge was lost).
         if self.fork_server and not self.grading:
             main = os.getpid()
-            pid = os.fork()
-            if pid == 0:
-                try:
-                    batch_judge.judge_process(self.address, self.work, self.settings, main)
-                finally:
-                    os._exit(70)
-            judge = _Judge(pid, None, time.monotonic())
+            child = Child.fork(lambda: batch_judge.judge_process(self.address, self.work, self.settings, main))
         else:
-            env = dict(os.environ, PYTHONSAFEPATH="1")
-            popen = subprocess.Popen(
-                [sys.executable, "-m", "grader.batch.judge", self.address, self.work,
-                 json.dumps(dataclasses.asdict(self.settings))],
-                env=env, stdin=subprocess.DEVNULL)
-            judge = _Judge(popen.pid, popen, time.monotonic())
-        self.judges.append(judge)
+            child = Child.spawn("grader.batch.judge", self.address, self.work,
+                                json.dumps(dataclasses.asdict(self.settings)))
+        self.judges.append(_Judge(child, time.monotonic()))
 
     def _accept(self) -> None:
         conn, _ = self.listener.accept()
@@ -135,13 +126,7 @@ class Pool:
         """Stop ``judge`` for good (and what its zygote left running); why it ended, in words."""
         self.cpu_seconds += procs.cpu_seconds(judge.pid, children=False) + procs.cpu_seconds(judge.zygote_pid)
         _kill_tree(judge.pid, judge.zygote_pid)
-        if judge.popen is not None:
-            code = judge.popen.wait()
-            status = f"exit code {code}" if code >= 0 else f"signal {signal.Signals(-code).name}"
-        else:
-            raw = judge.reaped if judge.reaped is not None else os.waitpid(judge.pid, 0)[1]
-            status = (f"signal {signal.Signals(os.WTERMSIG(raw)).name}" if os.WIFSIGNALED(raw)
-                      else f"exit code {os.WEXITSTATUS(raw)}")
+        status = judge.child.in_words()
         if judge.sock is not None:
             judge.sock.close()
         self.judges.remove(judge)
@@ -230,7 +215,7 @@ class Pool:
             if judge.job is not None and now > judge.deadline:
                 self._bury(judge)
                 finished += self._lost(judge, done, "it ran past the time this submission could possibly need")
-            elif judge.sock is None and (_exited(judge) or now - judge.born > JUDGE_START_LIMIT):
+            elif judge.sock is None and (judge.child.ended() or now - judge.born > JUDGE_START_LIMIT):
                 status = self._bury(judge)
                 self.start_failures += 1
                 if self.start_failures >= MAX_START_FAILURES:
@@ -255,16 +240,6 @@ def _own_files(student) -> list[str]:
         return []
     single = student.base / student.entry  # a .py or .ipynb handed in as the whole entry
     return [str(single)] if single.is_file() else [str(student.base)]
-
-
-def _exited(judge: _Judge) -> bool:
-    if judge.popen is not None:
-        return judge.popen.poll() is not None
-    if judge.reaped is None:
-        pid, raw = os.waitpid(judge.pid, os.WNOHANG)
-        if pid:
-            judge.reaped = raw  # reaped here: _bury must not wait for it again
-    return judge.reaped is not None
 
 
 def _kill_tree(judge_pid: int, zygote_pid: int | None) -> None:

@@ -41,6 +41,7 @@ from grader.batch.pool import Pool
 from grader.batch.records import Records
 from grader.course import Course, Exercise
 from grader.errors import GraderProblem, UsageProblem
+from grader.isolation import procs
 
 
 class Interrupted(GraderProblem):
@@ -277,24 +278,15 @@ def _resolve_device(device: str, course: Course) -> str:
         return "cpu"
     import torch  # noqa: F401
 
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(read)
-            from grader.grading import runner as grading
+    def ask() -> bytes:
+        from grader.grading import runner as grading
 
-            try:
-                answer = grading.resolve_device(device, course)
-            except UsageProblem as exc:
-                answer = "!" + exc.message
-            os.write(write, answer.encode())
-        finally:
-            os._exit(0)
-    os.close(write)
-    with os.fdopen(read, "rb") as f:
-        answer = f.read().decode()
-    os.waitpid(pid, 0)
+        try:
+            return grading.resolve_device(device, course).encode()
+        except UsageProblem as exc:
+            return ("!" + exc.message).encode()
+
+    answer = procs.fork_and_read(ask)[0].decode()
     if answer.startswith("!") or not answer:
         raise UsageProblem(answer[1:] or "the device could not be checked", "--device")
     return answer

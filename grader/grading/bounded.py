@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import signal
-import time
 from collections.abc import Callable
+from typing import Any
+
+from grader.isolation import procs
 
 MEMORY_MB = 1024     # memory a reader may use above what the process held when it forked
 CPU_S = 20           # CPU seconds a reader may use
@@ -38,7 +39,8 @@ class TooCostly(Exception):
         """``memory``, ``time`` or ``crashed``."""
 
 
-def bounded(reader: Callable, *args, memory_mb: int = MEMORY_MB, cpu_s: int = CPU_S, wall_s: float = WALL_S):
+def bounded(reader: Callable[..., Any], *args: Any, memory_mb: int = MEMORY_MB, cpu_s: int = CPU_S,
+            wall_s: float = WALL_S) -> Any:
     """``reader(*args)`` run in a forked child under limits; its result must be plain JSON data.
 
     A MemoryError or RecursionError (a nesting too deep to read) in the reader comes back as
@@ -46,45 +48,26 @@ def bounded(reader: Callable, *args, memory_mb: int = MEMORY_MB, cpu_s: int = CP
     """
     if not hasattr(os, "fork"):  # Windows: a student's own machine, grading their own file
         return _in_process(reader, *args)
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: limits first, then the reader; never returns
-        status = 1
+
+    def child() -> bytes:  # limits first, then the reader
+        _limit(memory_mb, cpu_s)
         try:
-            os.close(read)
-            _limit(memory_mb, cpu_s)
-            try:
-                answer = {"ok": reader(*args)}
-            except (MemoryError, RecursionError):
-                answer = {"why": "memory"}
-            except Exception as exc:  # noqa: BLE001 - the grader's own reader failed: said as the grader's
-                answer = {"error": f"{type(exc).__name__}: {exc}"[:2000]}
-            data = json.dumps(answer).encode()
-            view = memoryview(data)
-            while view:
-                view = view[os.write(write, view):]
-            status = 0
-        except BaseException:  # noqa: BLE001 - a child must end here, whatever happened
-            pass
-        finally:
-            os._exit(status)
-    os.close(write)
-    try:
-        data = _read(read, pid, wall_s)
-    finally:
-        os.close(read)
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if not done:  # still running: out of time, an answer too long, or the parent interrupted
-            os.kill(pid, signal.SIGKILL)
-            _, status = os.waitpid(pid, 0)
-    if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL):
+            answer = {"ok": reader(*args)}
+        except (MemoryError, RecursionError):
+            answer = {"why": "memory"}
+        except Exception as exc:  # noqa: BLE001 - the grader's own reader failed: said as the grader's
+            answer = {"error": f"{type(exc).__name__}: {exc}"[:2000]}
+        return json.dumps(answer).encode()
+
+    data, (code, sig) = procs.fork_and_read(child, most=MAX_REPLY, wall_s=wall_s)
+    if sig in (signal.SIGXCPU, signal.SIGKILL):
         raise TooCostly("time")
     try:
         answer = json.loads(data) if data and len(data) <= MAX_REPLY else None
     except ValueError:
         answer = None
     if not isinstance(answer, dict) or not ({"ok", "why", "error"} & set(answer)):
-        raise TooCostly("memory" if os.WIFEXITED(status) and os.WEXITSTATUS(status) else "crashed")
+        raise TooCostly("memory" if code else "crashed")
     if "error" in answer:
         raise RuntimeError(f"{getattr(reader, '__qualname__', reader)} failed: {answer['error']}")
     if "why" in answer:
@@ -92,7 +75,7 @@ def bounded(reader: Callable, *args, memory_mb: int = MEMORY_MB, cpu_s: int = CP
     return answer["ok"]
 
 
-def _in_process(reader: Callable, *args):
+def _in_process(reader: Callable[..., Any], *args: Any) -> Any:
     """``reader(*args)`` here, where no child can be forked; its errors as ``bounded`` reports them."""
     try:
         return json.loads(json.dumps(reader(*args)))
@@ -122,18 +105,3 @@ def _limit(memory_mb: int, cpu_s: int) -> None:
     want = spent + cpu_s
     resource.setrlimit(resource.RLIMIT_CPU, (want if hard == resource.RLIM_INFINITY else min(want, hard),
                                              want + 1 if hard == resource.RLIM_INFINITY else hard))
-
-
-def _read(fd: int, pid: int, wall_s: float) -> bytes:
-    """The child's answer, at most MAX_REPLY + 1 bytes; the child is killed at ``wall_s``."""
-    chunks, size, deadline = [], 0, time.monotonic() + wall_s
-    while size <= MAX_REPLY:
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([fd], [], [], left)[0]:
-            break
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks)

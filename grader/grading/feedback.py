@@ -11,7 +11,7 @@ import re
 import signal
 
 from grader.grading import untrusted
-from grader.isolation.protocol import CRASHED, EXITED, JAIL, LOST, MEMORY, OUTPUT, TIMEOUT, WorkerReply
+from grader.isolation.protocol import CRASHED, EXITED, JAIL, LOST, MEMORY, OUTPUT, TIMEOUT, ErrorKind, WorkerReply
 
 
 class Feedback(AssertionError):
@@ -168,40 +168,40 @@ def _worker_problem(reply: WorkerReply, function: str, timeout: float, memory_mb
 def student_error(error: dict, function: str, filename: str, memory_mb: int = 0, hints=()) -> Feedback:
     """Feedback for an error the worker reported (an exception, a missing function, an exit)."""
     error = reported(error)
-    kind, message = error.get("kind"), str(error.get("message", ""))
+    kind, message = ErrorKind.claimed(error.get("kind")), str(error.get("message", ""))
     trace = error.get("traceback", "")
     where = f"Traceback (your code only):\n{_indent(trace)}" if trace else None
-    if kind == "memory":
+    if kind == ErrorKind.MEMORY:
         return Feedback(
             f"`{function}` used more than {memory_mb} MB of memory and was stopped (an allocation was "
             f"refused: {message[:200]}).", where, MEMORY_FIX, incident=MEMORY, mistake="limit.memory")
-    if kind == "missing":
+    if kind == ErrorKind.MISSING:
         found = error.get("found")
         what = (f"{filename} defines `{function}`, but as a {found}, not a function." if found
                 else f"{filename} has no function named `{function}`.")
         return Feedback(what, None, f"Define `def {function}(...)` with exactly this name (see the exercise).",
                         mistake="code.missing")
-    if kind == "not_implemented":
+    if kind == ErrorKind.NOT_IMPLEMENTED:
         return NotImplementedYet(
             f"not implemented yet: `{function}` still raises NotImplementedError.", None,
             "Replace the `raise NotImplementedError` line with your code.")
-    if kind == "syntax":
+    if kind == ErrorKind.SYNTAX:
         return Feedback(f"Python cannot read {filename}.", _indent(trace or message),
                         "Fix the line shown; no check can run until the file parses.", mistake="code.unreadable")
-    if kind in ("import", "exception") and error.get("module"):  # an import the grader cannot satisfy
+    if kind in (ErrorKind.IMPORT, ErrorKind.EXCEPTION) and error.get("module"):  # an import we cannot satisfy
         module = str(error["module"])
         return Feedback(
             f"{filename} imports `{module}`, a module that is not available to the grader: only the "
             "standard library, torch and torchvision are installed where your code is graded (and the "
             "files you hand in beside it).", where,
             f"Remove the import of `{module}` (and what uses it), or check its spelling.", mistake="code.raises")
-    if kind == "import":  # no function named: the file failed before any of them existed
+    if kind == ErrorKind.IMPORT:  # no function named: the file failed before any of them existed
         return Feedback(
             f"{filename} raised {error.get('type')} while it was being loaded, before any of its functions "
             f"could be called: {message}", where,
             "Code at the top level of the file runs on import: keep it to imports and definitions "
             "(put experiments inside `if __name__ == \"__main__\":`).", mistake="code.raises")
-    if kind == "exit":
+    if kind == ErrorKind.EXIT:
         return Feedback(f"Your code called exit() (code {message}) instead of returning.", where,
                         "Remove the `sys.exit`/`exit` call: a function hands back its result with `return`.",
                         mistake="code.exits")

@@ -35,7 +35,7 @@ from grader.grading import simulations
 from grader.grading.probes import Probe
 from grader.grading.simulations import Mistaken
 from grader.grading.submission import Submission
-from grader.isolation.protocol import OK, TIMEOUT
+from grader.isolation.protocol import OK, TIMEOUT, Chunk, ErrorKind, Job
 
 
 class References(Protocol):
@@ -99,21 +99,14 @@ class Judge:
                 "so this check did not run it again.", None,
                 "Look for a loop that never ends (a `while` whose condition never changes).", incident=TIMEOUT,
                 mistake="limit.time")
-        request = {
-            "chunks": [{"filename": c.filename, "source": c.source} for c in sub.chunks],
-            "folder": sub.folder,
-            "module": ctx.exercise.stem,
-            "probe": probe.key,
-            "course_root": str(ctx.course.root),
-            "params": params,
-            "device": self.device,
-            "timeout": ctx.exercise.timeout,
-            "memory_mb": ctx.course.memory_mb,
-            "output_limit": ctx.course.output_limit,
-            "own": list(ctx.own if ctx.own is not None else ([sub.folder] if sub.folder else [])),
-            "hidden": list(ctx.hidden),
-        }
-        reply = ctx.sandbox().run(request)
+        job = Job(
+            probe=probe.key, params=params, module=ctx.exercise.stem,
+            chunks=tuple(Chunk(c.filename, c.source) for c in sub.chunks),
+            folder=sub.folder,
+            own=ctx.own if ctx.own is not None else ((sub.folder,) if sub.folder else ()),
+            hidden=ctx.hidden, course_root=str(ctx.course.root), device=self.device,
+            timeout=ctx.exercise.timeout, memory_mb=ctx.course.memory_mb, output_limit=ctx.course.output_limit)
+        reply = ctx.sandbox().run(job)
         if reply.isolation:
             ctx.state["isolation"] = reply.isolation
         if reply.status == TIMEOUT:
@@ -133,7 +126,8 @@ class Judge:
             error = outcome["error"] if isinstance(outcome["error"], dict) else {}
             problem = feedback.student_error(error, probe.calls, sub.path.name if sub.path else "?",
                                              memory_mb=ctx.course.memory_mb, hints=ctx.hints)
-            if reply.output.strip() and error.get("kind") not in ("not_implemented", "missing"):
+            if reply.output.strip() and ErrorKind.claimed(error.get("kind")) not in (ErrorKind.NOT_IMPLEMENTED,
+                                                                                     ErrorKind.MISSING):
                 problem = Feedback(problem.what, "\n".join(filter(None, [
                     problem.evidence, feedback.printed_output(reply.output)])), problem.fix, problem.incident,
                     mistake=problem.mistake)

@@ -7,7 +7,8 @@ Shape::
 - ``protocol``: what a job and a reply are, their statuses, and how they are framed;
 - ``client``: the judge's handle on a fork server (starts it, sends jobs, ends it);
 - ``server``: the fork server; ``session``: one worker of it, forked and watched under
-  its limits; ``procs``: /proc readings and process-tree helpers;
+  its limits; ``procs``: the one toolkit for processes (start a child, read its answer
+  through a pipe, reap it, say how it ended; /proc readings; ending a process tree);
 - ``worker``: what runs inside a worker: load the submission, call what the job names,
   send plain data back; ``calls``: finding what a job names (``module:function``);
 - ``wire``: that plain data's encoding (no pickle: nothing a worker sends is trusted);

@@ -10,32 +10,34 @@ start, but it never inherits a used OpenMP pool.
 from __future__ import annotations
 
 import atexit
-import os
 import socket
-import subprocess
-import sys
 
 from grader.isolation import server
-from grader.isolation.protocol import LOST, OK, WorkerReply, recv_message, send_message, split_job
+from grader.isolation.procs import Child
+from grader.isolation.protocol import LOST, Job, WorkerReply, recv_message, send_message, split_job
 
 REPLY_MARGIN = 15.0  # seconds past a job's own limit before the zygote counts as lost
 OUTPUT_SHOWN = 8192  # bytes of what a worker printed that a reply keeps, for feedback
+END_WAIT = 5.0       # seconds a spawned zygote may take to end once its socket is closed
 
 
 class Sandbox:
     """A connection to one zygote."""
 
-    def __init__(self, sock: socket.socket, pid: int, popen: subprocess.Popen | None = None):
-        self._sock, self.pid, self._popen = sock, pid, popen
+    def __init__(self, sock: socket.socket, child: Child):
+        self._sock, self._child = sock, child
+        self.pid = child.pid
+        """The zygote's pid."""
         self.alive = True
+        """False once it failed or was closed: ``current()`` starts another."""
 
-    def run(self, request: dict) -> WorkerReply:
+    def run(self, job: Job) -> WorkerReply:
         """Run one job; a reply with status ``lost`` if the zygote itself failed."""
-        header, code = split_job(request)
+        header, own = split_job(job)
         try:
-            self._sock.settimeout(float(request.get("timeout", 30)) + REPLY_MARGIN)
+            self._sock.settimeout(job.timeout + REPLY_MARGIN)
             while True:
-                send_message(self._sock, header, code)
+                send_message(self._sock, header, own)
                 reply = self._reply()
                 if reply is not None:
                     return reply
@@ -61,11 +63,7 @@ class Sandbox:
             elif segment == "output":
                 output += payload[:max(0, OUTPUT_SHOWN - len(output))]
             else:
-                break
-        fields = {k: header[k] for k in WorkerReply.__dataclass_fields__ if k not in ("payload", "output")
-                  and k in header}
-        return WorkerReply(payload=b"".join(result) if header["status"] == OK else b"",
-                           output=output.decode("utf-8", "replace"), **fields)
+                return WorkerReply.from_header(header, b"".join(result), output.decode("utf-8", "replace"))
 
     def end_session(self) -> None:
         """End the worker that serves the current submission's jobs (and what it left running)."""
@@ -81,21 +79,12 @@ class Sandbox:
             self.close()
 
     def close(self) -> None:
+        """Hang up: the zygote ends, and its workers with it; reap it."""
         if not self.alive:
             return
         self.alive = False
         self._sock.close()
-        if self._popen is not None:
-            try:
-                self._popen.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._popen.kill()
-                self._popen.wait()
-        else:
-            try:
-                os.waitpid(self.pid, 0)
-            except ChildProcessError:
-                pass
+        self._child.wait(END_WAIT if self._child.spawned else None)
 
 
 _current: Sandbox | None = None
@@ -111,37 +100,28 @@ def fork_zygote(probe_modules: tuple[str, ...] = ()) -> Sandbox:
 
     server.preload(probe_modules)
     parent, child = socket.socketpair()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            parent.close()
-            server.serve(child)
-        finally:
-            os._exit(0)
+
+    def serve() -> None:
+        parent.close()
+        server.serve(child)
+
+    forked = Child.fork(serve)
     child.close()
-    _set(Sandbox(parent, pid))
-    return _current
+    return _set(Sandbox(parent, forked))
 
 
 def spawn_zygote() -> Sandbox:
     """Start a zygote as a fresh interpreter (safe at any time, costs a torch import)."""
     parent, child = socket.socketpair()
-    env = dict(os.environ, PYTHONSAFEPATH="1")  # the cwd never goes on the zygote's sys.path
-    popen = subprocess.Popen(
-        [sys.executable, "-m", "grader.isolation.server", str(child.fileno())],
-        pass_fds=[child.fileno()],
-        env=env,
-        stdin=subprocess.DEVNULL,
-    )
+    spawned = Child.spawn("grader.isolation.server", str(child.fileno()), pass_fds=(child.fileno(),))
     child.close()
-    _set(Sandbox(parent, popen.pid, popen))
-    return _current
+    return _set(Sandbox(parent, spawned))
 
 
 def current() -> Sandbox:
     """The running zygote, started (spawned) if there is none or it died."""
     if _current is None or not _current.alive:
-        spawn_zygote()
+        return spawn_zygote()
     return _current
 
 
@@ -151,11 +131,12 @@ def end_session() -> None:
         _current.end_session()
 
 
-def _set(sandbox: Sandbox) -> None:
+def _set(sandbox: Sandbox) -> Sandbox:
     global _current
     if _current is not None:
         _current.close()
     _current = sandbox
+    return sandbox
 
 
 @atexit.register

@@ -21,7 +21,7 @@ import socket
 import tempfile
 from dataclasses import dataclass
 
-from grader.isolation import jail, syscalls
+from grader.isolation import jail, procs, syscalls
 
 # Denied calls the worker makes, with arguments that do nothing where they are allowed (no such
 # process, a no-op, an unknown operation): EPERM is the filter's answer, anything else the kernel's.
@@ -166,20 +166,8 @@ def _observe() -> dict:
     name = f"grader-doctor-{os.getpid()}-{os.urandom(4).hex()}"
     abstract.bind("\0" + name)
     abstract.listen(1)
-    read, write = os.pipe()
     try:
-        pid = os.fork()
-        if pid == 0:
-            try:
-                os.close(read)
-                found = _inside(hidden_dir, canary, port, name)
-                os.write(write, json.dumps(found).encode())
-            finally:
-                os._exit(0)
-        os.close(write)
-        with os.fdopen(read, "rb") as f:
-            raw = f.read()
-        os.waitpid(pid, 0)
+        raw, _ = procs.fork_and_read(lambda: json.dumps(_inside(hidden_dir, canary, port, name)).encode())
     finally:
         listener.close()
         abstract.close()
@@ -195,32 +183,24 @@ def _inside(hidden_dir: str, canary: str, port: int, name: str) -> dict:
     """Runs in the throwaway child: become a fork server, fork a jailed worker, and let it try
     what a student might (the worker's findings come back through this process)."""
     limits = jail.Limits(memory_mb=1024, cpu_seconds=60)
-    try:
-        jail.prepare_server()
-        plan = jail.make_plan(hidden=(hidden_dir,))
-        read, write = os.pipe()
-        pid = jail.fork_worker()
-    except (jail.JailError, OSError) as exc:
-        return _unjailed(str(exc), limits)
-    if pid:
-        os.close(write)
-        with os.fdopen(read, "rb") as f:
-            raw = f.read()
-        os.waitpid(pid, 0)
-        try:
-            return json.loads(raw)
-        except ValueError:
-            return {"entered": False, "error": "the jailed test process died before it could answer"}
-    try:
-        os.close(read)
+    def look() -> bytes:  # in the jailed worker
         try:
             jail.enter(plan, limits, own=(), hidden=(hidden_dir,))
             found = _look_around(canary, port, name)
         except (jail.JailError, OSError) as exc:
             found = _unjailed(str(exc), limits)
-        os.write(write, json.dumps(found).encode())
-    finally:
-        os._exit(0)
+        return json.dumps(found).encode()
+
+    try:
+        jail.prepare_server()
+        plan = jail.make_plan(hidden=(hidden_dir,))
+        raw, _ = procs.fork_and_read(look, fork=jail.fork_worker)
+    except (jail.JailError, OSError) as exc:
+        return _unjailed(str(exc), limits)
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return {"entered": False, "error": "the jailed test process died before it could answer"}
 
 
 def _unjailed(error: str, limits: jail.Limits) -> dict:

@@ -65,7 +65,7 @@ import struct
 import sys
 from dataclasses import dataclass
 
-from grader.isolation import syscalls
+from grader.isolation import procs, syscalls
 from grader.isolation.syscalls import filter_syscalls  # also called by the unjailed path (worker._confine)
 
 JAIL_UID_BASE = 2_000_000_000   # above systemd-nspawn's ranges; uid = base + the zygote's pid
@@ -213,7 +213,7 @@ def make_plan(hidden: tuple[str, ...] = (), device: str = "cpu") -> Plan:
     # one inside another is hidden with it
     masks = tuple(m for m in masks if not any(_inside(m, o) and m != o for o in masks))
     uid = JAIL_UID_BASE + (server_id or os.getpid()) if os.geteuid() == 0 else None
-    devices = ()
+    devices: tuple[str, ...] = ()
     if device == "cuda":
         devices = tuple(os.path.join("/dev", d) for d in sorted(os.listdir("/dev"))
                         if d.startswith("nvidia") and not os.path.isdir(os.path.join("/dev", d)))
@@ -288,9 +288,9 @@ def _keep(child: int) -> None:
         except ChildProcessError:
             os._exit(70)
     if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        signal.signal(sig, signal.SIG_DFL)
-        os.kill(os.getpid(), sig)
+        signum = os.WTERMSIG(status)
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
     os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 70)
 
 
@@ -343,21 +343,15 @@ def enter(plan: Plan, limits: Limits, own: tuple[str, ...] = (), hidden: tuple[s
 
 def trial(plan: Plan) -> str | None:
     """Fork one jailed worker that does nothing: None if it got in, else what failed."""
-    read, write = os.pipe()
-    pid = fork_worker()
-    if pid == 0:
+    def get_in() -> bytes:
         try:
-            os.close(read)
             enter(plan, Limits(memory_mb=256, cpu_seconds=10))
         except BaseException as exc:  # noqa: BLE001 - reported to the server
-            os.write(write, str(exc).encode()[:2000])
-        finally:
-            os._exit(0)
-    os.close(write)
-    with os.fdopen(read, "rb") as f:
-        problem = f.read().decode(errors="replace")
-    os.waitpid(pid, 0)
-    return problem or None
+            return str(exc).encode()[:2000]
+        return b""
+
+    problem, _ = procs.fork_and_read(get_in, fork=fork_worker)
+    return problem.decode(errors="replace") or None
 
 
 def _write(path: str, text: str) -> None:
@@ -554,7 +548,7 @@ def _drop(uid: int | None, root: bool) -> None:
         if _c().prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() == errno.EINVAL:
             break  # past the last capability this kernel knows
     _c().prctl(PR_CAP_AMBIENT, 4, 0, 0, 0)  # PR_CAP_AMBIENT_CLEAR_ALL
-    if root:
+    if root and uid is not None:
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)  # all of them non-zero: every capability goes

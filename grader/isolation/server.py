@@ -21,7 +21,6 @@ What a job and a reply are, and how they are framed, is ``grader.isolation.proto
 
 from __future__ import annotations
 
-import json
 import os
 import select
 import shutil
@@ -30,18 +29,23 @@ import socket
 import sys
 import tempfile
 import time
+from typing import TYPE_CHECKING
 
-from grader.isolation import procs
+from grader.isolation import procs, relay
 from grader.isolation.procs import die_with_parent
-from grader.isolation import relay
-from grader.isolation.protocol import CRASHED, EXITED, WorkerReply, recv_header, send_message
+from grader.isolation.protocol import (CRASHED, EXITED, Job, WorkerReply, call_message, header_job, recv_header,
+                                       send_message)
 from grader.isolation.session import SCRATCH_PREFIX, Session
+
+if TYPE_CHECKING:
+    from grader.isolation.cgroups import Cgroups
+    from grader.isolation.jail import Plan
 
 IDLE_END = 5.0  # seconds without a job after which a session's worker is ended anyway
 REQUEST_LIMIT = 32 << 10    # a later job larger than this (never, in practice) gets a new worker
 
 
-def serve(sock: socket.socket) -> None:
+def serve(sock: socket.socket, confinement: Confinement | None = None) -> None:
     """Answer job requests until the judge hangs up.
 
     Jobs for the same submission (same code, module, device, user) go to the
@@ -53,64 +57,122 @@ def serve(sock: socket.socket) -> None:
     ends a session with ``{"end": true}`` when it is done with a submission.
 
     A job's header is read here; its payload (the submission's own part) is spliced on to a fresh
-    worker, or dropped unread when the session's worker already has it.
+    worker, or dropped unread when the session's worker already has it. ``confinement``: how workers
+    are confined, set up already (the spawn path does it before importing torch); None: set up here.
     """
     die_with_parent()  # the socket closing ends it too; this also covers a judge stuck elsewhere
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the judge's to handle
-    setup_isolation()
+    confinement = confinement or Confinement.set_up()
     session: Session | None = None
     try:
         while True:
             if session is not None and not select.select([sock], [], [], IDLE_END)[0]:
-                session = session.end()
+                session.end()
+                session = None
                 continue
-            request = recv_header(sock)
-            if request is None:
+            header = recv_header(sock)
+            if header is None:
                 return
-            if request.get("end"):
-                relay.discard(sock.fileno(), request["payload"])
-                session = session.end() if session else None
+            if header.get("end"):
+                relay.discard(sock.fileno(), header["payload"])
+                if session is not None:
+                    session.end()
+                session = None
                 send_message(sock, {"ended": True})
                 continue
-            session, reply = supervise(request, session, sock)
-            if reply is None:
-                send_message(sock, {"again": True})
-            else:
-                send_message(sock, {k: v for k, v in reply.__dict__.items() if k != "payload"})
+            session, reply = confinement.supervise(header, session, sock)
+            send_message(sock, {"again": True} if reply is None else reply.header())
     finally:
         if session is not None:
             session.end()
-        if cgroups is not None:
-            cgroups.close()
+        confinement.close()
 
 
-# ---------------------------------------------------------------- isolation
+class Confinement:
+    """How this fork server confines its workers: in the jail or not (what every reply says), the jail
+    plans it made, and its cgroups. Made once per fork server, while it is still single-threaded."""
 
-UNSET = "unjailed: the fork server has not set up isolation"
-isolation = UNSET
-_plans: dict = {}
+    def __init__(self, isolation: str, cgroups: Cgroups | None):
+        self.isolation = isolation
+        """``jail``, or ``unjailed: <why>``: what every worker runs under (``WorkerReply.isolation``)."""
+        self.cgroups = cgroups
+        """The fork server's cgroups (``grader.isolation.cgroups``), where the machine allows them."""
+        self._plans: dict[tuple[tuple[str, ...], str], Plan] = {}
 
+    @classmethod
+    def set_up(cls) -> Confinement:
+        """Become a fork server of jailed workers, if this machine allows it (``grader.isolation.jail``);
+        else workers run with resource limits only, and every reply says so."""
+        from grader.isolation import cgroups, jail
 
-def setup_isolation() -> None:
-    """Become a fork server of jailed workers, if this machine allows it (``grader.isolation.jail``); else
-    workers run with resource limits only, and every reply says so. Call while single-threaded."""
-    global isolation
-    from grader.isolation import jail
+        cgroups.sweep()  # here, while this process still sees the host's pids
+        _sweep_scratch()
+        confinement = cls("unjailed: the fork server has not set up isolation", None)
+        try:
+            jail.prepare_server()
+            problem = jail.trial(confinement.plan_for(Job(probe="", params={}, module="", chunks=())))
+        except jail.JailError as exc:
+            problem = str(exc)
+        confinement.isolation = "jail" if problem is None else f"unjailed: {problem}"
+        confinement.cgroups = cgroups.Cgroups.find(jail.server_id or os.getpid())
+        return confinement
 
-    if isolation != UNSET:
-        return
-    from grader.isolation import cgroups as control_groups
+    def close(self) -> None:
+        if self.cgroups is not None:
+            self.cgroups.close()
 
-    control_groups.sweep()  # here, while this process still sees the host's pids
-    _sweep_scratch()
-    try:
-        jail.prepare_server()
-        problem = jail.trial(plan_for({}))
-    except jail.JailError as exc:
-        problem = str(exc)
-    isolation = "jail" if problem is None else f"unjailed: {problem}"
-    global cgroups
-    cgroups = control_groups.Cgroups.find(jail.server_id or os.getpid())
+    def plan_for(self, job: Job) -> Plan:
+        """The jail plan for a job's hidden paths and device (made once, then reused)."""
+        from grader.isolation import jail
+
+        key = (job.hidden, job.device)
+        if key not in self._plans:
+            self._plans[key] = jail.make_plan(hidden=job.hidden, device=job.device)
+        return self._plans[key]
+
+    def supervise(self, header: dict, session: Session | None,
+                  sock: socket.socket) -> tuple[Session | None, WorkerReply | None]:
+        """Run the job whose ``header`` was read (its payload still in ``sock``) in ``session``'s worker if
+        it is the same submission's, else in a fresh one; watch it and report what became of it. Returns
+        the session to use next (None once its worker is gone) and the reply, or None: the judge must
+        send the job again, for a fresh worker."""
+        job, key, size = header_job(header), str(header.get("session", "")), int(header["payload"])
+        encoded = call_message(job)
+        if session is not None and (session.key != key or len(encoded) > REQUEST_LIMIT):
+            session.end()
+            session = None
+        started = time.monotonic()
+        reused = session is not None
+        if session is None:
+            session = self._start(job, key)
+            # A worker that cannot take its code or job is gone already: watch reads why (its setup pipe).
+            session.relay_code(sock, size)
+            session.send(encoded, fresh=True)
+        else:
+            relay.discard(sock.fileno(), size)  # its worker has the code already
+            if not session.send(encoded):
+                session.end()
+                return None, None  # it ended between jobs: a fresh worker, which needs the code again
+        reply, keep = session.watch(job, started, sock)
+        if not keep:
+            session.end()
+        if reused and reply.status in (EXITED, CRASHED) and not reply.output_bytes:
+            # A reused worker that ended without a word may have ended *after* its last job (code that
+            # exits once it has returned): this job is not the one to blame. It runs again, fresh;
+            # if it was this job's doing after all, the fresh worker ends the same way.
+            return None, None
+        return (session if keep else None), reply
+
+    def _start(self, job: Job, key: str) -> Session:
+        """A fresh worker for ``job``: jailed if this fork server can, in a cgroup if it has them."""
+        from grader.isolation import jail
+
+        _load_probe(job)
+        plan = self.plan_for(job) if self.isolation == "jail" else None
+        group = None
+        if self.cgroups is not None and job.device == "cpu":
+            group = self.cgroups.make(job.memory_mb, jail.NPROC)
+        return Session.start(job, key, plan=plan, group=group, isolation=self.isolation)
 
 
 def _sweep_scratch() -> None:
@@ -126,78 +188,14 @@ def _sweep_scratch() -> None:
             shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
 
 
-cgroups = None  # the fork server's cgroups (``grader.isolation.cgroups``), where the machine allows them
-
-
-def plan_for(request: dict):
-    """The jail plan for a request's hidden paths and device (made once, then reused)."""
-    from grader.isolation import jail
-
-    key = (tuple(request.get("hidden") or ()), request.get("device", "cpu"))
-    if key not in _plans:
-        _plans[key] = jail.make_plan(hidden=key[0], device=key[1])
-    return _plans[key]
-
-
-def supervise(request: dict, session: Session | None,
-              sock: socket.socket) -> tuple[Session | None, WorkerReply | None]:
-    """Run ``request`` (a job's header; its payload still in ``sock``) in ``session``'s worker if it is
-    the same submission's, else in a fresh one; watch it and report what became of it. Returns the
-    session to use next (None once its worker is gone) and the reply, or None: the judge must send
-    the job again, for a fresh worker."""
-    key = str(request.get("session", ""))
-    small = {"probe": request["probe"], "params": request["params"]}
-    encoded = json.dumps(small).encode()
-    if session is not None and (session.key != key or len(encoded) > REQUEST_LIMIT):
-        session = session.end()
-    started = time.monotonic()
-    reused = session is not None
-    if session is None:
-        session = _start(request, key)
-        # A worker that cannot take its code or job is gone already: watch reads why (its setup pipe).
-        session.relay_code(sock, request["payload"])
-        session.send(encoded, fresh=True)
-    else:
-        relay.discard(sock.fileno(), request["payload"])  # its worker has the code already
-        if not session.send(encoded):
-            session.end()
-            return None, None  # it ended between jobs: a fresh worker, which needs the code again
-    reply, keep = session.watch(request, started, sock)
-    if not keep:
-        session = session.end()
-    if reused and reply.status in (EXITED, CRASHED) and not reply.output_bytes:
-        # A reused worker that ended without a word may have ended *after* its last job (code that
-        # exits once it has returned): this job is not the one to blame. It runs again, fresh;
-        # if it was this job's doing after all, the fresh worker ends the same way.
-        return None, None
-    return session, reply
-
-
-def _start(request: dict, key: str) -> Session:
-    """A fresh worker for ``request``: jailed if this fork server can, in a cgroup if it has them."""
-    from grader.isolation import jail
-
-    _load_probe(request)
-    plan = plan_for(request) if isolation == "jail" else None
-    group = None
-    if cgroups is not None and request.get("device", "cpu") == "cpu":
-        group = cgroups.make(int(request.get("memory_mb", 2048)), jail.NPROC)
-    setup = {k: request[k] for k in SETUP_KEYS if k in request}
-    return Session.start(setup, key, plan=plan, group=group, isolation=isolation)
-
-
-SETUP_KEYS = ("device", "timeout", "memory_mb", "hidden", "course_root")
-"""What a worker gets from its job's header (the rest of its job comes through its pipe)."""
-
-
 def main() -> None:
     """``python -m grader.isolation.server FD``: serve on an inherited socket (the spawn path)."""
     sock = socket.socket(fileno=int(sys.argv[1]))
-    setup_isolation()  # while this process is single-threaded (torch starts a thread)
+    confinement = Confinement.set_up()  # while this process is single-threaded (torch starts a thread)
     import torch  # noqa: F401  (warm: every worker forked from here has it)
 
     preload()
-    serve(sock)
+    serve(sock, confinement)
     os._exit(0)
 
 
@@ -211,16 +209,16 @@ def preload(modules: tuple[str, ...] = ()) -> None:
     lazy_dynamo.install()  # torch.optim's first step would otherwise import torch._dynamo in every worker
 
 
-def _load_probe(request: dict) -> None:
+def _load_probe(job: Job) -> None:
     """Import the module of the job's probe here, before the fork: inside the jail the course's
     folder may not be there to import it from. (Importing runs no torch op.)"""
     from grader.isolation import calls
 
-    module = str(request.get("probe", "")).partition(":")[0]
+    module = job.probe.partition(":")[0]
     if module in sys.modules:
         return
     try:
-        calls.load((module,), root=request.get("course_root"))
+        calls.load((module,), root=job.course_root)
     except ImportError:
         pass  # the worker reports it, as it reports any probe it cannot find
 

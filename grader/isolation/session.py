@@ -1,7 +1,7 @@
 """One worker of the fork server: fork it, hand it jobs, watch each under its limits.
 
-A session is one submission's worker and its three pipes: jobs in (a 4-byte length and JSON),
-results out (``grader.isolation.protocol`` frames, passed on undecoded) and what it prints.
+A session is one submission's worker and its three pipes: jobs in (``grader.isolation.protocol``
+messages), results out (its frames, passed on undecoded) and what it prints.
 ``watch`` waits for a job's result while reading the worker's memory, time and output, and
 stops it (its whole process group) at the first limit it passes.
 """
@@ -15,13 +15,16 @@ import select
 import shutil
 import signal
 import socket
-import struct
 import tempfile
 import time
+from typing import TYPE_CHECKING
 
 from grader.isolation import jail, procs, relay
 from grader.isolation.protocol import (CRASHED, EXITED, FRAME, FRAME_HEAD, JAIL, MEMORY, OK, OUTPUT, RESULT_LIMIT,
-                                       TIMEOUT, WorkerReply, frame_size, send_header)
+                                       TIMEOUT, Job, WorkerReply, frame_size, framed, send_header)
+
+if TYPE_CHECKING:
+    from grader.isolation.cgroups import Group
 
 OUTPUT_KEPT = 8192          # bytes of a worker's printed output passed on to the judge, per job
 POLL = 0.02                 # seconds between memory readings
@@ -37,7 +40,7 @@ class Session:
     which it says whether its jail is ready."""
 
     def __init__(self, key: str, pid: int, requests: int, results: int, output: int, setup: int | None,
-                 scratch: str | None, group=None, isolation: str = ""):
+                 scratch: str | None, group: Group | None = None, isolation: str = ""):
         self.key, self.pid, self.scratch = key, pid, scratch
         self.requests, self.results, self.output, self.setup = requests, results, output, setup
         self.head = bytearray()   # the next result's frame head, as far as it came (never its body)
@@ -47,41 +50,40 @@ class Session:
         self.isolation = isolation  # what it runs under, as each reply says (``WorkerReply.isolation``)
 
     @classmethod
-    def start(cls, setup: dict, key: str, *, plan, group, isolation: str) -> Session:
-        """Fork a worker with ``setup`` (the job's limits, device and hidden paths: nothing of the
-        student's) into the jail ``plan`` (None: limits only, in a scratch folder of its own), and into
-        the cgroup ``group`` if there is one. The worker keeps its own pipes and nothing else of this
-        process's descriptors; it reads the submission's own part from its job pipe (``relay_code``)."""
+    def start(cls, job: Job, key: str, *, plan: jail.Plan | None, group: Group | None, isolation: str) -> Session:
+        """Fork a worker for ``job`` (as the fork server knows it: its limits, device and hidden paths,
+        nothing of the student's) into the jail ``plan`` (None: limits only, in a scratch folder of its
+        own), and into the cgroup ``group`` if there is one. The worker keeps its own pipes and nothing
+        else of this process's descriptors; it reads the submission's own part from its job pipe
+        (``relay_code``)."""
         request_r, request_w = os.pipe()
         result_r, result_w = os.pipe()
         output_r, output_w = os.pipe()
         setup_r, setup_w = os.pipe()
         if plan is not None:  # the worker's working folder is the jail's own /tmp: nothing to clean here
-            scratch = None
-            setup = dict(setup, scratch="/tmp", zygote=None)
+            scratch, folder, server = None, "/tmp", None
         else:  # the worker's working folder; removed with whatever the student's code left in it
-            scratch = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
-            setup = dict(setup, scratch=scratch, zygote=os.getpid())
-        pid = jail.fork_worker() if plan is not None else os.fork()
-        if pid == 0:  # the worker
-            try:
-                os.setpgid(0, 0)
-                if group is not None:
-                    try:
-                        group.enter()  # before any student code: all it starts is counted together
-                    except OSError:
-                        pass  # never seen; the per-process limits still hold
-                devnull = os.open(os.devnull, os.O_RDONLY)
-                os.dup2(devnull, 0)
-                os.dup2(output_w, 1)
-                os.dup2(output_w, 2)
-                # Nothing else of the grader's: no socket, no namespace, no folder to walk out through.
-                procs.close_all_but((0, 1, 2, request_r, result_w, setup_w))
-                from grader.isolation.worker import serve_jobs
+            scratch = folder = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
+            server = os.getpid()
 
-                serve_jobs(setup, request_r, result_w, setup_w, plan)
-            finally:
-                os._exit(70)
+        def worker() -> None:
+            os.setpgid(0, 0)
+            if group is not None:
+                try:
+                    group.enter()  # before any student code: all it starts is counted together
+                except OSError:
+                    pass  # never seen; the per-process limits still hold
+            devnull = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(devnull, 0)
+            os.dup2(output_w, 1)
+            os.dup2(output_w, 2)
+            # Nothing else of the grader's: no socket, no namespace, no folder to walk out through.
+            procs.close_all_but((0, 1, 2, request_r, result_w, setup_w))
+            from grader.isolation.worker import serve_jobs
+
+            serve_jobs(job, request_r, result_w, setup_w, plan=plan, scratch=folder, server=server)
+
+        pid = procs.fork_body(worker, fork=jail.fork_worker if plan is not None else os.fork)
         try:
             os.setpgid(pid, pid)
         except OSError:
@@ -107,7 +109,7 @@ class Session:
     def send(self, encoded: bytes, fresh: bool = False) -> bool:
         """Hand the worker its next job; False if it cannot take it (the session is over). A
         ``fresh`` worker is not asked whether it still runs: ``watch`` reaps it and says why not."""
-        data = struct.pack("<I", len(encoded)) + encoded
+        data = framed(encoded)
         try:
             if not fresh and os.waitpid(self.pid, os.WNOHANG)[0]:
                 return False  # it ended between jobs (its code may have left a thread behind)
@@ -116,7 +118,7 @@ class Session:
             return False
 
     def end(self) -> None:
-        """Kill the worker and whatever it started, and remove its scratch folder."""
+        """Kill the worker and whatever it started, and remove its scratch folder; the session is over."""
         procs.kill_group(self.pid)
         try:
             os.waitpid(self.pid, 0)
@@ -130,18 +132,15 @@ class Session:
             shutil.rmtree(self.scratch, ignore_errors=True)
         if self.group is not None:
             self.group.remove()  # empty now: the worker's PID namespace is gone with it
-        return None
 
     def _oom_killed(self) -> bool:
         return self.group is not None and self.group.oom_kills() > 0
 
-    def watch(self, request: dict, started: float, sock: socket.socket) -> tuple[WorkerReply, bool]:
+    def watch(self, job: Job, started: float, sock: socket.socket) -> tuple[WorkerReply, bool]:
         """Wait for the current job's result under its limits, passing the worker's result and what it
         prints on to the judge (``sock``) as segments while they come. Returns the reply, and whether
         the worker may take another job."""
-        deadline = started + float(request.get("timeout", 30))
-        memory_limit = float(request.get("memory_mb", 2048))
-        output_limit = int(request.get("output_limit", 1 << 20))
+        deadline = started + job.timeout
         watch = _Watch(sock)
         status, peak, next_poll, problem = OK, 0.0, 0.0, ""
         exit_status, done, garbled = None, False, False
@@ -164,7 +163,7 @@ class Session:
                     break
                 rss = procs.rss_mb(self.pid)
                 peak = max(peak, rss)
-                if rss > memory_limit or self._oom_killed():
+                if rss > job.memory_mb or self._oom_killed():
                     status = MEMORY
                     break
                 next_poll = now + POLL
@@ -188,7 +187,7 @@ class Session:
                     break
                 if garbled:
                     break
-            if watch.printed > output_limit or watch.flood:
+            if watch.printed > job.output_limit or watch.flood:
                 status = OUTPUT
                 break
         if status == OK and (done or garbled):

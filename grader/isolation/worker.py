@@ -15,51 +15,54 @@ import shutil
 import sys
 import traceback
 import types
+from typing import Any
 
-from grader.isolation import jail
-from grader.isolation import maths
-from grader.isolation import calls
-from grader.isolation import wire
+from grader.isolation import calls, jail, maths, wire
 from grader.isolation.procs import die_with_parent
-from grader.isolation.protocol import frame, read_job
+from grader.isolation.protocol import Chunk, ErrorKind, Job, frame, read_message, with_call, with_own_part
 
 TRACEBACK_FRAMES = 8
 
 
-def serve_jobs(setup: dict, request_fd: int, result_fd: int, setup_fd: int, plan=None) -> None:
+def serve_jobs(job: Job, request_fd: int, result_fd: int, setup_fd: int, *, plan: jail.Plan | None,
+               scratch: str, server: int | None) -> None:
     """Read the submission's own part from ``request_fd`` (its code, module, folder and files, as the
-    judge sent them: the fork server only spliced them on), enter the jail (``plan``; None: limits
-    only) with ``setup``'s limits, say so on ``setup_fd`` and close it; then run each job the zygote
-    sends on ``request_fd`` (a 4-byte length and ``{"probe", "params"}`` as JSON), writing each
-    outcome to ``result_fd``; exit when the zygote closes the pipe. Never returns.
+    judge sent them: the fork server only spliced them on) into ``job`` (as the fork server knows it),
+    enter the jail (``plan``; None: limits only, and ``server`` is the fork server's pid, to die with)
+    with the job's limits, say so on ``setup_fd`` and close it; then, in the working folder
+    ``scratch``, run each job the zygote sends on ``request_fd`` (a message ``{"probe", "params"}``),
+    writing each outcome to ``result_fd``; exit when the zygote closes the pipe. Never returns.
 
     Until ``setup_fd`` is closed only the grader's code has run here, so what it says there is the
     trusted side's word: a jail that could not be built is the grader's failure, reported by the
     fork server. Nothing the student's code sends later can claim that."""
     try:
-        request = dict(setup, **read_job(request_fd, first=True))
-        filenames = {chunk["filename"] for chunk in request["chunks"]}
-        _confine(request, plan)
-        _isolate(request.get("folder"), request["scratch"])
-        fresh = _Fresh(request, jailed=plan is not None)
+        own = read_message(request_fd)
+        if own is None:
+            raise ValueError("the worker's code never came")
+        job = with_own_part(job, own)
+        filenames = {chunk.filename for chunk in job.chunks}
+        _confine(job, plan, server)
+        _isolate(job.folder, scratch)
+        fresh = _Fresh(job, scratch, jailed=plan is not None)
     except BaseException as exc:  # noqa: BLE001 - the grader's failure, never the student's
         with contextlib.suppress(OSError):
             os.write(setup_fd, b"!" + f"{type(exc).__name__}: {exc}".encode(errors="replace")[:2000])
         os._exit(0)
     os.write(setup_fd, b"+")
     os.close(setup_fd)
-    job = read_job(request_fd)
-    while job is not None:
+    call = read_message(request_fd)
+    while call is not None:
         try:
-            outcome = {"ok": _run(dict(request, **job))}
+            outcome = {"ok": _run(with_call(job, call))}
         except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are the student's too
-            outcome = {"error": describe_error(exc, filenames, request)}
+            outcome = {"error": describe_error(exc, filenames)}
         _send(result_fd, outcome)
         try:
             fresh.reset()
         except BaseException:  # noqa: BLE001 - never seen; then the next job gets a fresh worker
             os._exit(0)
-        job = read_job(request_fd)
+        call = read_message(request_fd)
     os._exit(0)
 
 
@@ -68,7 +71,7 @@ def _send(result_fd: int, outcome: dict) -> None:
     try:
         data = wire.encode(outcome)
     except Exception as exc:  # noqa: BLE001 - a value the probe could not send
-        data = wire.encode({"error": {"kind": "unsendable", "type": type(exc).__name__,
+        data = wire.encode({"error": {"kind": ErrorKind.UNSENDABLE.value, "type": type(exc).__name__,
                                       "message": str(exc), "traceback": ""}})
     # What this job printed goes out before its result, so the zygote counts it as this job's.
     for stream in (sys.stdout, sys.stderr):
@@ -88,7 +91,7 @@ class _Fresh:
     settings, random states, the environment, ``sys.path`` and the working folder are as they
     were when the worker started."""
 
-    def __init__(self, request: dict, jailed: bool = False):
+    def __init__(self, job: Job, scratch: str, jailed: bool = False):
         import random
 
         import torch
@@ -96,9 +99,9 @@ class _Fresh:
         # One thread: the judge (and, in a batch, other judges and workers) share the
         # cores, and OpenMP threads spinning against each other can be 10x slower.
         torch.set_num_threads(1)
-        maths.configure(request["device"])
-        self.folder = os.path.realpath(request["folder"]) + os.sep if request.get("folder") else None
-        self.scratch, self.device = request["scratch"], request["device"]
+        maths.configure(job.device)
+        self.folder = os.path.realpath(job.folder) + os.sep if job.folder else None
+        self.scratch, self.device = scratch, job.device
         self.jailed = jailed
         self.seed = torch.initial_seed()
         self.random = random.getstate()
@@ -170,19 +173,18 @@ def _holds_mount(path: str) -> bool:
         return False
 
 
-def _confine(request: dict, plan) -> None:
+def _confine(job: Job, plan: jail.Plan | None, server: int | None) -> None:
     """The jail (``grader.isolation.jail``) with this submission's own files and limits; where the
-    machine allows no jail, the same limits and ``no_new_privs`` at least."""
-    timeout = float(request.get("timeout", 30))
-    device = request.get("device", "cpu")
+    machine allows no jail, the same limits and ``no_new_privs`` at least, and death with the fork
+    server ``server``."""
     limits = jail.Limits(
         # CUDA reserves far more address space than it ever uses: no address-space limit there.
-        memory_mb=int(request.get("memory_mb", 2048)) if device == "cpu" else 0,
-        cpu_seconds=int(timeout * jail.CPU_BUDGET) + 60)
+        memory_mb=job.memory_mb if job.device == "cpu" else 0,
+        cpu_seconds=int(job.timeout * jail.CPU_BUDGET) + 60)
     if plan is not None:
-        jail.enter(plan, limits, own=tuple(request.get("own") or ()), hidden=tuple(request.get("hidden") or ()))
+        jail.enter(plan, limits, own=job.own, hidden=job.hidden)
         return
-    die_with_parent(request.get("zygote"))
+    die_with_parent(server)
     try:
         # No process limit here: outside its own user namespace it would count all of the user's
         # processes, and a desktop has more than a worker may start.
@@ -203,15 +205,15 @@ def _isolate(folder: str | None, scratch: str) -> None:
     os.chdir(scratch)
 
 
-def _run(request: dict):
-    probe = calls.resolve(request["probe"])
-    module = load_module(request["module"], request["chunks"])
+def _run(job: Job) -> Any:
+    probe = calls.resolve(job.probe)
+    module = load_module(job.module, job.chunks)
     function = getattr(module, probe.calls, None)
     if function is None:
         raise MissingFunction(probe.calls)
     if not callable(function):
         raise MissingFunction(probe.calls, type(function).__name__)
-    return probe(function, device=request["device"], **request["params"])
+    return probe(function, device=job.device, **job.params)
 
 
 class MissingFunction(Exception):
@@ -222,20 +224,20 @@ class MissingFunction(Exception):
         self.name, self.found = name, found
 
 
-def load_module(name: str, chunks: list[dict]) -> types.ModuleType:
+def load_module(name: str, chunks: tuple[Chunk, ...]) -> types.ModuleType:
     """Execute the submission's code chunks, in order, as one module."""
     module = types.ModuleType(name)
-    module.__file__ = chunks[0]["filename"] if chunks else name
+    module.__file__ = chunks[0].filename if chunks else name
     sys.modules[name] = module
     for chunk in chunks:
-        source, filename = chunk["source"], chunk["filename"]
+        source, filename = chunk.source, chunk.filename
         # So that tracebacks can show the student's lines, notebooks included.
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         code = compile(source, filename, "exec", dont_inherit=True)
         try:
             exec(code, module.__dict__)
         except BaseException as exc:
-            exc.grader_stage = "import"
+            exc.grader_stage = ErrorKind.IMPORT  # type: ignore[attr-defined]
             raise
     return module
 
@@ -244,30 +246,31 @@ def _out_of_memory(message: str) -> bool:
     return "can't allocate memory" in message or "not enough memory" in message
 
 
-def describe_error(exc: BaseException, filenames: set[str], request: dict) -> dict:
+def describe_error(exc: BaseException, filenames: set[str]) -> dict[str, Any]:
     """Plain data about an exception, its traceback trimmed to the student's frames."""
     if isinstance(exc, MissingFunction):
-        return {"kind": "missing", "type": "", "message": exc.name, "found": exc.found or "", "traceback": ""}
+        return {"kind": ErrorKind.MISSING.value, "type": "", "message": exc.name, "found": exc.found or "",
+                "traceback": ""}
     frames = traceback.extract_tb(exc.__traceback__)
     own = [f for f in frames if f.filename in filenames][-TRACEBACK_FRAMES:]
     if isinstance(exc, SyntaxError) and exc.filename in filenames:
-        kind = "syntax"
+        kind = ErrorKind.SYNTAX
     elif isinstance(exc, SystemExit):
-        kind = "exit"
-    elif getattr(exc, "grader_stage", None) == "import":
-        kind = "import"
+        kind = ErrorKind.EXIT
+    elif getattr(exc, "grader_stage", None) == ErrorKind.IMPORT:
+        kind = ErrorKind.IMPORT
     elif isinstance(exc, NotImplementedError) and own:
-        kind = "not_implemented"
+        kind = ErrorKind.NOT_IMPLEMENTED
     elif isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError) and _out_of_memory(str(exc))):
-        kind = "memory"  # the jail's hard memory limit (address space) refused an allocation
+        kind = ErrorKind.MEMORY  # the jail's hard memory limit (address space) refused an allocation
     else:
-        kind = "exception"
+        kind = ErrorKind.EXCEPTION
     lines = traceback.format_list(own)
     message = str(exc) if not isinstance(exc, SystemExit) else repr(exc.code)
-    if kind == "syntax":
+    if kind == ErrorKind.SYNTAX:
         lines = traceback.format_exception_only(type(exc), exc)[:-1]
-    described = {
-        "kind": kind,
+    described: dict[str, Any] = {
+        "kind": kind.value,
         "type": type(exc).__name__,
         "message": message[:4000],
         "traceback": "".join(lines)[:8000],
