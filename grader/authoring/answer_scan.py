@@ -51,15 +51,15 @@ def main() -> None:
     content = bundle.joinpath(*job["content"].split("."))
     modules = []
     for path in sorted(content.rglob("*.py")):
-        parts = path.relative_to(bundle).with_suffix("").parts
-        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        pieces = path.relative_to(bundle).with_suffix("").parts
+        name = ".".join(pieces[:-1] if pieces[-1] == "__init__" else pieces)
         try:
             modules.append((path, importlib.import_module(name)))
         except BaseException:
             continue
 
     # The scenarios the release stores, by the function their probe calls.
-    scenarios = {}
+    scenarios: dict[str, list] = {}
     for (key, params, device), outcome in sorted(decode((bundle / job["reference"]).read_bytes()).items()):
         try:
             probe = probe_api.resolve(key)
@@ -160,7 +160,8 @@ def main() -> None:
 
         return [(f"[{k!r}]", field(k)) for k in keys]
 
-    baselines, first_calls = {}, {}
+    baselines: dict = {}
+    first_calls: dict[str, tuple | None] = {}
 
     def once(fn):
         """``fn`` of no arguments, called once: a function that returns what it returned; None when it raised
@@ -190,10 +191,11 @@ def main() -> None:
             probe, params, _ = scenarios[name][0]
             run(probe, grab, params)
             first_calls[name] = grabbed[0] if grabbed else None
-        if first_calls[name] is None:
+        call = first_calls[name]
+        if call is None:
             return True
         try:
-            args, kwargs = copy.deepcopy(first_calls[name])
+            args, kwargs = copy.deepcopy(call)
         except Exception:
             return True
         signal.alarm(job["seconds"])

@@ -54,9 +54,10 @@ def reproduced(bundle: Path, course: Course) -> list[str]:
 
 
 def _scan(bundle: Path, course: Course, scratch: Path) -> list[str]:
+    found = scratch / "found.json"
     job = {
         "bundle": str(bundle),
-        "out": str(scratch / "found.json"),
+        "out": str(found),
         "content": course.content_package,
         "reference": str(course.reference_file.relative_to(course.root)),
         "functions": sorted({f for e in course.exercises for f in e.functions}),
@@ -78,7 +79,6 @@ def _scan(bundle: Path, course: Course, scratch: Path) -> list[str]:
                               cwd=work, env=env, capture_output=True, text=True, timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         return [f"the answer scan did not finish in {TIMEOUT} s: cannot say that the release computes no answer"]
-    found = Path(job["out"])
     if done.returncode != 0 or not found.is_file():
         return ["the answer scan failed, so the release cannot be vouched for:\n" + done.stderr[-3000:]]
     return json.loads(found.read_text(encoding="utf-8"))

@@ -69,7 +69,7 @@ def _cut(source: str, filename: str, marked) -> tuple[str, tuple[str, ...]]:
                 start = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
                 while start > 0 and lines[start - 1].lstrip().startswith("#"):
                     start -= 1
-                end = node.end_lineno
+                end = node.end_lineno or node.lineno  # always set on a parsed tree
                 while end < len(lines) and not lines[end].strip():
                     end += 1
                 spans.append((start, end))
@@ -87,7 +87,7 @@ def _cut(source: str, filename: str, marked) -> tuple[str, tuple[str, ...]]:
     for node in tree.body:
         if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr)) and any(
                 isinstance(n, ast.Name) and n.id in names for n in ast.walk(node)):
-            end = node.end_lineno
+            end = node.end_lineno or node.lineno  # always set on a parsed tree
             while end < len(lines) and not lines[end].strip():
                 end += 1
             spans.append((node.lineno - 1, end))
@@ -121,7 +121,7 @@ def check_names(source: str) -> list[str]:
 
 def hidden_check_names(course: Course) -> list[str]:
     """Every hidden check of the course, by name."""
-    names = []
+    names: list[str] = []
     for path in sorted(course.content.rglob(CHECKS_FILE)):
         names += strip_hidden(path.read_text(encoding="utf-8"), str(path))[1]
     return names

@@ -135,15 +135,13 @@ def _signature(node) -> str:
 def _short_docstring(lines: list[str], node) -> str:
     """The stub's code for ``node``, its docstring cut to the first line (the markdown above has it all)."""
     text = _segment(lines, node)
-    body = node.body
-    if not (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
-            and isinstance(body[0].value.value, str)):
+    doc = node.body[0] if node.body else None
+    if not (isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant) and isinstance(doc.value.value, str)):
         return text
-    doc = body[0]
     first = (inspect.cleandoc(doc.value.value).splitlines() or [""])[0]
     start = min([node.lineno] + [d.lineno for d in node.decorator_list])
     own = text.splitlines()
     before = own[: doc.lineno - start]
-    after = own[doc.end_lineno - start + 1:]
+    after = own[(doc.end_lineno or doc.lineno) - start + 1:]
     indent = own[doc.lineno - start][: len(own[doc.lineno - start]) - len(own[doc.lineno - start].lstrip())]
     return "\n".join([*before, f'{indent}"""{first}"""', *after])

@@ -202,14 +202,14 @@ def build(store: Gradebook, course: Course, *, exercises: list[str] | None = Non
                 where[mid].add(eid)
     ranked = sorted(seen, key=lambda mid: (-len(seen[mid]), mid))
     ex_order = {eid: n for n, eid in enumerate(chosen)}
-    counts = [mistake(mid, len(seen[mid]), sorted(where[mid], key=ex_order.get)) for mid in ranked]
+    counts = [mistake(mid, len(seen[mid]), sorted(where[mid], key=ex_order.__getitem__)) for mid in ranked]
 
     rows = []
     for sid in people:
         cells = [by_key.get((sid, eid)) for eid in chosen]
-        scores = tuple(None if c is None or c[2] == MISSING else c[4] for c in cells)
-        rows.append(StudentRow(sid, scores, tuple(c is not None and c[2] == ERROR for c in cells),
-                               sum(s or 0.0 for s in scores)))
+        marks = tuple(None if c is None or c[2] == MISSING else c[4] for c in cells)
+        rows.append(StudentRow(sid, marks, tuple(c is not None and c[2] == ERROR for c in cells),
+                               sum(s or 0.0 for s in marks)))
     errors = tuple((s[0], s[1], s[3]) for s in sorted(subs, key=lambda s: (s[0], ex_order[s[1]]))
                    if s[2] == ERROR)
     return ClassReport(

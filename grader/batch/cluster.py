@@ -114,7 +114,8 @@ def grade(plan, runnable, done: Callable, graded: Callable | None, fingerprints:
                                             .encode()).hexdigest()[:16]
     cluster = Cluster(plan.cluster, name, notice=plan.notice)
     count = 0
-    pending, running = collections.deque(runnable), {}
+    pending = collections.deque(runnable)
+    running: dict = {}  # future -> its job
     try:
         # Runs the plugin's setup (vetting, judges) on every worker now, and on each that joins later.
         client.register_plugin(on_worker.Judges(name=name, settings=settings, expected=expected,
@@ -130,8 +131,9 @@ def grade(plan, runnable, done: Callable, graded: Callable | None, fingerprints:
                 raise ClusterProblem(_no_worker(cluster, count))
             while pending and len(running) < IN_FLIGHT * cluster.judges:
                 job = pending.popleft()
-                future = client.submit(on_worker.grade_student, name, pack(*job, salt=salt), resources={name: 1},
-                                       key=f"grade-{job[0].id}-{os.urandom(4).hex()}", pure=False)
+                student, wanted = job
+                future = client.submit(on_worker.grade_student, name, pack(student, wanted, salt=salt),
+                                       resources={name: 1}, key=f"grade-{student.id}-{os.urandom(4).hex()}", pure=False)
                 running[future] = job
             if not running:
                 time.sleep(POLL)

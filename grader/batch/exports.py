@@ -161,7 +161,8 @@ def _names(sids: list[str], most: int = 30) -> str:
 def _histogram(scores: list[float], points: float) -> str:
     """How many students scored in each band of about a fifth of the points: ``0–1: 3 · 2–3: 0 · … · 10: 41``."""
     step = max(1, round(points / 5))
-    bands, low = [], 0
+    bands: list[str] = []
+    low: float = 0
     while low <= points:
         high = low + step - 1 if low + step <= points else points
         count = sum(1 for s in scores if low <= s < high + 1 or (high == points and s >= low))

@@ -52,8 +52,8 @@ def fingerprint(course: Course, exercise: Exercise, device: str) -> str:
 
     named = sorted((name(p), p) for p in files) + ([(name(solution), solution)] if solution.is_file() else [])
     for label, path in named:
-        label, data = label.encode(), path.read_bytes()
-        digest.update(len(label).to_bytes(8, "little") + label + len(data).to_bytes(8, "little") + data)
+        key, data = label.encode(), path.read_bytes()
+        digest.update(len(key).to_bytes(8, "little") + key + len(data).to_bytes(8, "little") + data)
     limits = {"timeout": exercise.timeout, "memory": course.memory_mb, "output": course.output_limit,
               "device": device}
     digest.update(json.dumps(limits, sort_keys=True).encode())

@@ -117,8 +117,8 @@ def open_entry(entry: Path, exercises: tuple[Exercise, ...], scratch: Path) -> S
                                "grade again")
     if entry.is_file() and entry.suffix.lower() in SUFFIXES:
         # One file: the student's code for every exercise (the checks find functions by name).
-        files = tuple((e.id, str(entry)) for e in exercises)
-        return Student(sid, entry.name, entry.parent, files, _hash_files(entry.parent, [entry]))
+        every = tuple((e.id, str(entry)) for e in exercises)
+        return Student(sid, entry.name, entry.parent, every, _hash_files(entry.parent, [entry]))
     if entry.is_file():  # a .zip
         try:
             unpack(entry, scratch)

@@ -23,14 +23,19 @@ import signal
 import socket
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.isolation import procs, server
 from grader.isolation.procs import die_with_parent
 from grader.isolation.protocol import recv_message, send_message
 from grader.course import Course, Exercise
 from grader.grading import content
+
+if TYPE_CHECKING:
+    from grader.grading.results import ExerciseResult
 
 
 @dataclass(frozen=True)
@@ -160,6 +165,7 @@ def _grade_student(job: dict, course, by_id, device, references, unsubmitted, ne
     try:
         items = [(by_id[item["id"]], Path(item["path"]) if item["path"] else None) for item in job["exercises"]]
         todo = [(e, p) for e, p in items if p is not None or e.id not in unsubmitted]
+        outcomes: Mapping[str, ExerciseResult | Exception]
         try:
             outcomes = grading.grade_exercises(course=course, items=todo, device=device, references=references,
                                                own=tuple(job.get("own") or ()), hidden=hidden,

@@ -139,7 +139,7 @@ class Judges(WorkerPlugin):
 def grade_student(name: str, payload: dict) -> str:
     """The task: one student graded by this worker's ``Judges`` plugin ``name``; JSON text."""
     plugin = get_worker().plugins.get(name)
-    if plugin is None or plugin.state != "ready":
+    if not isinstance(plugin, Judges) or plugin.state != "ready":
         # The batch's resource keeps tasks off such a worker; this is the last line of defence.
         raise RuntimeError(f"this worker cannot grade for the batch ({getattr(plugin, 'why', 'not set up')})")
     return json.dumps(plugin.grade(payload))

@@ -25,9 +25,8 @@ def histogram(bins, points: float, *, label: str, prefix: str) -> str:
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    style = {"svg.fonttype": "none", "svg.hashsalt": prefix, "font.size": 9, "axes.edgecolor": INK,
-             "text.color": INK, "xtick.color": INK, "ytick.color": INK, "axes.labelcolor": INK}
-    with rc_context(style):
+    with rc_context({"svg.fonttype": "none", "svg.hashsalt": prefix, "font.size": 9, "axes.edgecolor": INK,
+                     "text.color": INK, "xtick.color": INK, "ytick.color": INK, "axes.labelcolor": INK}):
         fig = Figure(figsize=(4.2, 2.2), layout="constrained")
         ax = fig.subplots()
         names = [b.label for b in bins]

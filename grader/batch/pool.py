@@ -177,6 +177,7 @@ class Pool:
         judge.job = job
         limit = sum(self._checks[e.id] * (e.timeout * 3 + CHECK_MARGIN) for e in wanted) + CHECK_MARGIN
         judge.deadline = time.monotonic() + limit
+        assert judge.sock is not None  # students go only to a judge that has connected
         try:
             send_message(judge.sock, {
                 "student": student.id,
@@ -208,6 +209,7 @@ class Pool:
                 finished += self._lost(judge, done, self._bury(judge))
                 continue
             job, judge.job = judge.job, None
+            assert job is not None  # a judge answers only for the student it was handed
             done(job, message[0], None)
             finished.append(job[0].id)
         now = time.monotonic()

@@ -26,7 +26,7 @@ def verdict(result: ExerciseResult, submitted: bool) -> tuple[str, bool, str]:
     incidents = result.incidents
     if incidents:
         first = incidents[0]
-        why = (first.feedback.strip().splitlines() or [first.incident])[0]
+        why = (first.feedback.strip().splitlines() or [first.incident or ""])[0]
         retry = any(c.incident in RETRY_INCIDENTS for c in incidents)
         return ERROR, retry, f"{len(incidents)} of {len(result.checks)} checks got no verdict: {why}"
     if not submitted:

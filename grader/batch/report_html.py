@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -146,7 +147,7 @@ def _students(report: ClassReport, results: Path, base: Path) -> str:
         feedback = student_folder(results, r.id) / "feedback.md"  # as grade batch writes it (grader.batch.exports)
         name = (f'<a href="{_e(quote(os.path.relpath(feedback, base)))}">{_e(r.id)}</a>' if feedback.is_file()
                 else _e(r.id))
-        cells = [(name, r.id.lower())]
+        cells: list[tuple[str, str | float]] = [(name, r.id.lower())]
         for score, errored in zip(r.scores, r.errored):
             cells.append(("—", -1) if score is None else
                          (_points(score) + (' <span class="err" title="its grading ended in an error">error</span>'
@@ -185,7 +186,7 @@ def _provenance(report: ClassReport, results: Path) -> str:
 
 # ---------------------------------------------------------------- pieces
 
-def _table(head: list[str], rows: list[list], numeric: set[int] = frozenset()) -> str:
+def _table(head: list[str], rows: list[list], numeric: Collection[int] = frozenset()) -> str:
     """A sortable table; a cell is HTML, or (HTML, sort key) when its text does not sort right."""
     ths = "".join(f'<th scope="col"{" class=n" if n in numeric else ""}>{_e(h)}</th>' for n, h in enumerate(head))
     trs = []

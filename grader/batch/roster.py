@@ -105,6 +105,7 @@ def match(format: str, students: list[str], roster: Roster | None) -> Matched:
         if format == "canvas":
             return Matched({sid: [sid, "", "", sid, ""] for sid in students}, "Student and SIS Login ID")
         return Matched({sid: [sid] for sid in students}, MOODLE_COLUMNS["username"])
+    needed: tuple[str, ...]
     if format == "canvas":
         keys, needed, identity = tuple(CANVAS_COLUMNS), CANVAS_IDENTITY, "a name, id, sis_user_id or sis_login_id"
     else:

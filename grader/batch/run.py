@@ -192,7 +192,8 @@ def _grade_class(plan: Plan, store: Gradebook, started: float) -> BatchReport:
         if wanted:
             todo.append((student, wanted))
     graded_now = {s.id for s, _ in todo}
-    graded, cpu, notes = 0, 0.0, []
+    graded, cpu = 0, 0.0
+    notes: list[str] = []
     if todo:
         import torch  # only now: a rerun with nothing to grade does not need it (~1 s)
 
@@ -209,7 +210,7 @@ def _grade_class(plan: Plan, store: Gradebook, started: float) -> BatchReport:
 
         unopened = [(s, w) for s, w in todo if s.problem]
         for student, wanted in unopened:  # nothing to run: recorded straight away
-            keep(student, records.errors(student, wanted, student.problem, False))
+            keep(student, records.errors(student, wanted, student.problem or "", False))
         graded += len(unopened)
         runnable = [(s, w) for s, w in todo if not s.problem]
         if runnable:
@@ -251,7 +252,7 @@ def _grade_runnable(plan: Plan, runnable, records: Records, keep, salt) -> tuple
     the judges are forked. (Students graded, CPU seconds of the judges here and under them, lines.)"""
     def done(job, reply: dict | None, why: str | None) -> None:
         student, wanted = job
-        keep(student, records.lost(student, wanted, why) if reply is None
+        keep(student, records.lost(student, wanted, why or "no reason given") if reply is None
              else records.from_reply(student, wanted, reply))
 
     with plan.progress(len(runnable)) if plan.progress else contextlib.nullcontext() as bar:

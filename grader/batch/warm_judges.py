@@ -39,7 +39,8 @@ class WarmJudges:
     def __init__(self, key: tuple, settings: Settings, size: int, scratch: Path):
         self.key, self.settings, self.size, self.scratch = key, settings, size, scratch
         self.jobs: queue.Queue = queue.Queue()
-        self.users, self.retiring = 0, None
+        self.users = 0
+        self.retiring: threading.Timer | None = None
         self.count = itertools.count()
         shutil.rmtree(scratch, ignore_errors=True)
         scratch.mkdir(parents=True)

@@ -35,7 +35,7 @@ class ExerciseGroup(click.Group):
             raise click.UsageError(terminal(exc.message)) from None
         except GraderProblem as exc:
             error = click.ClickException(terminal(exc.message))
-            error.exit_code = exc.exit_code
+            error.exit_code = exc.exit_code  # type: ignore[misc]  # click types it a ClassVar; click reads the instance's
             raise error from None
 
 
@@ -117,7 +117,7 @@ def main() -> None:
     PRISTINE = True
     try:
         cli(prog_name="grade")
-        code = 0
+        code: int | str | None = 0
     except SystemExit as exc:
         code = exc.code
     if isinstance(code, str):

@@ -52,8 +52,8 @@ def check_command(exercise, submission, public_only, device, as_json, salt):
     found = find.find(where, spec.stem)  # the rule `grade batch` and Gradescope use too
     path = found.path
     if path is None:
-        shown = submissions.display_path(submission or course.exercises_dir)
-        message = terminal(found.problem or f"no {spec.stem}.py or {spec.stem}.ipynb in {shown}")
+        where = submissions.display_path(submission or course.exercises_dir)
+        message = terminal(found.problem or f"no {spec.stem}.py or {spec.stem}.ipynb in {where}")
         if submission is not None:
             raise click.BadParameter(message, param_hint="--submission")
         raise click.ClickException(message if found.problem else
@@ -63,7 +63,8 @@ def check_command(exercise, submission, public_only, device, as_json, salt):
     from grader.grading import report
 
     colour = group.stdout_colour()
-    shown, stdout = [], sys.stdout  # the checks run with stdout redirected: print to the real one
+    shown: list = []  # the checks decided so far
+    stdout = sys.stdout  # the checks run with stdout redirected: print to the real one
 
     def show(context, check):  # each check's line as soon as it is decided: no silent screen
         lines = [] if shown else report.head(spec.id, spec.title, context.submission.path and

@@ -214,6 +214,7 @@ class SolutionReferences:
                 raise RuntimeError(f"no reference solution {path}: the checks need solutions/ "
                                    "(or the reference data of a release)")
             spec = importlib.util.spec_from_file_location(f"grader_solution_{stem}", path)
+            assert spec is not None and spec.loader is not None  # a .py file has both
             module = importlib.util.module_from_spec(spec)
             sys.modules[spec.name] = module
             spec.loader.exec_module(module)

@@ -21,7 +21,7 @@ from grader.grading.results import ERROR, FAILED, PASSED, CheckResult
 TIMEOUT_MARGIN = 30.0  # pytest-timeout is the backstop; workers have their own, tighter limit
 
 
-class CheckTimedOut(pytest.fail.Exception):
+class CheckTimedOut(pytest.fail.Exception):  # type: ignore[name-defined]  # pytest's public name for Failed
     """A check ran past its pytest-timeout limit (raised by our timer, so known by its type).
 
     A kind of pytest's own ``Failed``, as pytest-timeout's signal method raises: pytest reports it
@@ -68,7 +68,8 @@ class GraderPlugin:
         return self._context(request.node).device
 
     def pytest_collection_modifyitems(self, session, config, items):
-        kept, dropped = [], []
+        kept: list[pytest.Item] = []
+        dropped: list[pytest.Item] = []
         for item in items:
             marker = item.get_closest_marker("points")
             if marker is None or len(marker.args) != 1:

@@ -81,9 +81,9 @@ def _unlike(value, reference):
         same = set(value) == set(reference) and all(_marked(parts[k]) for k in value)
         value = value if same else parts
     elif isinstance(value, list) and isinstance(reference, list) and len(value) == len(reference):
-        parts = [_unlike(v, r) for v, r in zip(value, reference)]
-        same = all(_marked(part) for part in parts)
-        value = value if same else parts
+        items = [_unlike(v, r) for v, r in zip(value, reference)]
+        same = all(_marked(item) for item in items)
+        value = value if same else items
     else:
         same = type(value) is type(reference) and value == reference
     return {SAME: 0} if same else value

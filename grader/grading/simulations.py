@@ -136,6 +136,7 @@ def load_checks(course) -> None:
         if not path.is_file():
             continue
         spec = importlib.util.spec_from_file_location(f"grader_checks_{exercise.stem}", path)
+        assert spec is not None and spec.loader is not None  # a .py file has both
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
 

@@ -94,7 +94,7 @@ class Cgroups:
         return group
 
     def close(self) -> None:
-        for folder in {self.memory, self.pids} - {None}:
+        for folder in {f for f in (self.memory, self.pids) if f is not None}:
             _remove(folder)
 
 
@@ -116,7 +116,7 @@ class Group:
 
     def enter(self) -> None:
         """Move this process (the new worker, before any student code) into the group."""
-        for folder in {self.memory, self.pids} - {None}:
+        for folder in {f for f in (self.memory, self.pids) if f is not None}:
             _write(f"{folder}/cgroup.procs", "0")
 
     def oom_kills(self) -> int:
@@ -133,7 +133,7 @@ class Group:
         return 0
 
     def remove(self) -> None:
-        for folder in {self.memory, self.pids} - {None}:
+        for folder in {f for f in (self.memory, self.pids) if f is not None}:
             _remove(folder)
 
 

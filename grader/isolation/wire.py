@@ -80,7 +80,7 @@ def encode(tree) -> bytes:
     return MAGIC + struct.pack("<Q", len(header)) + header + b"".join(blobs)
 
 
-def decode(data: bytes):
+def decode(data: bytes | memoryview):
     """Rebuild the tree from ``encode``'s bytes; ``WireError`` if anything is off."""
     import torch
 
