@@ -160,3 +160,23 @@ def test_the_source_is_read_in_a_child_under_limits_through_the_judge(course):
     with pytest.raises(Exception) as noted:  # the watch's notes fail a step the source does not show
         by_hand.expect_by_hand(judge, {"torch_optim": ["built torch.optim.SGD"]}, "sgd_update")
     assert noted.value.named_mistake == "step.torch_optim" and "built torch.optim.SGD" in noted.value.what
+
+
+def test_an_error_is_named_from_what_was_raised_never_from_words():
+    """``diagnosis.known_error`` reads the error a feedback reports (PyTorch's message), so a feedback
+    that only quotes the words, or an error that a frozen parameter was not shown to cause, stays as it is."""
+    from grader.grading.feedback import Feedback, student_error
+    from grader.lesson import diagnosis
+
+    def raised(message: str) -> Feedback:
+        return student_error({"kind": "exception", "type": "RuntimeError", "message": message},
+                             "sgd_update", "exercise_3.py")
+
+    recorded = raised("a leaf Variable that requires grad is being used in an in-place operation.")
+    named = diagnosis.known_error(recorded)
+    assert named.mistake == "update.recorded" and named.text == recorded.text and named.cause == recorded.cause
+    none_grad = raised("unsupported operand type(s) for *: 'float' and 'NoneType'")
+    assert diagnosis.known_error(none_grad) is none_grad
+    assert diagnosis.known_error(none_grad, frozen_is_cause=True).mistake == "frozen.touched"
+    quoted = Feedback(recorded.what, recorded.evidence, recorded.fix, mistake="code.raises")  # words, no error
+    assert diagnosis.known_error(quoted) is quoted

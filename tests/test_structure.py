@@ -435,3 +435,25 @@ def test_an_errors_kind_is_an_error_kind_never_a_string():
             if spelled:
                 found.append(f"{module}:{node.lineno} spells the error kind {', '.join(sorted(spelled))} as a string")
     assert not found, "\n".join(found)
+
+
+# ---------------------------------------------------------------- feedback is derived, never parsed
+
+FEEDBACK_WORDS = {"what", "evidence", "fix", "text"}
+
+
+def test_the_lesson_never_reads_a_feedbacks_words():
+    """A check that knows more than a feedback it caught derives another from it (``Feedback.naming``,
+    ``where``, ``because``, ``instead``) and reads the error it reports (``Feedback.raised``: the type and
+    message of the student's exception), never the sentences another part wrote. So the lesson's code
+    reads no attribute of those names, by dot or by getattr: nothing else in it is called so."""
+    found = []
+    for module in sorted(m for m in _modules() if _in_content(m)):
+        for node in ast.walk(ast.parse(_modules()[module].read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and node.attr in FEEDBACK_WORDS:
+                found.append(f"{module}:{node.lineno} reads .{node.attr}")
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" \
+                    and len(node.args) > 1 and isinstance(node.args[1], ast.Constant) \
+                    and node.args[1].value in FEEDBACK_WORDS:
+                found.append(f"{module}:{node.lineno} reads {node.args[1].value!r} with getattr")
+    assert not found, "\n".join(found)

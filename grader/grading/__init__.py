@@ -6,8 +6,10 @@
   on the reference; ``references``: where reference outcomes come from;
 - ``probes``: what a probe is; ``content``: how a course's probes, checks and hints are found;
 - ``compare``, ``numerics``: tensors compared with per-dtype, per-device tolerances;
-- ``feedback``: what went wrong, the evidence, what to change; ``mistakes``: the known mistakes a
-  check can name; ``simulations``: known-wrong implementations, naming a mistake by its effect;
+- ``feedback``: what went wrong, the evidence, what to change, derived from another feedback or
+  from ``reported_error`` (an error in the student's code, as the worker reported it); ``mistakes``:
+  the known mistakes a check can name; ``simulations``: known-wrong implementations, naming a
+  mistake by its effect;
 - ``results``: the one result type, its plain JSON and Gradescope's results.json;
   ``report``: the terminal view; ``markdown``: feedback.md;
 - ``find``: the one rule that finds a student's file (folders, zips, nesting);

@@ -1,7 +1,10 @@
 """Feedback a learner can act on: what went wrong, the evidence, what to change.
 
-Checks raise ``Feedback``; ``worker_problem`` turns whatever stopped a worker
-(an exception in the student's code, a timeout, a crash) into one.
+Checks raise ``Feedback``; ``worker_problem`` turns whatever stopped a worker (a timeout, a crash)
+into one, and ``student_error`` an error the worker reported from the student's code (an exception,
+a missing function, an exit), keeping that error as a ``StudentError``. A check that knows more
+derives a feedback from the one it caught (``naming``, ``where``, ``because``, ``instead``) and
+reads the error (``raised``), never the words another part wrote.
 """
 
 from __future__ import annotations
@@ -9,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import re
 import signal
+from collections.abc import Mapping, Sequence
 
 from grader.grading import untrusted
+from grader.grading.reported_error import StudentError
 from grader.isolation.protocol import CRASHED, EXITED, JAIL, LOST, MEMORY, OUTPUT, TIMEOUT, ErrorKind, WorkerReply
 
 
@@ -23,18 +28,24 @@ class Feedback(AssertionError):
     out, a failed comparison is ``values.wrong``.
     ``cause``: names the explanation (what went wrong, what to change) when a check wants to say that
     two feedbacks of different words explain the same thing; by default their words, particulars aside.
-    A check that adds context to a feedback it caught keeps its cause:
-    ``Feedback(where + problem.what, problem.evidence, problem.fix, cause=problem.cause)``.
+    ``error``: the error the student's code raised, when this feedback reports one (``student_error``).
+
+    A check that knows more than the feedback it caught derives another from it, never from its words:
+    ``naming`` the mistake it shows, saying first ``where`` it happened (both keep its cause: a report
+    explains it once), adding a finding that explains it (``because``), or telling its evidence another
+    way (``instead``); each keeps the ``error``.
     """
 
     default_mistake = "values.wrong"
 
     def __init__(self, what: str, evidence: str | None = None, fix: str | None = None,
-                 incident: str | None = None, *, cause: str | None = None, mistake: str | None = None):
+                 incident: str | None = None, *, cause: str | None = None, mistake: str | None = None,
+                 error: StudentError | None = None):
         # Student words (a message, printed output) reach every part: each is bounded here, by the judge.
-        what, evidence, fix = (None if t is None else untrusted.cap(t) for t in (what, evidence, fix))
-        self.what, self.evidence, self.fix, self.incident = what, evidence, fix, incident
-        self.named_cause, self.named_mistake = cause, mistake
+        self.what = untrusted.cap(what)
+        self.evidence = None if evidence is None else untrusted.cap(evidence)
+        self.fix = None if fix is None else untrusted.cap(fix)
+        self.incident, self.named_cause, self.named_mistake, self.error = incident, cause, mistake, error
         super().__init__(self.text)
 
     @property
@@ -67,6 +78,37 @@ class Feedback(AssertionError):
         if self.fix:
             parts.append(f"What to change: {self.fix.strip()}")
         return "\n".join(parts)
+
+    @property
+    def raised(self) -> StudentError | None:
+        """The exception the student's function raised, when that is what this feedback reports (derived
+        ones included); None for anything else (a stub, a timeout, a wrong value)."""
+        return self.error if self.error is not None and self.error.raised else None
+
+    def naming(self, mistake: str, fix: str | None = None) -> Feedback:
+        """This feedback, naming the known ``mistake`` its evidence shows: the same words and explanation
+        (cause); with ``fix``, what to change for that mistake instead (a new explanation)."""
+        if fix is None:
+            return self._derived(self.what, self.fix, cause=self.cause, mistake=mistake)
+        return self._derived(self.what, fix, cause=None, mistake=mistake)
+
+    def where(self, prefix: str) -> Feedback:
+        """This feedback with where it happened said first (``Call 2 of 2 (…): ``): its explanation
+        (cause) and the mistake it names kept, so a report explains it once."""
+        return self._derived(prefix + self.what, self.fix, cause=self.cause, mistake=self.named_mistake)
+
+    def because(self, finding: str, fix: str, *, mistake: str) -> Feedback:
+        """This feedback with a ``finding`` that explains it, on a line after what it says, and what to
+        change for that: a mistake found in the code, with an explanation of its own."""
+        return Feedback(f"{self.what}\n{finding}", self.evidence, fix, mistake=mistake, error=self.error)
+
+    def instead(self, what: str, fix: str, *, mistake: str) -> Feedback:
+        """This feedback's evidence told another way: ``what`` and ``fix`` in place of its own, naming
+        ``mistake``."""
+        return Feedback(what, self.evidence, fix, mistake=mistake, error=self.error)
+
+    def _derived(self, what: str, fix: str | None, *, cause: str | None, mistake: str | None) -> Feedback:
+        return type(self)(what, self.evidence, fix, self.incident, cause=cause, mistake=mistake, error=self.error)
 
 
 class NotImplementedYet(Feedback):
@@ -165,68 +207,57 @@ def _worker_problem(reply: WorkerReply, function: str, timeout: float, memory_mb
             printed, "Don't write to file descriptors your code did not open.")
 
 
-def student_error(error: dict, function: str, filename: str, memory_mb: int = 0, hints=()) -> Feedback:
-    """Feedback for an error the worker reported (an exception, a missing function, an exit)."""
-    error = reported(error)
-    kind, message = ErrorKind.claimed(error.get("kind")), str(error.get("message", ""))
-    trace = error.get("traceback", "")
+def student_error(error: Mapping, function: str, filename: str, memory_mb: int = 0,
+                  hints: Sequence[tuple[str, str]] = (), output: str = "") -> Feedback:
+    """Feedback for an error the worker reported (an exception, a missing function, an exit), the error
+    kept (``Feedback.error``); what the code printed (``output``) is evidence too, unless the code was
+    never the student's doing (a stub, a function not there)."""
+    reported = StudentError.reported(error)
+    never_ran = reported.kind in (ErrorKind.NOT_IMPLEMENTED, ErrorKind.MISSING)  # as the student's code
+    printed = None if never_ran else printed_output(output)
+    what, evidence, fix, mistake = _student_error(reported, function, filename, memory_mb, hints)
+    evidence = "\n".join(filter(None, [evidence, printed])) if printed else evidence
+    if reported.kind == ErrorKind.NOT_IMPLEMENTED:
+        return NotImplementedYet(what, evidence, fix, error=reported)
+    incident = MEMORY if reported.kind == ErrorKind.MEMORY else None
+    return Feedback(what, evidence, fix, incident, mistake=mistake, error=reported)
+
+
+def _student_error(error: StudentError, function: str, filename: str, memory_mb: int,
+                   hints: Sequence[tuple[str, str]]) -> tuple[str, str | None, str, str | None]:
+    """(what, evidence, fix, the mistake) for ``error``."""
+    message, trace = error.message, error.traceback
     where = f"Traceback (your code only):\n{_indent(trace)}" if trace else None
-    if kind == ErrorKind.MEMORY:
-        return Feedback(
-            f"`{function}` used more than {memory_mb} MB of memory and was stopped (an allocation was "
-            f"refused: {message[:200]}).", where, MEMORY_FIX, incident=MEMORY, mistake="limit.memory")
-    if kind == ErrorKind.MISSING:
-        found = error.get("found")
-        what = (f"{filename} defines `{function}`, but as a {found}, not a function." if found
+    if error.raised:
+        hint = hint_for(message, hints)
+        return (f"`{function}` raised {error.type}: {message}", where,
+                hint or "Read the traceback from the bottom up: the last line of your code shown is where it "
+                "went wrong.", "code.raises")
+    if error.kind == ErrorKind.MEMORY:
+        return (f"`{function}` used more than {memory_mb} MB of memory and was stopped (an allocation was "
+                f"refused: {message[:200]}).", where, MEMORY_FIX, "limit.memory")
+    if error.kind == ErrorKind.MISSING:
+        what = (f"{filename} defines `{function}`, but as a {error.found}, not a function." if error.found
                 else f"{filename} has no function named `{function}`.")
-        return Feedback(what, None, f"Define `def {function}(...)` with exactly this name (see the exercise).",
-                        mistake="code.missing")
-    if kind == ErrorKind.NOT_IMPLEMENTED:
-        return NotImplementedYet(
-            f"not implemented yet: `{function}` still raises NotImplementedError.", None,
-            "Replace the `raise NotImplementedError` line with your code.")
-    if kind == ErrorKind.SYNTAX:
-        return Feedback(f"Python cannot read {filename}.", _indent(trace or message),
-                        "Fix the line shown; no check can run until the file parses.", mistake="code.unreadable")
-    if kind in (ErrorKind.IMPORT, ErrorKind.EXCEPTION) and error.get("module"):  # an import we cannot satisfy
-        module = str(error["module"])
-        return Feedback(
-            f"{filename} imports `{module}`, a module that is not available to the grader: only the "
-            "standard library, torch and torchvision are installed where your code is graded (and the "
-            "files you hand in beside it).", where,
-            f"Remove the import of `{module}` (and what uses it), or check its spelling.", mistake="code.raises")
-    if kind == ErrorKind.IMPORT:  # no function named: the file failed before any of them existed
-        return Feedback(
-            f"{filename} raised {error.get('type')} while it was being loaded, before any of its functions "
-            f"could be called: {message}", where,
-            "Code at the top level of the file runs on import: keep it to imports and definitions "
-            "(put experiments inside `if __name__ == \"__main__\":`).", mistake="code.raises")
-    if kind == ErrorKind.EXIT:
-        return Feedback(f"Your code called exit() (code {message}) instead of returning.", where,
-                        "Remove the `sys.exit`/`exit` call: a function hands back its result with `return`.",
-                        mistake="code.exits")
-    hint = hint_for(message, hints)
-    return Feedback(f"`{function}` raised {error.get('type')}: {message}", where,
-                    hint or "Read the traceback from the bottom up: the last line of your code "
-                    "shown is where it went wrong.", mistake="code.raises")
-
-
-# What a worker may say about an error, field by field, in characters: its own limits
-# (``grader.isolation.worker.describe_error``), enforced again here, where they are trusted.
-ERROR_LIMITS = {"kind": 40, "type": 200, "message": 4000, "traceback": 8000, "found": 200, "module": 200}
-
-
-def reported(error: dict) -> dict:
-    """The worker's description of an error, each text field cut to ``ERROR_LIMITS`` (saying so) and
-    writable as UTF-8: a forged reply skips the worker's truncation, and an exception's type name,
-    a non-function's type name are as long as the student makes them."""
-    bounded = dict(error)
-    for key, limit in ERROR_LIMITS.items():
-        value = bounded.get(key)
-        if value is not None:  # a forged reply may send a list or a number where text belongs
-            value = value if isinstance(value, str) else str(value)[:limit + 1]
-            bounded[key] = untrusted.cap_line(value, limit) if limit <= 200 else untrusted.cap(value, limit)
-    return bounded
+        return what, None, f"Define `def {function}(...)` with exactly this name (see the exercise).", "code.missing"
+    if error.kind == ErrorKind.NOT_IMPLEMENTED:
+        return (f"not implemented yet: `{function}` still raises NotImplementedError.", None,
+                "Replace the `raise NotImplementedError` line with your code.", None)
+    if error.kind == ErrorKind.SYNTAX:
+        return (f"Python cannot read {filename}.", _indent(trace or message),
+                "Fix the line shown; no check can run until the file parses.", "code.unreadable")
+    if error.kind in (ErrorKind.IMPORT, ErrorKind.EXCEPTION) and error.module:  # an import we cannot satisfy
+        return (f"{filename} imports `{error.module}`, a module that is not available to the grader: only the "
+                "standard library, torch and torchvision are installed where your code is graded (and the "
+                "files you hand in beside it).", where,
+                f"Remove the import of `{error.module}` (and what uses it), or check its spelling.", "code.raises")
+    if error.kind == ErrorKind.IMPORT:  # no function named: the file failed before any of them existed
+        return (f"{filename} raised {error.type} while it was being loaded, before any of its functions "
+                f"could be called: {message}", where,
+                "Code at the top level of the file runs on import: keep it to imports and definitions "
+                "(put experiments inside `if __name__ == \"__main__\":`).", "code.raises")
+    return (f"Your code called exit() (code {message}) instead of returning.", where,  # EXIT, what is left
+            "Remove the `sys.exit`/`exit` call: a function hands back its result with `return`.", "code.exits")
 
 
 def printed_output(output: str) -> str | None:

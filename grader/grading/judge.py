@@ -35,7 +35,7 @@ from grader.grading import simulations
 from grader.grading.probes import Probe
 from grader.grading.simulations import Mistaken
 from grader.grading.submission import Submission
-from grader.isolation.protocol import OK, TIMEOUT, Chunk, ErrorKind, Job
+from grader.isolation.protocol import OK, TIMEOUT, Chunk, Job
 
 
 class References(Protocol):
@@ -124,14 +124,8 @@ class Judge:
                            "Don't write to file descriptors your code did not open.")
         if "error" in outcome:
             error = outcome["error"] if isinstance(outcome["error"], dict) else {}
-            problem = feedback.student_error(error, probe.calls, sub.path.name if sub.path else "?",
-                                             memory_mb=ctx.course.memory_mb, hints=ctx.hints)
-            if reply.output.strip() and ErrorKind.claimed(error.get("kind")) not in (ErrorKind.NOT_IMPLEMENTED,
-                                                                                     ErrorKind.MISSING):
-                problem = Feedback(problem.what, "\n".join(filter(None, [
-                    problem.evidence, feedback.printed_output(reply.output)])), problem.fix, problem.incident,
-                    mistake=problem.mistake)
-            raise problem
+            raise feedback.student_error(error, probe.calls, sub.path.name if sub.path else "?",
+                                         memory_mb=ctx.course.memory_mb, hints=ctx.hints, output=reply.output)
         return outcome["ok"]
 
     def reference(self, probe: Probe, **params) -> dict:

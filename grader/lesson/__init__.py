@@ -13,7 +13,8 @@ Shared by all exercises: ``inputs`` (seeded tensors and models), ``fakedata``
 (the MNIST-shaped images, in ``data/``), ``wording`` (sentences several checks
 use) and ``HINTS`` below; by the exercises that write an optimizer's step by hand
 (3 and 7): ``by_hand`` (did the step go through torch.optim?, decided from the
-source: ``step_source`` reads it, ``step_names`` says what each name means). The
+source: ``step_source`` reads it, ``step_names`` says what each name means) and
+``diagnosis`` (what else their steps got wrong: an error, state kept between calls). The
 engine (everything in ``grader`` outside this folder) imports none of it by name:
 a second lesson is a second folder.
 """

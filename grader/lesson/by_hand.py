@@ -20,15 +20,14 @@ __name__ == "__main__":`` blocks never run when graded).
 function runs, every use of torch.optim that takes the step for it (an optimizer built, an optimizer
 stepped, torch's SGD or Adam arithmetic called through its functional API). Code in the same process
 can defeat it, so its notes can fail a submission but never pass one. ``expect_by_hand`` is the
-check's side: it turns both into feedback. ``known_error`` names the mistake an error of the
-student's step shows, where only one mistake raises it.
+check's side: it turns both into feedback. How the two exercises explain the rest of what a step
+got wrong (an error, state kept between calls) is ``grader.lesson.diagnosis``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import re
 
 from grader.lesson.step_source import HIDDEN, OPTIM, how_steps_are_taken  # by_hand's API too
 
@@ -182,27 +181,3 @@ def expect_grads_untouched(got: dict, want: dict, name: str) -> None:
                        "gradients is zero_grad's job, at the start of the next training step.",
                        evidence(got["grads_after"][0], want["grads_after"][0], bad, "gradient of"),
                        "Read p.grad, don't modify it.", mistake="step.clears_grads")
-
-
-# PyTorch's refusal to change a parameter in place while autograd records: the update outside torch.no_grad().
-_RECORDED = "a leaf Variable that requires grad is being used in an in-place operation"
-# A gradient of None in arithmetic: the step used the .grad of a parameter that has none.
-_NONE_GRAD = re.compile(r"unsupported operand type\(s\) for .*NoneType|'NoneType' object has no attribute")
-
-
-def known_error(problem, name: str, frozen_is_cause: bool = False):
-    """``problem``, an error ``name`` raised, with the known mistake it shows named (its words kept):
-    autograd's refusal of an in-place change (the update recorded), or, when the caller established
-    that the frozen parameters cause it (the same call with none frozen runs), arithmetic on a
-    ``.grad`` of None (a frozen parameter stepped). Any other feedback comes back as it was."""
-    from grader.grading.feedback import Feedback
-
-    if problem.named_mistake != "code.raises" or not problem.what.startswith(f"`{name}` raised"):
-        return problem
-    if _RECORDED in problem.what:
-        return Feedback(problem.what, problem.evidence, problem.fix, problem.incident, cause=problem.cause,
-                        mistake="update.recorded")
-    if frozen_is_cause and _NONE_GRAD.search(problem.what):
-        return Feedback(problem.what, problem.evidence, problem.fix, problem.incident, cause=problem.cause,
-                        mistake="frozen.touched")
-    return problem

@@ -44,8 +44,9 @@ def _roles(sizes) -> dict:
             "the output layer's weight": (n_out, hidden), "the output layer's bias": (n_out,)}
 
 
-def _layer_report(g_shapes: list, sizes) -> Feedback | None:
-    """When exactly one layer is off, which one, in words (what, fix, the mistake); None otherwise."""
+def _layer_report(g_shapes: list, sizes, then: str, shown: str) -> Feedback | None:
+    """When exactly one layer is off, feedback that says which one, ``then`` what that gives, with
+    ``shown`` as its evidence; None otherwise."""
     roles = _roles(sizes)
     n_in, hidden, n_out = sizes
     left = list(g_shapes)
@@ -66,13 +67,14 @@ def _layer_report(g_shapes: list, sizes) -> Feedback | None:
     if layer == "the output layer":
         return Feedback(f"Your output layer is not the one this network needs: it should take the {hidden} "
                         f"hidden values to {n_out} scores, one per class (weight ({n_out}, {hidden}), bias "
-                        f"({n_out},)), and in its place your network has parameters of shape {found}.", None,
+                        f"({n_out},)), and in its place your network has parameters of shape {found}.{then}",
+                        shown,
                         "Make the last Linear layer go from the hidden size to the number of classes, both "
                         "taken from the arguments: its outputs are the scores the loss function compares "
                         "with the labels.", mistake="network.output_layer_size")
     return Feedback(f"Your hidden layer is not the one this network needs: it should take the {n_in} inputs to "
                     f"{hidden} hidden neurons (weight ({hidden}, {n_in}), bias ({hidden},)), and in its place "
-                    f"your network has parameters of shape {found}.", None,
+                    f"your network has parameters of shape {found}.{then}", shown,
                     "Make the first Linear layer go from the number of inputs to the hidden size, both taken "
                     "from the arguments.", mistake="network.hidden_layer_size")
 
@@ -119,10 +121,10 @@ def expect_network(got: dict, want: dict, sizes=LESSON) -> None:
                                "from the arguments.", _listing(got),
                                "Use in_features, hidden and num_classes wherever a size goes.",
                                mistake="network.sizes_hard_coded")
-        layer = _layer_report(g_shapes, sizes)
+        layer = _layer_report(g_shapes, sizes, f" That gives {got['trainable']:,} trainable parameters instead "
+                              f"of {want['trainable']:,}.", _listing(got))
         if layer:
-            raise Feedback(layer.what + f" That gives {got['trainable']:,} trainable parameters instead of "
-                           f"{want['trainable']:,}.", _listing(got), layer.fix, mistake=layer.named_mistake)
+            raise layer
         expected = ", ".join(str(s) for s in w_shapes)
         raise Feedback(f"Your network's parameters do not have the shapes of {net}: expected weights and "
                        f"biases of shapes {expected}; {got['trainable']:,} trainable parameters instead "

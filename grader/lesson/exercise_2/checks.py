@@ -39,14 +39,14 @@ def run(judge, **params):
     except NotImplementedYet:
         raise
     except Feedback as problem:
-        if "'NoneType' object has no attribute 'zero_'" in problem.what:
-            raise Feedback(problem.what, problem.evidence, GRAD_IS_NONE, mistake="zero_grad.grad_none") from None
-        if "One of the differentiated Tensors does not require grad" in problem.what:
-            raise Feedback(problem.what, problem.evidence, problem.fix, problem.incident, cause=problem.cause,
-                           mistake="grads.frozen_included") from None
-        if "does not require grad and does not have a grad_fn" in problem.what:
-            raise Feedback(problem.what, problem.evidence, problem.fix, problem.incident, cause=problem.cause,
-                           mistake="backward.no_graph") from None
+        raised = problem.raised
+        said = raised.message if raised else ""  # PyTorch's words
+        if "'NoneType' object has no attribute 'zero_'" in said:
+            raise problem.naming("zero_grad.grad_none", fix=GRAD_IS_NONE) from None
+        if "One of the differentiated Tensors does not require grad" in said:
+            raise problem.naming("grads.frozen_included") from None
+        if "does not require grad and does not have a grad_fn" in said:
+            raise problem.naming("backward.no_graph") from None
         raise
 
 
@@ -149,9 +149,10 @@ def _read_too_late(model, loss_fn, inputs, targets):
     return found
 
 
-def _all_zero(judge, g_call: dict, names: list, params: dict | None, call: int) -> Feedback:
-    """What, fix and the mistake for returned gradients that are all zeros, from what the call left as
-    evidence (the caller adds the evidence)."""
+def _all_zero(judge, g_call: dict, names: list, params: dict | None, call: int, shown: str) -> Feedback:
+    """Feedback for returned gradients that are all zeros (``shown``), its mistake named from what the call
+    left as evidence."""
+    when = _when(call)
     filled = set(names) <= set(g_call["filled"])
     if filled and set(names) <= set(g_call["live"]):
         same = params is None or call > 0
@@ -159,18 +160,18 @@ def _all_zero(judge, g_call: dict, names: list, params: dict | None, call: int) 
             wrong = judge.simulate(probes.gradients, mistaken("_read_too_late"), **params)["calls"][0]
             same = set(names) <= set(wrong["live"]) and set(names) <= set(wrong["filled"])
         if same:
-            return Feedback("Every gradient you returned is all zeros, yet backward() did fill .grad during your "
-                            "call. The tensors in your dict are the model's own .grad tensors, not copies of "
+            return Feedback(f"Every gradient you returned{when} is all zeros, yet backward() did fill .grad during "
+                            "your call. The tensors in your dict are the model's own .grad tensors, not copies of "
                             "them, and after backward() your function zeroed .grad in place: your dict holds "
-                            "those very tensors, so it was zeroed too.", None, COPIES,
+                            "those very tensors, so it was zeroed too.", shown, COPIES,
                             mistake="grads.live_returned")
     if filled:
-        return Feedback("Every gradient you returned is all zeros, though backward() did fill .grad during your "
-                        "call: the gradients were zeroed after backward() and before you read them. That is "
-                        "what happens when zero_grad() runs after backward().", None, ORDER,
+        return Feedback(f"Every gradient you returned{when} is all zeros, though backward() did fill .grad during "
+                        "your call: the gradients were zeroed after backward() and before you read them. That is "
+                        "what happens when zero_grad() runs after backward().", shown, ORDER,
                         mistake="zero_grad.after_backward")
-    return Feedback("Every gradient you returned is all zeros, and backward() never put a gradient into .grad "
-                    "during your call.", None, ORDER)
+    return Feedback(f"Every gradient you returned{when} is all zeros, and backward() never put a gradient into "
+                    ".grad during your call.", shown, ORDER)
 
 
 def expect_gradients(got: dict, want: dict, device: str, *, call: int = 0, judge=None,
@@ -194,9 +195,7 @@ def expect_gradients(got: dict, want: dict, device: str, *, call: int = 0, judge
     names = list(expected)
     shown = evidence(grads, expected, bad, "gradient of")
     if all(not grads[n].any() for n in names):
-        problem = _all_zero(judge, g_call, names, params, call)
-        raise Feedback(problem.what.replace("you returned", f"you returned{when}", 1), shown, problem.fix,
-                       mistake=problem.named_mistake)
+        raise _all_zero(judge, g_call, names, params, call, shown)
     if all(close(grads[n], before[n], device) for n in names):
         raise Feedback("Your dict holds the parameters' values, not their gradients.", shown,
                        "The gradient is what backward() stored in each parameter's .grad, not the parameter "

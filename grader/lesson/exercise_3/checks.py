@@ -9,11 +9,12 @@ release cuts it out and ships only what it gives on the public scenarios, as dat
 
 import pytest
 
-from grader.grading.compare import (changed, close, evidence, expect_recorded, expect_type, mismatched,
-                                    step_scale)
+from grader.grading.compare import changed, close, evidence, expect_recorded, mismatched, step_scale
 from grader.grading.feedback import Feedback
 from grader.grading.simulations import mistaken, simulator
-from grader.lesson.by_hand import expect_by_hand, expect_grads_untouched, known_error
+from grader.lesson.by_hand import expect_by_hand, expect_grads_untouched
+from grader.lesson.diagnosis import (KnownMistake, Pairing, expect_in_a_row, expect_returns_none, known_error,
+                                     outcomes, simulating)
 from grader.lesson.wording import describe_scale, learning_rate_clue
 from grader.lesson.exercise_3 import probes
 
@@ -23,8 +24,10 @@ IN_PLACE = ("`p = p - lr * p.grad` makes a new tensor and points the name p at i
 STATE_KEPT = ("Keep nothing from one call for the next outside what the caller hands in: the parameters "
               "and, for momentum, the velocity buffers. A variable at module level, a cache or a default "
               "argument that remembers is shared by every model the function is ever called on.")
-PAIRED = ("Pair each parameter with its buffer first (the buffer at the same position, frozen parameters "
-          "included), then skip the pairs whose parameter has no gradient.")
+PAIRED = Pairing("a parameter met another one's velocity buffer once the frozen one was left out. Each buffer "
+                 "belongs to the parameter at the same position, frozen ones included.",
+                 "Pair each parameter with its buffer first (the buffer at the same position, frozen parameters "
+                 "included), then skip the pairs whose parameter has no gradient.")
 
 
 # ---------------------------------------------------------------- plain SGD
@@ -74,11 +77,6 @@ def _lr_slip(k: float, lr: float) -> str | None:
     return None
 
 
-def expect_returns_none(got: dict, name: str) -> None:
-    for returned in got["returned"]:
-        expect_type(returned, "NoneType", f"What {name} returns", "Change the parameters in place and return nothing.")
-
-
 def expect_frozen_still(got: dict, want: dict, frozen, what: str, where: str = "") -> None:
     expect_recorded(got, want, ("after",), what)
     moved = [n for n in frozen if mismatched({n: got["after"][-1].get(n)}, {n: want["before"][n]})]
@@ -90,46 +88,41 @@ def expect_frozen_still(got: dict, want: dict, frozen, what: str, where: str = "
 
 # ---------------------------------------------------------------- momentum
 
-def _known(what: str, fix: str, *, mistake: str) -> tuple[str, str, str]:
-    """A known mistake: what the student's values match, what to change, and its id (mistakes.toml)."""
-    return what, fix, mistake
-
-
-MOMENTUM_MISTAKES = {  # each: (what the student's parameters match, what to change, the mistake's id)
-    "no_momentum": _known(
+MOMENTUM_MISTAKES = {  # each: what the student's parameters match, what to change, the mistake's id
+    "no_momentum": KnownMistake(
         "what plain SGD gives: every step moves by the learning rate times this step's gradient alone, as "
         "if the velocity started from zero at every call. Momentum's running direction never carried the "
         "earlier gradients into the next step.",
         "Make the new velocity from the buffer's previous value, scaled by momentum, plus the new gradient; "
         "keep it in the caller's buffer itself, and move the parameter with it.",
         mistake="momentum.not_carried"),
-    "gradient_in_buffer": _known(
+    "gradient_in_buffer": KnownMistake(
         "what momentum gives when the buffer keeps only the latest gradient instead of the velocity: each "
         "step remembers one gradient back, not the whole history of past gradients decaying by momentum.",
         "Store the new velocity itself in the buffer, so that the next step builds on all the earlier gradients.",
         mistake="momentum.buffer_gradient"),
-    "dampened": _known(
+    "dampened": KnownMistake(
         "what momentum gives when the gradient is weighted by (1 − momentum) before it joins the velocity "
         "(an average, like Adam's m). torch's SGD adds the whole gradient to the decayed velocity, so your "
         "steps come out smaller.",
         "Add the gradient to momentum times the old velocity as it is, without weighting it.",
         mistake="momentum.dampened"),
-    "lr_in_velocity": _known(
+    "lr_in_velocity": KnownMistake(
         "what momentum gives when the learning rate goes into the velocity and then scales the step again: "
         "the learning rate was applied twice.",
         "Scale by the learning rate once: either inside the velocity, or when the parameter moves, not both.",
         mistake="lr.twice"),
-    "step_before_velocity": _known(
+    "step_before_velocity": KnownMistake(
         "what momentum gives when the parameter moves with the velocity from before this step's gradient "
         "was added: the first step does not move at all, and every later step lags one gradient behind.",
         "Bring the velocity up to date with this step's gradient first, then move the parameter with it.",
         mistake="momentum.stale_velocity"),
-    "ascent": _known(
+    "ascent": KnownMistake(
         "what momentum gives when the parameter moves with the velocity instead of against it: that is "
         "gradient ascent, uphill, and the loss gets worse.",
         "Gradient descent moves against the gradients: take the learning rate times the velocity away "
         "from the parameter.", mistake="sgd.ascent"),
-    "nesterov": _known(
+    "nesterov": KnownMistake(
         "what Nesterov momentum gives (the step looks ahead: the gradient plus momentum times the new "
         "velocity). torch.optim.SGD with momentum, as in this exercise, steps with the velocity itself.",
         "Move the parameter by the learning rate times the velocity alone.", mistake="momentum.nesterov"),
@@ -156,11 +149,6 @@ def _momentum_with(mistake: str):
     return sgd_momentum_update
 
 
-def simulating(judge, probe, **params):
-    """What a known-wrong implementation gives on ``probe``'s inputs with ``params``: a check's ``simulated``."""
-    return lambda wrong: judge.simulate(probe, wrong, **params)
-
-
 def expect_momentum(got: dict, want: dict, device: str, lr: float, momentum: float, simulated,
                     where: str = "") -> None:
     """Parameters after every momentum step must match the reference; name the mistake if they don't
@@ -173,7 +161,7 @@ def expect_momentum(got: dict, want: dict, device: str, lr: float, momentum: flo
         when = f" after step {step + 1}" if len(want["after"]) > 1 else ""
         before = want["before"] if step == 0 else want["after"][step - 1]
         shown = evidence(g_after, w_after, bad)
-        for mistake, (what, fix, named) in MOMENTUM_MISTAKES.items():
+        for mistake, known in MOMENTUM_MISTAKES.items():
             made = simulated(mistaken("_momentum_with", mistake))["after"][step]
             if not mismatched(g_after, made, device, step + 1):
                 if mistake == "no_momentum" and _all_zero(got, step):
@@ -185,7 +173,7 @@ def expect_momentum(got: dict, want: dict, device: str, lr: float, momentum: flo
                         "Change each buffer's own values (in place) to the new velocity, so that the caller's "
                         "`velocities` carry the running direction into the next step.",
                         mistake="momentum.not_carried")
-                raise Feedback(f"{where}Your parameters{when} are {what}", shown, fix, mistake=named)
+                raise known.seen(f"{where}Your parameters{when} are ", shown)
         if not changed(before, g_after) and changed(before, w_after):
             raise Feedback(f"{where}The parameters did not change at all{when}: no update reached them.", shown,
                            IN_PLACE.replace("lr * p.grad", "lr * v"), mistake="update.rebinds")
@@ -230,9 +218,8 @@ def expect_velocities(got: dict, want: dict, device: str, lr: float, momentum: f
         for mistake in ("dampened",):
             made = simulated(mistaken("_momentum_with", mistake))["velocities"][step]
             if all(mine.get(n) is not None and close(mine[n], made[n], device, step + 1) for n in bad):
-                what, fix, named = MOMENTUM_MISTAKES[mistake]
-                raise Feedback(f"{where}After step {step + 1}, your velocity buffers hold {what}", shown, fix,
-                               mistake=named)
+                raise MOMENTUM_MISTAKES[mistake].seen(f"{where}After step {step + 1}, your velocity buffers hold ",
+                                                      shown)
         raise Feedback(f"{where}After step {step + 1}, your velocity buffers hold values that are neither the "
                        "velocity torch.optim.SGD keeps (momentum times the old velocity, plus the gradient) nor "
                        "that velocity times the learning rate.", shown,
@@ -243,88 +230,6 @@ def _a_velocity(mine, theirs, lr: float, device: str, steps: int) -> bool:
     if mine is None:
         return False
     return any(close(mine, scale * theirs, device, steps) for scale in (1.0, -lr, lr))
-
-
-# ---------------------------------------------------------------- by hand, and calls in a row
-
-def _run_alone(judge, probe, run: dict, check) -> bool:
-    """Does the student's function get ``run`` right when it is the only call in a fresh worker?"""
-    try:
-        alone = judge.student(probe, runs=[run])
-        check(alone["runs"][0], judge.reference(probe, runs=[run])["runs"][0], run, "",
-              lambda wrong: judge.simulate(probe, wrong, runs=[run])["runs"][0])
-    except (Feedback, KeyError, IndexError, TypeError):
-        return False
-    return True
-
-
-def in_a_row(judge, probe, runs: list[dict], check, name: str) -> None:
-    """Run ``runs`` one after the other in one worker; every run must pass ``check(mine, theirs, run,
-    where, simulated)`` (``simulated``: what a known-wrong implementation leaves on that run). A run that is right on its own (in a fresh worker) but wrong, or failing, after the
-    earlier ones points to state kept between calls: established by running it alone."""
-    want = judge.reference(probe, runs=runs)
-    try:
-        got = judge.student(probe, runs=runs)
-    except Feedback as problem:
-        if not problem.what.startswith(f"`{name}` raised"):
-            raise
-        for run in runs:  # which call raises on its own, in a fresh process?
-            try:
-                judge.student(probe, runs=[run])
-            except Feedback as alone:
-                raise _pairing(judge, probe, alone, {"runs": [run]}) from None
-        raise Feedback(f"{problem.what}\nNo call raises this on its own, in a fresh process; called after "
-                       "another model's steps, one does: something of an earlier call was kept and reused.",
-                       problem.evidence, STATE_KEPT, mistake="state.kept") from None
-    expect_recorded(got, want, ("runs",), name)
-    for index, (mine, theirs, run) in enumerate(zip(got["runs"], want["runs"], runs)):
-        where = (f"Call {index + 1} of {len(runs)} (a model of sizes {tuple(run['sizes'])}, "
-                 f"{run.get('dtype', 'float32')}, lr={run['lr']}): ")
-        try:
-            check(mine if isinstance(mine, dict) else {}, theirs, run, "",
-                  lambda wrong, index=index: judge.simulate(probe, wrong, runs=runs)["runs"][index])
-        except Feedback as problem:
-            if index and _run_alone(judge, probe, run, check):
-                raise Feedback(
-                    f"{where}on its own, in a fresh process, `{name}` gets this call right; called after "
-                    "another model's steps, it does not. Something of an earlier call was kept and reused "
-                    "here.", problem.evidence, STATE_KEPT, mistake="state.kept") from None
-            # Which call, said first; the explanation keeps its key, so a report gives it once, and its mistake.
-            raise type(problem)(where + problem.what, problem.evidence, problem.fix, problem.incident,
-                                cause=problem.cause, mistake=problem.named_mistake) from None
-
-
-def _pairing(judge, probe, problem: Feedback, params: dict) -> Feedback:
-    """An error with a frozen parameter about: if the same call with nothing frozen runs, the frozen
-    parameter is the trigger. A shape error then has buffers paired with the wrong parameters as its
-    usual cause; arithmetic on a None gradient, a frozen parameter stepped (``known_error``)."""
-    runs = params.get("runs")
-    frozen = params.get("frozen") or any(run.get("frozen") for run in runs or [])
-    name = probe.calls
-    shapes = name == "sgd_momentum_update" and ("shape" in problem.what or "size of tensor" in problem.what)
-    if not (frozen and problem.what.startswith(f"`{name}` raised")
-            and (shapes or known_error(problem, name, frozen_is_cause=True) is not problem)):
-        return problem
-    unfrozen = dict(params, runs=[dict(run, frozen=[]) for run in runs]) if runs else dict(params, frozen=[])
-    try:
-        judge.student(probe, **unfrozen)
-    except Feedback:
-        return problem
-    if not shapes:
-        return known_error(problem, name, frozen_is_cause=True)
-    return Feedback(problem.what + "\nWith no parameter frozen, the same call runs: a parameter met another "
-                    "one's velocity buffer once the frozen one was left out. Each buffer belongs to the "
-                    "parameter at the same position, frozen ones included.", problem.evidence, PAIRED,
-                    mistake="frozen.pairing_shifted")
-
-
-def _student(judge, probe, **params) -> tuple[dict, dict]:
-    """(student, reference) outcomes, an error explained (and named) when a frozen parameter causes it."""
-    want = judge.reference(probe, **params)
-    try:
-        return judge.student(probe, **params), want
-    except Feedback as problem:
-        raise _pairing(judge, probe, problem, params) from None
 
 
 # ---------------------------------------------------------------- the checks
@@ -343,7 +248,7 @@ def test_sgd_leaves_autograd_and_grads_alone(judge):
     try:
         got, want = judge.both(probes.sgd_steps, seed=4, lr=0.05)
     except Feedback as problem:  # autograd refusing the update names the mistake
-        raise known_error(problem, "sgd_update") from None
+        raise known_error(problem) from None
     expect_recorded(got, want, ("after", "autograd", "grads_after"), "sgd_update")
     for name, state in got["autograd"].items():
         if state["has_grad_fn"] or not state["is_leaf"]:
@@ -363,7 +268,7 @@ def test_sgd_leaves_autograd_and_grads_alone(judge):
 def test_sgd_skips_parameters_without_grad(judge, device):
     """sgd_update skips frozen parameters, whose .grad is None"""
     frozen = ["0.bias", "2.bias"]
-    got, want = _student(judge, probes.sgd_steps, seed=5, lr=0.1, frozen=frozen)
+    got, want = outcomes(judge, probes.sgd_steps, seed=5, lr=0.1, frozen=frozen)
     expect_frozen_still(got, want, frozen, "sgd_update")
     names = list(want["before"])
     first = names.index(frozen[0])  # what stopping at the first frozen parameter would leave
@@ -449,8 +354,8 @@ def test_called_again_on_another_model(judge, device):
         expect_momentum(mine, theirs, device, run["lr"], run["momentum"], simulated, where)
         expect_velocities(mine, theirs, device, run["lr"], run["momentum"], simulated, where)
 
-    in_a_row(judge, probes.sgd_in_a_row, SGD_RUNS, sgd_check, "sgd_update")
-    in_a_row(judge, probes.momentum_in_a_row, MOMENTUM_RUNS, momentum_check, "sgd_momentum_update")
+    expect_in_a_row(judge, probes.sgd_in_a_row, SGD_RUNS, sgd_check, kept=STATE_KEPT)
+    expect_in_a_row(judge, probes.momentum_in_a_row, MOMENTUM_RUNS, momentum_check, kept=STATE_KEPT, pairing=PAIRED)
 
 
 @pytest.mark.points(1)
@@ -466,7 +371,7 @@ def test_sgd_float64_two_steps(judge, device):
 def test_momentum_generator_with_frozen(judge, device):
     """sgd_momentum_update with a generator of parameters, the first one frozen"""
     params = dict(seed=10, lr=0.1, momentum=0.5, steps=3, frozen=["0.weight"], pass_as="generator")
-    got, want = _student(judge, probes.momentum_steps, **params)
+    got, want = outcomes(judge, probes.momentum_steps, PAIRED, **params)
     expect_frozen_still(got, want, params["frozen"], "sgd_momentum_update")
     simulated = simulating(judge, probes.momentum_steps, **params)
     expect_momentum(got, want, device, 0.1, 0.5, simulated)

@@ -5,6 +5,8 @@ the same inputs (``judge.simulate``); that version is a ``@simulator``: a releas
 ships only what it gives on the public scenarios, as data.
 """
 
+from dataclasses import dataclass
+
 import pytest
 
 from grader.grading.compare import (evidence, expect_optimizer_state, expect_recorded, expect_type, mismatched,
@@ -15,12 +17,6 @@ from grader.lesson.exercise_6 import probes
 
 TENSOR_TO = ("Tensor.to returns a new tensor; unlike Module.to, it does not move the tensor you "
              "already have")
-
-
-def _named(problem: Feedback, *, mistake: str) -> Feedback:
-    """``problem`` as it was, naming ``mistake`` (the evidence of the branch that caught it shows it)."""
-    return Feedback(problem.what, problem.evidence, problem.fix, problem.incident, cause=problem.named_cause,
-                    mistake=mistake)
 
 
 # ---------------------------------------------------------------- pick_device
@@ -83,7 +79,7 @@ def test_pick_device_returns_a_torch_device(judge):
                     "that receives it can then rely on device.type and device.index.")
     except Feedback as problem:
         if got["returned"]["type"] == "str":
-            raise _named(problem, mistake="pick_device.returns_a_name") from None
+            raise problem.naming("pick_device.returns_a_name") from None
         raise
     _expect_choice(got, want, pretend=False)
 
@@ -118,18 +114,19 @@ def _student_to_device(judge, **params):
 
 def _explain_crash(problem: Feedback) -> Feedback:
     """The student's exception, with what it means here when it is a known slip."""
-    if getattr(problem, "incident", None):  # the worker itself failed: nothing to add
+    raised = problem.raised
+    if raised is None:  # not an exception of the student's code (the worker itself failed, say): nothing to add
         return problem
-    if "has no attribute 'to'" in problem.what:
-        return Feedback(
-            problem.what + "\nOnly tensors (and models) have .to(): the numbers, strings and None in a "
-            "batch have nothing to move and must come back as they are.", problem.evidence,
+    if "has no attribute 'to'" in raised.message:
+        return problem.because(
+            "Only tensors (and models) have .to(): the numbers, strings and None in a batch have nothing to "
+            "move and must come back as they are.",
             "Call .to(device) only on tensors (isinstance(x, torch.Tensor)); return any other value unchanged.",
             mistake="to_device.moves_non_tensors")
-    if "RecursionError" in problem.what:
-        return Feedback(
-            problem.what + "\nA string is a sequence whose items are strings again, so code that treats "
-            "every sequence as a container never reaches the bottom of a string.", problem.evidence,
+    if raised.type == "RecursionError":
+        return problem.because(
+            "A string is a sequence whose items are strings again, so code that treats every sequence as a "
+            "container never reaches the bottom of a string.",
             "Look inside lists and tuples only (isinstance(x, (list, tuple))), and return strings as they are.",
             mistake="to_device.strings_as_containers")
     return problem
@@ -339,72 +336,97 @@ def test_to_device_keeps_values(judge):
 
 # ---------------------------------------------------------------- train_step_on
 
-def expect_placed_each_call(got: dict, where: str) -> None:
-    """Every call of a placement probe (a second model included) ran everything on ``where``."""
-    calls = got.get("calls") or [got]
-    for i, call in enumerate(calls):
-        try:
-            expect_placed({"placement": call["placement"], "raised": call["raised"]}, where)
-        except Feedback as problem:
-            if i == 0:
-                raise
-            raise Feedback(
-                f"The first call of train_step_on put everything on {where}. Called again with a second model "
-                "(a new one, on the CPU), it did not: " + problem.what[0].lower() + problem.what[1:] +
-                " Something kept from the first call (a module-level flag saying the model was already "
-                "moved, say) stood in for moving this call's model and data.", problem.evidence,
-                "Move this call's model, inputs and targets on every call; keep nothing between calls.",
-                mistake="state.kept") from None
+@dataclass(frozen=True)
+class Misplaced:
+    """What a placement record shows went to the wrong device."""
+
+    said: str
+    """What happened, in a sentence or two."""
+    change: str
+    """What to change."""
+    mistake: str | None = None
+    """Its id in mistakes.toml, when it is a known one."""
+
+
+def _stopped(got: dict) -> str | None:
+    """The error PyTorch stopped the step with, as evidence, if it did."""
+    return f"PyTorch stopped with: {got['raised']}" if got.get("raised") else None
 
 
 def expect_placed(got: dict, where: str) -> None:
     """The model, inputs and targets were on ``where`` each time the model and the loss ran."""
+    found = misplaced(got, where)
+    if found is not None:
+        raise Feedback(found.said, _stopped(got), found.change, mistake=found.mistake)
+
+
+def expect_placed_each_call(got: dict, where: str) -> None:
+    """Every call of a placement probe (a second model included) ran everything on ``where``."""
+    calls = got.get("calls") or [got]
+    for i, call in enumerate(calls):
+        record = {"placement": call["placement"], "raised": call["raised"]}
+        found = misplaced(record, where)
+        if found is None:
+            continue
+        if i == 0:
+            raise Feedback(found.said, _stopped(record), found.change, mistake=found.mistake)
+        raise Feedback(
+            f"The first call of train_step_on put everything on {where}. Called again with a second model "
+            "(a new one, on the CPU), it did not: " + found.said[0].lower() + found.said[1:] +
+            " Something kept from the first call (a module-level flag saying the model was already "
+            "moved, say) stood in for moving this call's model and data.", _stopped(record),
+            "Move this call's model, inputs and targets on every call; keep nothing between calls.",
+            mistake="state.kept")
+
+
+def misplaced(got: dict, where: str) -> Misplaced | None:
+    """What went to the wrong device, if anything did, each time the model and the loss ran: the model,
+    inputs and targets must all be on ``where``."""
     records = got["placement"] if isinstance(got["placement"], list) else [got["placement"]]
-    raised = got.get("raised")
-    stopped = f"PyTorch stopped with: {raised}" if raised else None
     for seen in records:
         for run in seen["forward"]:
             params = [d for d in run["parameters"] if d != where]
             inputs = [d for d in run["inputs"] if d != where]
             if params and inputs:
-                raise Feedback(
+                return Misplaced(
                     f"The forward pass ran on {inputs[0]}, not on the device you were given ({where}): "
-                    "neither the model nor the inputs were moved there.", stopped,
+                    "neither the model nor the inputs were moved there.",
                     "Use the `device` argument (not pick_device() or a fixed name): before the forward "
                     "pass, move the model there with model.to(device), and the inputs and targets too, "
                     "keeping the tensors that Tensor.to gives back.", mistake="device.argument_ignored")
             if params:
-                raise Feedback(
+                return Misplaced(
                     f"When the forward pass ran, the inputs were on {where} but the model's parameters "
                     f"were still on {params[0]}: the model was never moved. The model and the data it "
-                    "meets must be on the same device.", stopped,
+                    "meets must be on the same device.",
                     "Move the model with model.to(device) before the forward pass. It moves the parameters "
                     "themselves, so the optimizer still updates them.", mistake="device.model_not_moved")
             if inputs:
-                raise Feedback(
+                return Misplaced(
                     f"When the forward pass ran, the model was on {where} but the inputs were still on "
                     f"{inputs[0]}. {TENSOR_TO}, so `inputs.to(device)` on a line of its own changes nothing.",
-                    stopped, "Keep what .to(device) returns: assign the moved tensor back to the name you "
+                    "Keep what .to(device) returns: assign the moved tensor back to the name you "
                     "use in the forward pass, for the inputs and for the targets.",
                     mistake="device.data_not_moved")
         for run in seen["loss"]:
             outputs = [d for d in run["outputs"] if d != where]
             targets = [d for d in run["targets"] if d != where]
             if targets and not outputs:
-                raise Feedback(
+                return Misplaced(
                     f"When the loss was computed, the model's outputs were on {where} but the targets "
                     f"were still on {targets[0]}. The loss compares the two, so they must be on the same "
-                    f"device. {TENSOR_TO}.", stopped,
+                    f"device. {TENSOR_TO}.",
                     "Move the targets to the device too, and keep the tensor .to(device) gives back.",
                     mistake="device.targets_not_moved")
             if outputs:
-                raise Feedback(
+                return Misplaced(
                     f"The loss was computed on {outputs[0]}, not on {where}: everything in the training "
-                    "step should stay on the device you were given.", stopped,
+                    "step should stay on the device you were given.",
                     "Give loss_fn the model's outputs as they are and the targets moved to the device.")
-    if raised:  # placement explained the error, but no rule above named it
-        raise Feedback("The model and the data were not on the same device.", stopped,
-                       "Move the model, the inputs and the targets to `device` before the forward pass.")
+    if got.get("raised"):  # placement explained the error, but no rule above named it
+        return Misplaced("The model and the data were not on the same device.",
+                         "Move the model, the inputs and the targets to `device` before the forward pass.")
+    return None
 
 
 @simulator(calls="train_step_on")

@@ -9,59 +9,60 @@ release cuts it out and ships only what it gives on the public scenarios, as dat
 
 import pytest
 
-from grader.grading.compare import changed, evidence, expect_recorded, expect_type, mismatched
+from grader.grading.compare import changed, evidence, expect_recorded, mismatched
 from grader.grading.feedback import Feedback
 from grader.grading.numerics import tolerance
 from grader.grading.simulations import mistaken, simulator
-from grader.lesson.by_hand import expect_by_hand, expect_grads_untouched, known_error
+from grader.lesson.by_hand import expect_by_hand, expect_grads_untouched
+from grader.lesson.diagnosis import (KnownMistake, Pairing, expect_in_a_row, expect_returns_none, known_error,
+                                     outcomes, right_alone, simulating)
 from grader.lesson.exercise_7 import probes
 
 IN_PLACE = ("`p = p - …` makes a new tensor and points the name p at it; the model's parameter itself never "
             "changes. Change p in place inside `with torch.no_grad():`, with `-=` or a method such as `sub_`.")
 
 
-def _known(what: str, fix: str, *, mistake: str) -> tuple[str, str, str]:
-    """A known mistake: what the student's values match, what to change, and its id (mistakes.toml)."""
-    return what, fix, mistake
+PAIRED = Pairing("a parameter was paired with another one's m and v once the frozen one was left out. Each "
+                 "dict in `states` belongs to the parameter at the same position, frozen ones included.",
+                 "Pair each parameter with its dict first, then skip the pair when the parameter's .grad is None.")
 
-
-MISTAKES = {  # each: (what the student's parameters match, what to change, the mistake's id)
-    "step_from_zero": _known(
+MISTAKES = {  # each: what the student's parameters match, what to change, the mistake's id
+    "step_from_zero": KnownMistake(
         "what Adam gives when the bias correction uses a step count of 0 on the first step: 1 − β⁰ = 0, "
         "and dividing by zero turns every value into NaN.",
         "Count the step before you use it, so that t is 1 on the first step, 2 on the second, and so on.",
         mistake="adam.step_from_zero"),
-    "raw_gradient_in_v": _known(
+    "raw_gradient_in_v": KnownMistake(
         "what Adam gives when v averages the gradients themselves instead of their squares: v goes negative "
         "wherever the gradient is negative, and a negative number has no square root (NaN).",
         "v is the running average of the squared gradient, g², which is never negative.",
         mistake="adam.v_unsquared"),
-    "no_bias_correction": _known(
+    "no_bias_correction": KnownMistake(
         "what Adam gives without bias correction. m and v start at zero, so in the first steps they are "
         "much smaller than the gradients they average, and the step comes out the wrong size.",
         "Before the update, divide m by (1 − β₁ᵗ) and v by (1 − β₂ᵗ), with t the step number.",
         mistake="adam.no_bias_correction"),
-    "eps_inside_sqrt": _known(
+    "eps_inside_sqrt": KnownMistake(
         "what Adam gives with eps added under the square root, √(v̂ + eps), instead of after it.",
         "Take the square root of v̂ first, then add eps to it.",
         mistake="adam.eps_inside_root"),
-    "betas_swapped": _known(
+    "betas_swapped": KnownMistake(
         "what Adam gives with the two betas swapped: m averaged with β₂ and v with β₁. In the parameters, "
         "the first step hides it (bias correction cancels the betas there); later steps do not.",
         "betas is (β₁, β₂): β₁ (0.9 by default) goes with m, the average of the gradients, and β₂ (0.999) "
         "with v, the average of the squared gradients.",
         mistake="adam.betas_swapped"),
-    "step_stuck": _known(
+    "step_stuck": KnownMistake(
         "what Adam gives when the step count never gets past 1: the first step is right, but every later "
         "step uses the bias correction of the first.",
         "Store the new step count in the parameter's dict, so that the next call carries on from it.",
         mistake="adam.step_not_kept"),
-    "moments_not_kept": _known(
+    "moments_not_kept": KnownMistake(
         "what Adam gives when m and v start from zero at every call: the first step is right, but the new "
         "averages never reached the dicts in `states`, so the next call could not build on them.",
         "Update the dict's m and v in place, or put the new tensors back into the dict.",
         mistake="adam.moments_not_kept"),
-    "raw_gradient_in_update": _known(
+    "raw_gradient_in_update": KnownMistake(
         "what Adam gives when the update divides the raw gradient, not m̂, by √v̂ + eps. The first step "
         "hides it (there m̂ equals the gradient); later steps do not.",
         "Use m̂, the bias-corrected average of the gradients, on top of the fraction.",
@@ -95,11 +96,6 @@ def _adam_with(mistake: str):
     return adam_update
 
 
-def simulating(judge, probe, **params):
-    """What a known-wrong implementation gives on ``probe``'s inputs with ``params``: a check's ``simulated``."""
-    return lambda wrong: judge.simulate(probe, wrong, **params)
-
-
 def _same(got: dict, other: dict, device: str, steps: int) -> bool:
     """Do two ``{name: tensor}`` maps agree, NaNs in the same places counting as equal?"""
     import torch
@@ -124,37 +120,8 @@ def _nonfinite(after: dict) -> list[str]:
 
 
 def _student_steps(judge, probe=probes.adam_steps, **params) -> tuple[dict, dict]:
-    """(student, reference) outcomes; a shape error names the usual cause: states paired with the wrong
-    parameters once a frozen one was skipped. An error that only a frozen parameter causes is named too."""
-    want = judge.reference(probe, **params)
-    frozen = params.get("frozen") or any(run.get("frozen") for run in params.get("runs", []))
-    try:
-        got = judge.student(probe, **params)
-    except Feedback as problem:
-        shapes = "shape" in problem.what or "size of tensor" in problem.what
-        if frozen and shapes and problem.what.startswith("`adam_update` raised") \
-                and _runs_unfrozen(judge, probe, params):
-            raise Feedback(problem.what + "\nWith no parameter frozen, the same call runs: a parameter was paired "
-                           "with another one's m and v once the frozen one was left out. Each dict in `states` "
-                           "belongs to the parameter at the same position, frozen ones included.",
-                           problem.evidence, "Pair each parameter with its dict first, then skip the pair "
-                           "when the parameter's .grad is None.", mistake="frozen.pairing_shifted") from None
-        if frozen and known_error(problem, "adam_update", frozen_is_cause=True) is not problem \
-                and _runs_unfrozen(judge, probe, params):  # arithmetic on a frozen parameter's None gradient
-            raise known_error(problem, "adam_update", frozen_is_cause=True) from None
-        raise
-    return got, want
-
-
-def _runs_unfrozen(judge, probe, params: dict) -> bool:
-    """Does the student's call run (raise nothing) with the same inputs and nothing frozen?"""
-    runs = params.get("runs")
-    unfrozen = dict(params, runs=[dict(run, frozen=[]) for run in runs]) if runs else dict(params, frozen=[])
-    try:
-        judge.student(probe, **unfrozen)
-    except Feedback:
-        return False
-    return True
+    """(student, reference) outcomes; an error that only a frozen parameter causes is named."""
+    return outcomes(judge, probe, PAIRED, **params)
 
 
 def expect_frozen_alone(got: dict, want: dict, frozen, where: str = "") -> None:
@@ -180,15 +147,9 @@ def expect_run(got: dict, want: dict, run: dict, device: str, simulated, where: 
     expect_states(got, want, device, simulated, where)
 
 
-def _alone_right(judge, run: dict, device: str) -> bool:
-    """Does the student's adam_update get ``run`` right as the only call in a fresh worker?"""
-    try:
-        got = judge.student(probes.adam_in_a_row, runs=[run])
-        expect_run(got["runs"][0], judge.reference(probes.adam_in_a_row, runs=[run])["runs"][0], run, device,
-                   lambda wrong: judge.simulate(probes.adam_in_a_row, wrong, runs=[run])["runs"][0])
-    except (Feedback, KeyError, IndexError, TypeError):
-        return False
-    return True
+def _in_a_row_check(device: str):
+    """``expect_run`` as ``expect_in_a_row`` calls a check."""
+    return lambda mine, theirs, run, where, simulated: expect_run(mine, theirs, run, device, simulated, where)
 
 
 def why_not_generator(judge, got: dict, want: dict, run: dict, device: str, where: str = "") -> None:
@@ -198,7 +159,7 @@ def why_not_generator(judge, got: dict, want: dict, run: dict, device: str, wher
             or not changed(want["before"], want["after"][0]):
         return
     as_list = dict(run, pass_as="list")
-    if _alone_right(judge, as_list, device):
+    if right_alone(judge, probes.adam_in_a_row, as_list, _in_a_row_check(device)):
         raise Feedback(f"{where}Given a list, adam_update takes the right steps; given `model.parameters()` "
                        "(a generator) with the same values, it changed nothing. A generator can be gone "
                        "through only once: something went through it before the update loop did (a first "
@@ -221,12 +182,13 @@ def expect_steps(got: dict, want: dict, device: str, simulated, where: str = "")
         if not changed(before, g_after) and changed(before, w_after):
             raise Feedback(f"{where}The parameters did not change at all{when}: no update reached them.", shown,
                            IN_PLACE, mistake="update.rebinds")
-        for mistake, (what, fix, named) in MISTAKES.items():
+        for mistake, known in MISTAKES.items():
             if _same(g_after, simulated(mistaken("_adam_with", mistake))["after"][step], device, step + 1):
-                raise Feedback(f"{where}Your parameters{when} are {what}", shown, fix, mistake=named)
+                raise known.seen(f"{where}Your parameters{when} are ", shown)
         if _nonfinite(g_after):
-            raise Feedback(f"{where}Some parameters{when} hold NaN or infinite values: {', '.join(_nonfinite(g_after))}.",
-                           shown, "Look for a division by zero or the square root of a negative number.")
+            raise Feedback(f"{where}Some parameters{when} hold NaN or infinite values: "
+                           f"{', '.join(_nonfinite(g_after))}.", shown,
+                           "Look for a division by zero or the square root of a negative number.")
         raise Feedback(f"{where}The parameters{when} are not where the same Adam step takes them, and no "
                        "mistake the grader knows gives these values.", shown,
                        "Go through the docstring's steps in order, for every parameter that has a gradient.")
@@ -234,13 +196,12 @@ def expect_steps(got: dict, want: dict, device: str, simulated, where: str = "")
 
 def _name_state_mistake(mine: dict, want: dict, step: int, device: str, simulated, where: str = "") -> None:
     """Raise Feedback naming the mistake whose m and v the student's dicts hold after ``step``, if any."""
-    for mistake, (what, fix, named) in MISTAKES.items():
+    for mistake, known in MISTAKES.items():
         made = {name: state for name, state in simulated(mistaken("_adam_with", mistake))["states"][step].items()
                 if want["states"][step][name]["step"]}  # frozen parameters' dicts: their own check
         if all(_same({k: (mine.get(name) or {}).get(k) for k in ("m", "v")}, {k: state[k] for k in ("m", "v")},
                      device, step + 1) for name, state in made.items()):
-            raise Feedback(f"{where}After step {step + 1}, the m and v in your dicts are {what}", None, fix,
-                           mistake=named)
+            raise known.seen(f"{where}After step {step + 1}, the m and v in your dicts are ")
 
 
 def expect_states(got: dict, want: dict, device: str, simulated, where: str = "") -> None:
@@ -253,8 +214,8 @@ def expect_states(got: dict, want: dict, device: str, simulated, where: str = ""
             if state.get("step") != expected["step"]:
                 elsewhere = (" Your parameters are right, so the count lives somewhere else (a variable outside "
                              "the function), out of the caller's sight; the dict is where the next call, or "
-                             "another model's, looks for it." if state.get("step") == 0 and _params_right(got, want, device)
-                             else "")
+                             "another model's, looks for it."
+                             if state.get("step") == 0 and _params_right(got, want, device) else "")
                 said = (f"{where}After step {step + 1}, the step count in {name!r}'s dict is "
                         f"{state.get('step')!r}; it should be {expected['step']}.{elsewhere}")
                 fix = "Add one to the parameter's step count at every step it takes, and keep it in its dict."
@@ -274,7 +235,7 @@ def expect_states(got: dict, want: dict, device: str, simulated, where: str = ""
                             "Keep m and v in the parameter's own dict, and nowhere else.", mistake="state.kept")
                     raise Feedback(f"{where}After step {step + 1}, {name!r}'s {key} in its dict is still all zeros: "
                                    "the new averages never reached the dicts in `states`, so the next call cannot "
-                                   "build on them.", None, MISTAKES["moments_not_kept"][1],
+                                   "build on them.", None, MISTAKES["moments_not_kept"].change,
                                    mistake="adam.moments_not_kept")
                 if bad:
                     _name_state_mistake(mine, want, step, device, simulated, where)
@@ -292,18 +253,13 @@ def _params_right(got: dict, want: dict, device: str) -> bool:
         and not mismatched(after[-1], want["after"][-1], device, steps=len(want["after"]))
 
 
-def expect_returns_none(got: dict) -> None:
-    for returned in got["returned"]:
-        expect_type(returned, "NoneType", "What adam_update returns", "Change the parameters in place and return nothing.")
-
-
 @pytest.mark.points(1)
 def test_adam_first_step_matches_torch(judge, device):
     """adam_update's first step matches torch.optim.Adam"""
     params = dict(seed=11, lr=0.01)
     got, want = _student_steps(judge, **params)
     expect_steps(got, want, device, simulating(judge, probes.adam_steps, **params))
-    expect_returns_none(got)
+    expect_returns_none(got, "adam_update")
 
 
 @pytest.mark.points(1)
@@ -336,7 +292,7 @@ def test_adam_leaves_autograd_and_grads_alone(judge):
     try:
         got, want = _student_steps(judge, seed=15, lr=0.01)
     except Feedback as problem:  # autograd refusing the update names the mistake
-        raise known_error(problem, "adam_update") from None
+        raise known_error(problem) from None
     expect_recorded(got, want, ("after", "autograd", "grads_after"), "adam_update")
     for name, state in got["autograd"].items():
         said = (f"After adam_update, parameter {name!r} has autograd history or no longer requires "
@@ -376,36 +332,12 @@ RUNS = [dict(seed=31, lr=0.01, steps=2, sizes=[6, 5, 3]),
 @pytest.mark.points(1)
 def test_adam_called_again_on_another_model(judge, device):
     """Called again on another model (other sizes, settings and dtype, params as a generator, the first one frozen), adam_update still matches torch"""  # noqa: E501 - a check's title is one line
-    try:
-        got, want = _student_steps(judge, probes.adam_in_a_row, runs=RUNS)
-    except Feedback as problem:
-        if not problem.what.startswith("`adam_update` raised"):
-            raise
-        for run in RUNS:  # which call raises on its own, in a fresh process?
-            _student_steps(judge, probes.adam_in_a_row, runs=[run])
-        raise Feedback(problem.what.partition("\nA parameter was paired")[0] + "\nNo call raises this on its "
-                       "own, in a fresh process; called after another model's steps, one does: something of an "
-                       "earlier call was kept and reused.", problem.evidence, STATE_KEPT,
-                       mistake="state.kept") from None
-    expect_recorded(got, want, ("runs",), "adam_update")
-    for index, (mine, theirs, run) in enumerate(zip(got["runs"], want["runs"], RUNS)):
-        mine = mine if isinstance(mine, dict) else {}
-        where = (f"Call {index + 1} of {len(RUNS)} (a model of sizes {tuple(run['sizes'])}, "
-                 f"{run.get('dtype', 'float32')}, lr={run['lr']}): ")
-        try:
-            expect_run(mine, theirs, run, device,
-                       lambda wrong, index=index: judge.simulate(probes.adam_in_a_row, wrong, runs=RUNS)["runs"][index])
-        except Feedback as problem:
-            if index and _alone_right(judge, run, device):
-                raise Feedback(f"{where}on its own, in a fresh process, adam_update gets this call right; "
-                               "called after another model's steps, it does not. Something of an earlier call "
-                               "was kept and reused here.", problem.evidence,
-                               STATE_KEPT, mistake="state.kept") from None
-            if "after" in mine and mine["after"]:
-                why_not_generator(judge, mine, theirs, run, device, where)
-            # Which call, said first; the explanation keeps its key, so a report gives it once, and its mistake.
-            raise type(problem)(where + problem.what, problem.evidence, problem.fix, problem.incident,
-                                cause=problem.cause, mistake=problem.named_mistake) from None
+    def generator(mine, theirs, run, where):
+        if "after" in mine and mine["after"]:
+            why_not_generator(judge, mine, theirs, run, device, where)
+
+    expect_in_a_row(judge, probes.adam_in_a_row, RUNS, _in_a_row_check(device), kept=STATE_KEPT, pairing=PAIRED,
+                    explain=generator)
 
 
 @pytest.mark.points(1)
