@@ -219,14 +219,15 @@ class Session:
         """What the worker said on its setup pipe: None while it says nothing yet; "" when it is
         jailed and ready (the pipe is then closed); else why its jail could not be built. Only code
         of the grader's writes there: the worker closes the pipe before it runs any of the student's."""
-        if not select.select([self.setup], [], [], 0)[0]:
+        setup = self.setup
+        if setup is None or not select.select([setup], [], [], 0)[0]:  # callers ask only while it is open
             return None
-        first = os.read(self.setup, 1)
+        first = os.read(setup, 1)
         if first == READY:
-            os.close(self.setup)
+            os.close(setup)
             self.setup = None
             return None
-        why = os.read(self.setup, 4096) if first else b""
+        why = os.read(setup, 4096) if first else b""
         return why.decode("utf-8", "replace") if first else ""
 
     def _pass_output(self, watch: _Watch) -> None:
