@@ -75,13 +75,13 @@ def watching_torch_optim():
             if callable(original):
                 replaced.append((module, name, original))
                 setattr(module, name, _noting(original, note, f"ran torch.optim's own {label} update"))
-    optimizer_class.__init__ = init
+    optimizer_class.__init__ = init  # type: ignore[method-assign]  # for this run only: put back below
     handle = optimizer_module.register_optimizer_step_pre_hook(before_step)
     try:
         yield used
     finally:
         handle.remove()
-        optimizer_class.__init__ = original_init
+        optimizer_class.__init__ = original_init  # type: ignore[method-assign]
         for module, name, original in replaced:
             setattr(module, name, original)
 

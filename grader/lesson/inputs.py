@@ -29,7 +29,7 @@ def mlp(sizes, seed: int, *, device="cpu", dtype="float32"):
     import torch
     from torch import nn
 
-    layers = []
+    layers: list[nn.Module] = []
     for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
         if i:
             layers.append(nn.ReLU())

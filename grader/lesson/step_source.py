@@ -109,7 +109,7 @@ class _Source:
                 for item in items:
                     if isinstance(item, ast.stmt):
                         self._at_import([item], top)
-                    elif isinstance(item, (ast.excepthandler, ast.match_case)):
+                    elif isinstance(item, (ast.ExceptHandler, ast.match_case)):
                         self.import_time += [x for x in (getattr(item, "type", None), getattr(item, "pattern", None),
                                                          getattr(item, "guard", None)) if x]
                         self._at_import(item.body, top)
@@ -121,7 +121,8 @@ class _Source:
     def _scan(self, root) -> tuple[list[dict], list[str]]:
         """The findings in ``root`` and the names it loads, each subtree read once."""
         if id(root) not in self._scans:
-            found, names = [], []
+            found: list[dict] = []
+            names: list[str] = []
             for node in ast.walk(root):
                 if isinstance(node, ast.Name):
                     names.append(node.id)
@@ -250,21 +251,21 @@ class _Source:
         call = parent if isinstance(parent, ast.Call) and parent.func is node else None
         by_builtin = getattr(node, "id", "") in BY_NAME
         names = (call.args[1:2] if by_builtin else call.args) if call is not None else []
-        if call is None or not names or not all(isinstance(a, ast.Constant) and isinstance(a.value, str)
-                                                for a in names):
+        texts = [a.value for a in names if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        if call is None or not names or len(texts) != len(names):
             return HIDDEN, f"it looks up a name built while it runs, `{self._shown_call(node, parent)}`"
-        for constant in names:
-            for attr in constant.value.split("."):
+        for text in texts:
+            for attr in text.split("."):
                 if is_dunder(attr) and attr not in PLAIN_DUNDERS or attr in FRAMES:
                     return HIDDEN, f"it reaches into Python's machinery, `{self._shown(call)}`"
                 if OPTIM_WORD.search(attr):
                     return OPTIM, f"it uses `{self._shown(call)}`"
         base = self._dotted(call.args[0]) if by_builtin and call.args else None
         if base is not None and getattr(node, "id", "") != "getattr":
-            return HIDDEN, (f"it changes `{base}.{names[0].value}`, part of a module: then no operation is "
+            return HIDDEN, (f"it changes `{base}.{texts[0]}`, part of a module: then no operation is "
                             "what its name says")
         if base is not None:
-            return self._judge(f"{base}.{names[0].value}", call)
+            return self._judge(f"{base}.{texts[0]}", call)
         return None
 
     def _dotted(self, node) -> str | None:

@@ -108,7 +108,8 @@ def built_in_a_row(build_classifier, *, device, seed, calls=((None, "keywords"),
     import torch
     from torch import nn
 
-    built, records = [], []
+    built: list[nn.Module | None] = []
+    records = []
     for sizes, call in calls:
         if sizes is None:
             model, sizes = build_classifier(), (784, 128, 10)
@@ -117,7 +118,7 @@ def built_in_a_row(build_classifier, *, device, seed, calls=((None, "keywords"),
         else:
             model = build_classifier(*sizes)
         if not isinstance(model, nn.Module):
-            record = {"module": False, "returned": describe(model), "sizes": list(sizes)}
+            record: dict = {"module": False, "returned": describe(model), "sizes": list(sizes)}
             if isinstance(model, type):
                 record["class"] = str(getattr(model, "__name__", "?"))[:80]
             records.append(record)

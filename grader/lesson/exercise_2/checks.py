@@ -156,7 +156,8 @@ def _all_zero(judge, g_call: dict, names: list, params: dict | None, call: int, 
     filled = set(names) <= set(g_call["filled"])
     if filled and set(names) <= set(g_call["live"]):
         same = params is None or call > 0
-        if not same:  # does the known mistake leave this very record? (zeros, .grad filled, tensors live)
+        # Does the known mistake leave this very record? (zeros, .grad filled, tensors live)
+        if not same and params is not None:
             wrong = judge.simulate(probes.gradients, mistaken("_read_too_late"), **params)["calls"][0]
             same = set(names) <= set(wrong["live"]) and set(names) <= set(wrong["filled"])
         if same:

@@ -39,7 +39,7 @@ def _loss_and_batch(loss, seed, batch_size, sizes, device, dtype):
 
 def _returned(value) -> dict:
     """What compute_gradients returned; for a dict, each key with its type and each value described."""
-    info = {"type": type_name(value)}
+    info: dict = {"type": type_name(value)}
     if isinstance(value, dict):
         info["items"] = [{"key": key if isinstance(key, str) else reprlib.repr(key),
                           "key_type": type_name(key), "value": describe(item)}
@@ -102,7 +102,8 @@ def gradients(compute_gradients, *, device, seed, sizes=(784, 32, 10), batch_siz
     for change in then:
         plan.append({**plan[-1], "model": "same", **change})
     filled: dict = {}
-    model, results, record = None, [], {"calls": []}
+    model, results = None, []
+    record: dict = {"calls": []}
     for call, s in enumerate(plan):
         if model is None or s.get("model") == "new":
             model = _model(s["shape"], s["sizes"], seed + 1000 * call, device, s["dtype"])

@@ -240,7 +240,7 @@ def test_train_epoch_returns_each_loss(judge, device):
 @pytest.mark.points(1)
 def test_train_epoch_one_clean_step_per_batch(judge, device):
     """train_epoch takes one step per batch, each from that batch's gradients only (SGD)"""
-    params = dict(seed=42, n_batches=3, batch_size=8, lr=0.1)
+    params: dict = dict(seed=42, n_batches=3, batch_size=8, lr=0.1)
     got, want = judge.both(probes.epoch, **params)
     expect_epoch(judge, got, want, device, **params)
 
@@ -248,7 +248,7 @@ def test_train_epoch_one_clean_step_per_batch(judge, device):
 @pytest.mark.points(1)
 def test_train_epoch_with_momentum(judge, device):
     """train_epoch with SGD and momentum, an optimizer that already holds state"""
-    params = dict(seed=43, n_batches=4, batch_size=8, lr=0.05, momentum=0.9, warmup=True)
+    params: dict = dict(seed=43, n_batches=4, batch_size=8, lr=0.05, momentum=0.9, warmup=True)
     got, want = judge.both(probes.epoch, **params)
     expect_epoch(judge, got, want, device, **params)
 
@@ -416,7 +416,7 @@ def expect_mean_loss(got: dict, want: dict, call: int = 0) -> None:
 @pytest.mark.points(1)
 def test_accumulate_matches_one_big_batch(judge, device):
     """accumulate_and_step takes exactly the step one batch of all the micro-batches would take (SGD)"""
-    params = dict(seed=51, k=4, micro_size=4, lr=0.1)
+    params: dict = dict(seed=51, k=4, micro_size=4, lr=0.1)
     got, want = judge.both(probes.accumulate, **params)
     expect_accumulated(judge, got, want, device, **params)
 
@@ -465,9 +465,10 @@ def test_accumulate_called_again(judge, device):
 @pytest.mark.hidden
 def test_accumulate_with_optimizer_state(judge, device):
     """accumulate_and_step with SGD momentum and with Adam, optimizers that already hold state"""
-    for params in (dict(seed=54, k=3, micro_size=5, lr=0.05, momentum=0.9, warmup=True,
-                        then=[{"k": 5, "micro_size": 2, "frozen": [0]}]),
-                   dict(seed=55, k=2, micro_size=8, optimizer="adam", lr=1e-3, warmup=True)):
+    settings: tuple[dict, ...] = (dict(seed=54, k=3, micro_size=5, lr=0.05, momentum=0.9, warmup=True,
+                                       then=[{"k": 5, "micro_size": 2, "frozen": [0]}]),
+                                  dict(seed=55, k=2, micro_size=8, optimizer="adam", lr=1e-3, warmup=True))
+    for params in settings:
         got, want = judge.both(probes.accumulate, **params)
         for call in range(1 + len(params.get("then", []))):
             expect_accumulated(judge, got, want, device, call=call, **params)

@@ -27,6 +27,7 @@ def _setup(seed, device, optimizer, lr, momentum, warmup, frozen=(), dtype="floa
     for i, (name, p) in enumerate(model.named_parameters()):
         p.requires_grad_(name not in frozen and i not in frozen)
     loss_fn = torch.nn.CrossEntropyLoss()
+    opt: torch.optim.Optimizer
     if optimizer == "adam":
         opt = torch.optim.Adam(model.parameters(), lr=lr)
     else:
@@ -63,7 +64,7 @@ def _watch(model, opt) -> dict:
     """Hooks that log every optimizer step (with a copy of the parameters) and every forward's batch size."""
     import torch
 
-    log = {"steps": 0, "after": [], "rows": []}
+    log: dict = {"steps": 0, "after": [], "rows": []}
 
     def after_step(*_):
         log["steps"] += 1
@@ -105,7 +106,7 @@ def epoch(train_epoch, *, device, seed, n_batches=3, batch_size=8, optimizer="sg
 
     ``then`` lists further calls, each a dict of the settings it changes, each on a new model
     and optimizer; their records are in ``again``."""
-    returned_lists = []
+    returned_lists: list = []
 
     def run(*, n_batches, batch_size, optimizer, lr, momentum, warmup, stale, frozen, dtype, call):
         model, loss_fn, opt = _setup(seed + 100 * call, device, optimizer, lr, momentum, warmup, frozen, dtype)

@@ -116,12 +116,12 @@ def expect_training(judge, got: dict, want: dict, device: str, **params) -> None
                 "when the old gradients had been cleared and the new ones did not exist yet. The gradients "
                 "backward() worked out afterwards were never used.", shown,
                 "Call loss.backward() first, then optimizer.step().", mistake="step.before_backward")
-        for mistake, (what, fix, mistake_id) in STEP_MISTAKES.items():
+        for mistake, (what, fix, named) in STEP_MISTAKES.items():
             if mistake == "own_loss" and params.get("loss", "cross_entropy") == "cross_entropy":
                 continue
             if _same_run(got, judge.simulate(probes.training_steps, mistaken("_step_with", mistake), **params),
                          device):
-                raise Feedback(f"Your parameters after each call match {what}", shown, fix, mistake=mistake_id)
+                raise Feedback(f"Your parameters after each call match {what}", shown, fix, mistake=named)
         where = ("the very first call is already off" if i == 0
                  else f"the first {i} call{'s are' if i > 1 else ' is'} right, but call {i + 1} is off")
         k = step_scale(before, got["after"][i], want["after"][i]) if i == 0 else None

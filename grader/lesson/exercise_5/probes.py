@@ -271,7 +271,8 @@ def optimizers_made(make_optimizer, *, device, names=("sgd", "adam"), task="digi
     optimizer, train the fixed task with it. One worker run for both names: each run pays for
     starting up torch.optim. ``again``: then call it once more per name, on a second, smaller
     model, recorded under ``"again"``: an optimizer kept between calls shows there."""
-    made, first = {}, {}
+    made: dict = {}
+    first: dict = {}
     for name in names:
         made[name] = _made(make_optimizer, name, task, train_it, device, keep=first)
     if again:

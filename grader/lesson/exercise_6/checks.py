@@ -204,7 +204,7 @@ def expect_moved(got: dict, want: dict) -> None:
     if not out:
         return
     where = want["device"]
-    by_kind = {}
+    by_kind: dict[str, list] = {}
     for kind, path, detail in out:
         by_kind.setdefault(kind, []).append((path, detail))
 

@@ -54,8 +54,8 @@ def _pretend_gpu(present: bool | None):
     """
     import torch
 
-    patches = [(torch.backends.mps, "is_available", _no)]  # same answer on every machine
-    codes = []
+    patches: list[tuple] = [(torch.backends.mps, "is_available", _no)]  # same answer on every machine
+    codes: list = []
     if present is not None:
         accelerator = torch.device("cuda") if present else None
         patches += [(torch.cuda, "is_available", _yes if present else _no),
@@ -73,11 +73,11 @@ def _pretend_gpu(present: bool | None):
                  if hasattr(fn, "__code__") and not fn.__code__.co_freevars]
     missing = object()
     saved = [(owner, name, owner.__dict__.get(name, missing)) for owner, name, _ in patches]
-    codes = [(fn, fn.__code__, answer.__code__) for fn, answer in codes]
+    swaps = [(fn, fn.__code__, answer.__code__) for fn, answer in codes]
     try:
         for owner, name, value in patches:
             setattr(owner, name, value)
-        for fn, _, code in codes:
+        for fn, _, code in swaps:
             fn.__code__ = code
         yield
     finally:
@@ -86,7 +86,7 @@ def _pretend_gpu(present: bool | None):
                 delattr(owner, name)
             else:
                 setattr(owner, name, value)
-        for fn, code, _ in codes:
+        for fn, code, _ in swaps:
             fn.__code__ = code
 
 
@@ -195,7 +195,7 @@ class _MetaStandIn:
 
         T = torch.Tensor
         copy_out = {T.item, T.__float__, T.__int__, T.__format__, T.tolist, T.cpu, T.to, T.numpy}
-        set_data = T.data.__set__
+        set_data = T.data.__set__  # type: ignore[attr-defined]  # a descriptor on the class; torch types it a Tensor
 
         class Mode(TorchFunctionMode):
             def __torch_function__(self, func, types, args=(), kwargs=None):
