@@ -142,7 +142,7 @@ def test_a_correct_file_that_loses_points(tmp_path):
     correct = problems(found, "correct")
     assert set(correct) == {("correct", "steps_uphill.py")}, found.render()
     said = correct[("correct", "steps_uphill.py")]
-    assert "it is in the correct corpus, but it fails test_sgd_step_matches_torch" in said
+    assert "it is in the correct corpus, but it fails test_" in said and "test_sgd_step_matches_torch" in said
     assert "move the file to the mistake corpus" in said
     assert "✗ correct: 1 of 2 correct files off" in found.render()
 

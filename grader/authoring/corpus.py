@@ -108,11 +108,13 @@ def judge_mistake(case: MistakeCase, exercise: str, grade, known_ids=None) -> li
 def judge_correct(path: Path, grade) -> list[str]:
     """What is off about how the checks treat the correct submission at ``path`` (graded by
     ``grade(path)``), in plain words; empty when it passes every check, hidden ones too."""
-    result = grade(path)
-    failed = [c for c in result.checks if not c.passed]
-    return [f"it is in the correct corpus, but it fails {c.name}{' (hidden)' * c.hidden}: make the check "
-            "accept every right answer (a tolerance, an order, a way of writing it the check demands), or move "
-            f"the file to the mistake corpus with a header if it is wrong:\n{c.feedback}" for c in failed]
+    failed = [c for c in grade(path).checks if not c.passed]
+    if not failed:
+        return []
+    names = ", ".join(f"{c.name}{' (hidden)' * c.hidden}" for c in failed)
+    return [f"it is in the correct corpus, but it fails {names}: make the check{'s' * (len(failed) > 1)} accept "
+            "every right answer (a tolerance, an order, a way of writing it a check demands), or move the file to "
+            "the mistake corpus with a header if it is wrong" + "".join(f"\n{c.name}: {c.feedback}" for c in failed)]
 
 
 def mistake_files(folder: Path) -> list[Path]:
