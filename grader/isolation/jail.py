@@ -286,12 +286,12 @@ def _keep(child: int) -> None:
         except InterruptedError:
             continue
         except ChildProcessError:
-            os._exit(70)
-    if os.WIFSIGNALED(status):
-        signum = os.WTERMSIG(status)
+            os._exit(procs.FAILED)
+    code, signum = procs.exit_code_and_signal(status)
+    if signum is not None:
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
-    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 70)
+    os._exit(code if code is not None else procs.FAILED)
 
 
 _own_pid_ns: int | None = None
