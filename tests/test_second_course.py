@@ -235,3 +235,29 @@ def test_the_tiny_course_grades_a_class(tiny, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     grades = (tmp_path / "results" / "grades.csv").read_text().splitlines()
     assert grades[1:] == ["ada,2,2,2", "bo,1,1,2"], grades
+
+
+def test_a_course_copy_grades_its_own_content_and_puts_nothing_on_sys_path(tmp_path):
+    """A copy of this course keeps its content at `grader/lesson`, while `grader` is the engine this checkout
+    runs: the copy's content is what its grading imports (a new exercise there is found), and no course folder
+    goes on sys.path, where a file beside a course.toml could shadow an installed module."""
+    import importlib
+
+    from course_copy import ROOT, make_course
+    from grader import course as courses
+    from grader.grading import content
+
+    copy = make_course(tmp_path / "copy")
+    (copy / "grader" / "lesson" / "exercise_9").mkdir()
+    (copy / "grader" / "lesson" / "exercise_9" / "__init__.py").write_text("")
+    (copy / "grader" / "lesson" / "exercise_9" / "probes.py").write_text("WHERE = 'the copy'\n")
+    path = list(sys.path)
+    try:
+        content.importable(courses.load(copy))
+        assert importlib.import_module("grader.lesson.exercise_9.probes").WHERE == "the copy"
+        assert sys.modules["grader"].lesson is sys.modules["grader.lesson"]
+        assert sys.path == path
+    finally:
+        content.importable(courses.load(ROOT))  # this checkout's own lesson again, for the tests after this one
+    assert list(sys.modules["grader.lesson"].__path__) == [str(ROOT / "grader" / "lesson")]
+    assert "grader.lesson.exercise_9.probes" not in sys.modules and sys.path == path
