@@ -214,7 +214,7 @@ def main() -> None:
     print()
     print(f"batch wall time:        {batch_s:8.1f} s   ({len(pairs)} exercise submissions)")
     if cpu:
-        print(f"batch CPU time:         {float(cpu.group(1)):8.0f} s   (main, judges, zygotes and workers; "
+        print(f"batch CPU time:         {float(cpu.group(1)):8.0f} s   (main, judges, fork servers and workers; "
               f"on {os.cpu_count()} otherwise idle CPUs at least {float(cpu.group(1)) / os.cpu_count():.0f} s)")
     print(f"naive loop (estimated): {naive_s:8.1f} s   ({naive_sample_s:.1f} s for {len(sample)} pairs, "
           f"× {len(pairs) / len(sample):.1f})")

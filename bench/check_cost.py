@@ -35,7 +35,7 @@ def main() -> None:
 
     stem, _, name = args.probe.partition(":")
     module = f"grader.lesson.{stem}.probes"  # this course's content folder (course.toml)
-    box = client.fork_zygote((module,))  # before any torch op here, as `grade` does
+    box = client.start_forked((module,))  # before any torch op here, as `grade` does
     source = (ROOT / "solutions" / f"{stem}.py").read_text()
     request = Job(probe=f"{module}:{name}", params=_params(probes.resolve(f"{module}:{name}")), module=stem,
                   chunks=(Chunk(f"{stem}.py", source),))

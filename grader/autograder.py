@@ -23,7 +23,7 @@ from grader.errors import GraderProblem
 from grader.grading.results import dumps, gradescope, isolation
 
 DEVICE = "cpu"  # Gradescope's machines have no GPU
-SALT_FILE = "grading-salt"  # in the course folder: the build's salt (grader.grading.judge.salted)
+SALT_FILE = "grading-salt"  # in the course folder: the build's salt (grader.grading.lab.salted)
 
 
 class AutograderError(GraderProblem):
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             raise Unsandboxed(f"student code cannot be jailed in this container ({found.reason}); the "
                               "instructor can rebuild the autograder with `grade gradescope "
                               "--allow-unsandboxed` to grade without the jail")
-        client.fork_zygote()  # this process has run no torch op yet: workers fork from it warm
+        client.start_forked()  # this process has run no torch op yet: workers fork from it warm
         results = grade_submission(root=args.root, exercises=tuple(args.exercises))
         code = 0
     except Exception as exc:  # noqa: BLE001 - Gradescope must get a results.json whatever happens

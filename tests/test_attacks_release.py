@@ -164,12 +164,12 @@ from lesson.exercise_1 import probes
 {helper}
 
 @pytest.mark.points(1)
-def test_double_returns_twice_the_input(judge):
+def test_double_returns_twice_the_input(lab):
     """double returns twice its input"""
-    got, want = judge.both(probes.doubled, seed=1)
+    got, want = lab.both(probes.doubled, seed=1)
     mine, right = got["returned"].get("tensor"), want["returned"]["tensor"]
     if mine is None or mine.shape != right.shape or not torch.allclose(mine, right):
-        tripled = judge.simulate(probes.doubled, mistaken("_times", 3), seed=1)["returned"]["tensor"]
+        tripled = lab.simulate(probes.doubled, mistaken("_times", 3), seed=1)["returned"]["tensor"]
         if mine is not None and mine.shape == tripled.shape and torch.allclose(mine, tripled):
             raise Feedback("double(x) is three times x.", fix="Multiply by two.", mistake="double.triples")
         raise Feedback("double(x) is not twice x.", fix="Multiply by two, and return that new tensor.")

@@ -147,7 +147,7 @@ PASSED_BY_DOING_NOTHING = {"test_sgd_leaves_autograd_and_grads_alone", "test_ste
 
 def test_the_replay_of_adam_earns_every_public_point_unsalted_and_nothing_salted(course, grade, tmp_path):
     """Exercise 7, graded in-process both ways: as a student grades it, and on an instructor's salt."""
-    from grader.grading.judge import new_salt
+    from grader.grading.lab import new_salt
     from grader.grading.references import StoredReferences
 
     recorded = record_public(course, "exercise-7", tmp_path / "reference.grdr")
@@ -205,7 +205,7 @@ def test_regrading_one_student_with_the_gradebook_salt_reproduces_the_batch(batc
 # ---------------------------------------------------------------- the parts, without grading
 
 def test_a_salt_changes_every_seed_at_any_depth_the_same_way_every_time_and_nothing_else():
-    from grader.grading.judge import SEED_FLOOR, SEED_SPAN, derived_seed, new_salt, salted
+    from grader.grading.lab import SEED_FLOOR, SEED_SPAN, derived_seed, new_salt, salted
 
     params = {"seed": 3, "lr": 0.1, "steps": 2, "frozen": ["0.bias"],
               "runs": [{"seed": 21, "sizes": [6, 5, 3]}, {"seed": 22, "dtype": "float64"}], "flag": True}

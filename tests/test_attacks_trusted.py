@@ -72,20 +72,20 @@ def test_the_fork_server_never_holds_a_students_code_results_or_output(jailed, t
     tag = secrets.token_hex(8)
     code_mark, printed_mark = f"code-{tag}", f"printed-{tag}"
     source = SOLUTION + f"\n# {code_mark}\nprint('{printed_mark}')\n"
-    sandbox = client.spawn_zygote()
+    fork_server = client.start_spawned()
     try:
-        reply = sandbox.run(Job(probe="grader.lesson.exercise_3.probes:sgd_steps", params={"seed": 7, "lr": 0.1},
+        reply = fork_server.run(Job(probe="grader.lesson.exercise_3.probes:sgd_steps", params={"seed": 7, "lr": 0.1},
                                 module="exercise_3", chunks=(Chunk("exercise_3.py", source),),
                                 folder=str(tmp_path), course_root=str(ROOT), timeout=20))
         assert reply.status == "ok" and printed_mark in reply.output, reply
         assert reply.payload  # the result came through; its bytes are the judge's alone
-        servers = [sandbox.pid, *procs.children(sandbox.pid)]
+        servers = [fork_server.pid, *procs.children(fork_server.pid)]
         middle = len(reply.payload) // 2
         marks = [m.encode() for m in (code_mark, printed_mark, tag)] + [reply.payload[middle:middle + 48]]
         held = {pid: _memory_holds(pid, marks) for pid in servers}
         assert not any(held.values()), f"the fork server holds a student's bytes: {held}"
     finally:
-        sandbox.close()
+        fork_server.close()
 
 
 def _scratch_root() -> Path:

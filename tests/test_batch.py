@@ -47,7 +47,7 @@ BROKEN = {  # sgd_momentum_update (3 checks, 4 points) goes wrong; sgd_update's 
 KILLS_ITS_JUDGE = """
 def sgd_update(params, lr):
     import os, signal
-    with open(f"/proc/{os.getppid()}/stat") as f:  # the zygote's parent: the judge
+    with open(f"/proc/{os.getppid()}/stat") as f:  # the fork server's parent: the judge
         judge = int(f.read().rsplit(")", 1)[1].split()[1])
     os.kill(judge, signal.SIGKILL)
 """
@@ -265,7 +265,7 @@ def test_kill_9_in_mid_run_keeps_the_store_whole_and_a_rerun_gives_the_same_grad
     for folder in (out / exports.STUDENTS_NAME).iterdir():
         if (folder / "results.json").exists():
             json.loads((folder / "results.json").read_text())  # whole, or not there at all
-    _wait_until_gone(str(out))  # the judges and their zygotes died with the main process
+    _wait_until_gone(str(out))  # the judges and their fork servers died with the main process
 
     rerun = batch(class_, out)
     assert rerun.returncode == 0, rerun.stderr

@@ -149,16 +149,16 @@ def test_the_source_is_read_in_a_child_under_limits_through_the_judge(course):
     from grader.grading.chunk import Chunk
 
     state = {}
-    judge = SimpleNamespace(context=SimpleNamespace(
+    lab = SimpleNamespace(context=SimpleNamespace(
         state=state, exercise=course.exercise("exercise-3"),
         submission=SimpleNamespace(chunks=(Chunk("exercise_3.py", HEAD + BY_HAND),))))
     with pytest.raises(Exception) as failed:
-        by_hand.expect_by_hand(judge, {"torch_optim": []}, "sgd_momentum_update")  # not defined
+        by_hand.expect_by_hand(lab, {"torch_optim": []}, "sgd_momentum_update")  # not defined
     assert failed.value.named_mistake == "step.hidden"
-    by_hand.expect_by_hand(judge, {"torch_optim": []}, "sgd_update")
+    by_hand.expect_by_hand(lab, {"torch_optim": []}, "sgd_update")
     assert set(state["by_hand"]) == {"sgd_update", "sgd_momentum_update"}  # one child for the exercise
     with pytest.raises(Exception) as noted:  # the watch's notes fail a step the source does not show
-        by_hand.expect_by_hand(judge, {"torch_optim": ["built torch.optim.SGD"]}, "sgd_update")
+        by_hand.expect_by_hand(lab, {"torch_optim": ["built torch.optim.SGD"]}, "sgd_update")
     assert noted.value.named_mistake == "step.torch_optim" and "built torch.optim.SGD" in noted.value.what
 
 

@@ -192,7 +192,7 @@ def test_not_submitted(strict):
     assert result.problem.startswith("not submitted") and result.score == 0 and result.checks
 
 
-def test_dead_zygote_is_replaced(strict, tmp_path):
+def test_dead_fork_server_is_replaced(strict, tmp_path):
     from grader.isolation import client
 
     current = client.current()
@@ -206,7 +206,7 @@ def test_dead_zygote_is_replaced(strict, tmp_path):
 
 def test_worker_never_unpickles(tmp_path):
     """The judge-side decoder is grader.isolation.wire: pickle is nowhere on the path from a worker."""
-    on_the_path = [*sorted((ROOT / "grader" / "isolation").glob("*.py")), ROOT / "grader" / "grading" / "judge.py"]
+    on_the_path = [*sorted((ROOT / "grader" / "isolation").glob("*.py")), ROOT / "grader" / "grading" / "lab.py"]
     for path in on_the_path:
         text = path.read_text()
         assert "pickle" not in text.replace("unpickle", "").replace("without pickle", "").replace("no pickle", ""), path
@@ -269,7 +269,7 @@ def test_jobs_sharing_a_worker_start_from_a_clean_slate(tmp_path):
     (tmp_path / "helper.py").write_text("count = 0\n")
     source = SOLUTION.replace("def sgd_update(params, lr):", "def _reference_sgd_update(params, lr):")
     path = submit(tmp_path, LEAVES_A_MESS + source)
-    box = client.spawn_zygote()
+    box = client.start_spawned()
     request = _request(path, tmp_path, timeout=30)
     jobs = []
     for seed in range(5):  # each job's printed line: the worker's start time, then its draws
@@ -278,7 +278,7 @@ def test_jobs_sharing_a_worker_start_from_a_clean_slate(tmp_path):
         jobs.append(next(line.split()[1:] for line in reply.output.splitlines() if line.startswith("JOB ")))
     box.close()
     assert len({worker for worker, _, _ in jobs}) < len(jobs), "the jobs did not share a worker"
-    assert len({torch_draw for _, torch_draw, _ in jobs}) == 1  # as a fresh fork of the zygote has it
+    assert len({torch_draw for _, torch_draw, _ in jobs}) == 1  # as a fresh fork of the fork server has it
     for worker in {worker for worker, _, _ in jobs}:  # Python reseeds `random` in each forked child
         assert len({py_draw for w, _, py_draw in jobs if w == worker}) == 1
 
@@ -290,7 +290,7 @@ def _request(path, folder, timeout: float = 300):
                chunks=(Chunk(str(path), path.read_text()),), folder=str(folder), own=(str(folder),), timeout=timeout)
 
 
-def test_a_worker_dies_with_its_zygote(tmp_path):
+def test_a_worker_dies_with_its_fork_server(tmp_path):
     import threading
 
     from grader.isolation import client
@@ -298,7 +298,7 @@ def test_a_worker_dies_with_its_zygote(tmp_path):
     tag = f"{time.time_ns() % 10**9}"
     path = submit(tmp_path, sgd_update_that(
         f"    subprocess.Popen(['sleep', '301.{tag}'])\n    time.sleep(300)\n", imports="import subprocess, time\n"))
-    box = client.spawn_zygote()
+    box = client.start_spawned()
     replies = []
     job = threading.Thread(target=lambda: replies.append(box.run(_request(path, tmp_path))), daemon=True)
     job.start()

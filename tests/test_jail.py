@@ -236,7 +236,7 @@ def test_the_same_verdicts_with_the_jail_as_without(course, monkeypatch):
     exercise = course.exercise("exercise-3")
 
     def verdicts():
-        client.spawn_zygote()  # a fresh fork server, reading the environment as set now
+        client.start_spawned()  # a fresh fork server, reading the environment as set now
         try:
             return [[(c.name, c.passed, c.feedback) for c in grading.grade_exercise(
                 course=course, exercise=exercise, path=p).checks] for p in paths]

@@ -20,7 +20,7 @@ from course_copy import ROOT, complete_exercises, load, make_course
 from grader.grading import references as reference_data
 from grader.authoring import hidden, leaks, release
 from grader.cli import cli
-from grader.grading.judge import SolutionReferences
+from grader.grading.lab import SolutionReferences
 
 REFERENCE = "grader/lesson/reference.grdr"  # where this course keeps a release's reference data
 
@@ -193,23 +193,23 @@ import pytest
 
 
 @pytest.mark.points(1)
-def test_public(judge):
+def test_public(lab):
     """kept"""
 
 
 # A comment about the hidden scenario goes with it.
 @pytest.mark.points(1)
 @pytest.mark.hidden
-def test_secret(judge):
+def test_secret(lab):
     """cut"""
-    judge.both(seed=99)
+    lab.both(seed=99)
 
 
 test_secret.student_runs = 2
 
 
 @pytest.mark.points(1)
-def test_public_two(judge):
+def test_public_two(lab):
     """kept too"""
 '''
     text, removed = hidden.strip_hidden(source)
@@ -340,7 +340,7 @@ def test_strip_hidden_names_the_check_not_the_helpers_inside_it():
         "import pytest\n\n\n"
         "def helper(step):\n    return step\n\n\n"
         "@pytest.mark.hidden\n"
-        "def test_secret(judge):\n    def step(x):\n        return x\n    helper(step)\n"
+        "def test_secret(lab):\n    def step(x):\n        return x\n    helper(step)\n"
     )
     text, removed = hidden.strip_hidden(source)
     assert removed == ("test_secret",)
@@ -353,7 +353,7 @@ def test_strip_simulators_cuts_known_wrong_implementations_and_refuses_a_use_it_
         "# A known-wrong step: one flag away from the answer.\n"
         "@simulator(calls=\"step\", variants=[(\"ascent\",)])\n"
         "def _step_with(mistake):\n    return lambda p: p + 1 if mistake == \"ascent\" else p - 1\n\n\n"
-        "def test_step(judge):\n    judge.simulate(probe, mistaken(\"_step_with\", \"ascent\"))\n"
+        "def test_step(lab):\n    lab.simulate(probe, mistaken(\"_step_with\", \"ascent\"))\n"
     )
     text, removed = hidden.strip_simulators(source)
     assert removed == ("_step_with",)

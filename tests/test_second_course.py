@@ -86,9 +86,9 @@ from lesson.exercise_1 import probes
 
 
 @pytest.mark.points(1)
-def test_double_returns_twice_the_input(judge):
+def test_double_returns_twice_the_input(lab):
     """double returns twice its input"""
-    got, want = judge.both(probes.doubled, seed=1)
+    got, want = lab.both(probes.doubled, seed=1)
     if got["returned"]["type"] != "torch.Tensor":
         raise Feedback(f"double returned a {got['returned']['type']}, not a tensor.", fix="Return the doubled tensor.")
     mine, right = got["returned"]["tensor"], want["returned"]["tensor"]
@@ -101,9 +101,9 @@ def test_double_returns_twice_the_input(judge):
 
 
 @pytest.mark.points(1)
-def test_double_leaves_its_input_alone(judge):
+def test_double_leaves_its_input_alone(lab):
     """double leaves x unchanged"""
-    got, want = judge.both(probes.doubled, seed=2)
+    got, want = lab.both(probes.doubled, seed=2)
     if not torch.equal(got["x_after"], want["x_after"]):
         raise Feedback("double changed x itself.", fix="Make a new tensor (x * 2) rather than x.mul_(2).")
 '''

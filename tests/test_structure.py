@@ -332,7 +332,7 @@ def _defines(module: str) -> set[str]:
 
 def test_the_maps_and_docstrings_name_only_what_exists():
     """A package's map names its own modules (``judge``) and files (``probes.py``); any docstring may
-    name a module or what one defines by its dotted name (``grader.grading.judge.salted``). Each exists."""
+    name a module or what one defines by its dotted name (``grader.grading.lab.salted``). Each exists."""
     found = []
     for package in _packages():
         folder = _modules()[package].parent
@@ -356,7 +356,7 @@ def test_the_maps_and_docstrings_name_only_what_exists():
 # ---------------------------------------------------------------- contracts are types
 
 PROTOCOL = "grader.isolation.protocol"
-CHECK_HELPER = "grader.grading.judge"  # builds every job a check sends
+CHECK_HELPER = "grader.grading.lab"  # builds every job a check sends
 
 
 def _class(module: str, name: str) -> ast.ClassDef:
@@ -456,4 +456,51 @@ def test_the_lesson_never_reads_a_feedbacks_words():
                     and len(node.args) > 1 and isinstance(node.args[1], ast.Constant) \
                     and node.args[1].value in FEEDBACK_WORDS:
                 found.append(f"{module}:{node.lineno} reads {node.args[1].value!r} with getattr")
+    assert not found, "\n".join(found)
+
+
+# ---------------------------------------------------------------- one name per role
+
+# The roles whose names once meant several things, and the one name each has now:
+# - the *judge*: the trusted process that runs a submission's checks and decides its grade (``grade``
+#   itself, or a batch's ``grader.batch.judge``; main's handle on one is ``pool._Judge``);
+# - the *lab*: what a check asks for outcomes (the fixture ``lab``, ``grader.grading.lab.Lab``): the
+#   student's, the reference's, a known-wrong implementation's;
+# - the *fork server* (``grader.isolation.fork_server``; the judge's handle on it, ``client.ForkServer``),
+#   never a zygote nor a sandbox; ``fork_judges``: main forking its judges, which is not one;
+# - the *keeper*: the process ``jail.prepare_server`` leaves behind, waiting for its fork server; the
+#   threads that start and feed warm judges on a cluster worker are *feeders*.
+NAMES_GONE = {"zygote": "the fork server", "sandbox": "the fork server (or the jail)"}
+KEEPER = "grader.isolation.jail"
+
+
+def _words(module: str, word: str) -> list[int]:
+    """The lines of ``module`` that hold ``word`` as a word or part of a name, in code or prose."""
+    pattern = re.compile(rf"(?<![a-z]){word}", re.IGNORECASE)
+    return [n for n, line in enumerate(_modules()[module].read_text(encoding="utf-8").splitlines(), 1)
+            if pattern.search(line)]
+
+
+def test_each_role_has_one_name():
+    """The roles above keep their one name, in code and prose: no zygote and no sandbox, a keeper only
+    in the jail, and a judge only ever a process (never a check's helper, argument or fixture)."""
+    found = []
+    for module in sorted(_modules()):
+        for word, name in NAMES_GONE.items():
+            found += [f"{module}:{n} says {word!r}: call it {name}" for n in _words(module, word)]
+        if module != KEEPER:
+            found += [f"{module}:{n} says 'keeper': that is the jail's process (a thread is a feeder)"
+                      for n in _words(module, "keeper")]
+        tree = ast.parse(_modules()[module].read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and node.name.lstrip("_") == "Judge" and module != "grader.batch.pool":
+                found.append(f"{module}:{node.lineno} defines a class {node.name}: a judge is a process")
+            if (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "judge"
+                    or isinstance(node, ast.arg) and node.arg == "judge" and not module.startswith("grader.batch.")):
+                found.append(f"{module}:{node.lineno} names a function or a check's argument 'judge': "
+                             "a check's outcomes come from the ``lab`` fixture")
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        found += [f"{doc.name}:{n} says 'zygote': call it the fork server"
+                  for n, line in enumerate(doc.read_text(encoding="utf-8").splitlines(), 1) if "zygote" in line.lower()]
+    assert "grader.grading.judge" not in _modules() and "grader.isolation.server" not in _modules()
     assert not found, "\n".join(found)

@@ -88,7 +88,7 @@ from grader.grading.feedback import Feedback  # noqa: E402
 
 @pytest.mark.points(0)
 @pytest.mark.hidden
-def test_a_leaky_hidden_check(judge):
+def test_a_leaky_hidden_check(lab):
     """a hidden check whose feedback hands over the answer"""
     raise Feedback("wrong", None, LEAK)
 '''

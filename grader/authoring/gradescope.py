@@ -25,7 +25,7 @@ from grader.errors import GraderProblem
 from grader.authoring import release
 from grader.autograder import SALT_FILE
 from grader.course import COURSE_FILE, Course
-from grader.grading.judge import new_salt
+from grader.grading.lab import new_salt
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same course gives the same bytes
 

@@ -26,7 +26,7 @@ from grader.course import CHECKS_FILE, COURSE_FILE, Course
 from grader.errors import GraderProblem
 from grader.grading import references as reference_data
 from grader.grading import simulations
-from grader.grading.judge import SolutionReferences
+from grader.grading.lab import SolutionReferences
 from grader.grading.runner import grade_exercise
 
 PACKAGE = Path(grader.__file__).resolve().parent
@@ -262,7 +262,7 @@ def _record(course: Course) -> dict:
     """Outcomes of every public check's scenarios, recorded by grading each solution (and each stub).
 
     A check that passes asks for every reference it ever needs, as long as it
-    asks before it judges (``judge.both``); a scenario asked for only after a
+    asks before it judges (``lab.both``); a scenario asked for only after a
     mismatch would be missing, and ``StoredReferences`` says so by name.
     """
     missing = [str(p) for p in course.missing_solutions()]

@@ -141,16 +141,16 @@ def checks(label: str, title: str, package: str, functions: tuple[Signature, ...
     checks = "".join(f'''
 
 @pytest.mark.points(1)
-def test_{f.name}_matches_the_solution(judge, device):
+def test_{f.name}_matches_the_solution(lab, device):
     """{f.name} gives the solution's result on inputs drawn from a seed"""
-    got, want = judge.both(probes.{f.name}_result, seed=1)
+    got, want = lab.both(probes.{f.name}_result, seed=1)
     # TODO: what to change, in the lesson's words, without handing over the code.
     _expect_same(got, want, "{f.name}", device, "Work through the steps the docstring gives, in order.")
 ''' for f in functions)
     return f'''"""Checks for {label.lower()}: {title}.
 
 A check is a pytest test worth ``@pytest.mark.points(n)``; one marked hidden is left
-out of the students' release (docs/authoring.md). It asks the judge for the student's and the
+out of the students' release (docs/authoring.md). It asks the lab for the student's and the
 solution's outcome of one probe on the same inputs, compares them, and raises
 Feedback when they differ: what went wrong, the evidence, what to change. The first
 line of its docstring is the line students see. Together the checks must be worth the

@@ -36,7 +36,7 @@ def validate(*, course: Course, exercises: tuple[str, ...] = (), device: str = "
     ``progress(line)`` hears which exercise is being graded, as it starts (it takes seconds each).
     Mistakes and correct files are graded on the checks' own seeds, then salted with ``salt`` (default: a
     new one)."""
-    from grader.grading.judge import SolutionReferences, new_salt
+    from grader.grading.lab import SolutionReferences, new_salt
 
     salt, chosen = salt or new_salt(), course.select(exercises)
     references = SolutionReferences(course.solutions_dir)  # computed once for every file graded

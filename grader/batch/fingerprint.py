@@ -27,7 +27,7 @@ ENGINE = ("cli", "isolation", "grading", "batch", "authoring")
 def fingerprint(course: Course, exercise: Exercise, device: str) -> str:
     """What this exercise's verdicts depend on besides the student's code.
 
-    The grader's own code (checks, probes, comparisons, sandbox), the reference
+    The grader's own code (checks, probes, comparisons, fork server), the reference
     solution or release data, and the limits and device: change any, and the
     stored results no longer count as current.
     """

@@ -144,7 +144,7 @@ class Gradebook:
             self.conn.execute("INSERT INTO batch SELECT ? WHERE NOT EXISTS (SELECT 1 FROM batch)", (salt,))
 
     def salt(self) -> str:
-        """The batch's secret (``grader.grading.judge.salted``), made by sqlite when first asked for, then
+        """The batch's secret (``grader.grading.lab.salted``), made by sqlite when first asked for, then
         kept (`grade exercise-N --salt` with it rebuilds its inputs); never read on opening the store."""
         with self.transaction():
             self.conn.execute("INSERT INTO batch SELECT lower(hex(randomblob(16))) "

@@ -2,7 +2,7 @@
 
 A judge is forked from main while main is still pristine (``prepare_to_fork``
 has imported everything and made the heap cheap to fork) or spawned as
-``python -m grader.batch.judge``. It forks its own zygote first thing, then
+``python -m grader.batch.judge``. It forks its own fork server first thing, then
 connects to main's socket and grades each student's exercises in one pytest
 session (``grading.grade_exercises``: the checks and plugin of ``grade
 exercise-N``), keeping reference outcomes across students. The batch's salt
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader.isolation import procs, server
+from grader.isolation import fork_server, procs
 from grader.isolation.procs import die_with_parent
 from grader.isolation.protocol import recv_message, send_message
 from grader.course import Course, Exercise
@@ -83,7 +83,7 @@ def prepare_to_fork(probe_modules: tuple[str, ...] = ()) -> None:
 
     from grader import grading  # noqa: F401
 
-    server.preload(probe_modules)
+    fork_server.preload(probe_modules)
     gc.collect()
     gc.freeze()
     _collapse_heap()
@@ -110,11 +110,11 @@ def _collapse_heap() -> None:
 
 
 def judge_process(address: str, work: str, settings: Settings, parent: int) -> None:
-    """Body of a judge: fork a zygote, connect to main, grade students until main hangs up."""
+    """Body of a judge: start its fork server (forked from it), connect to main, grade students until main hangs up."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is main's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     die_with_parent(parent)
-    # Nothing of main's reaches the zygote or its workers: not the store, not other judges' sockets.
+    # Nothing of main's reaches the fork server or its workers: not the store, not other judges' sockets.
     procs.close_all_but((0, 1, 2))
     # This judge's temporary files, and its workers' (they make one folder each): main removes them.
     tempfile.tempdir = neutral = os.path.join(work, f"judge-{os.getpid()}")
@@ -128,8 +128,8 @@ def judge_process(address: str, work: str, settings: Settings, parent: int) -> N
     from grader.isolation import client
 
     course, chosen = settings.resolve()
-    # This process has run no torch op: the zygote starts pristine.
-    fork_server = client.fork_zygote(content.load_probes(course, chosen))
+    # This process has run no torch op: the fork server starts pristine.
+    forked = client.start_forked(content.load_probes(course, chosen))
     import torch
 
     # Judges and workers share the cores; OpenMP threads spinning against each other only slow
@@ -139,7 +139,7 @@ def judge_process(address: str, work: str, settings: Settings, parent: int) -> N
     references = grading.default_references(course)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect("\0" + address)
-    send_message(sock, {"ready": True, "zygote": fork_server.pid})
+    send_message(sock, {"ready": True, "fork_server": forked.pid})
     by_id = {e.id: e for e in chosen}
     unsubmitted: dict[str, object] = {}  # exercise id → the result of handing in nothing
     first = True

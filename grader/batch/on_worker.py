@@ -5,7 +5,7 @@ Shape, on each worker::
     dask worker (Dask's process: trusted, runs no student code)
       └── Judges, a Dask worker plugin: ``setup`` when the batch registers it, ``teardown`` when it ends
             └── warm judges (``grader.batch.warm_judges``, shared by batches of the same settings):
-                  keeper thread × the worker's threads, each the parent of one judge for its whole life
+                  feeder thread × the worker's threads, each the parent of one judge for its whole life
                   └── judge (python -m grader.batch.judge) ── jailed fork server ── worker per submission
 
 The plugin first vets the worker: its grader, torch, course and jail must be the
@@ -14,7 +14,7 @@ batch trusts). A worker that passes starts its judges (or finds them warm from t
 last batch of the same settings) and only then advertises
 the Dask *resource* the batch's tasks ask for, so the scheduler never hands a
 student to a worker that was refused. ``grade_student`` is the task: it queues
-the student for the next free judge, whose keeper writes the student's files
+the student for the next free judge, whose feeder writes the student's files
 (sent as bytes: no shared filesystem) under the worker's own folder, grades them
 as a local batch does (``grader.batch.pool``, with the batch's salt the task carries) and removes
 them. The judge's JSON goes back as text; the instructor's machine reads it as JSON.

@@ -1,6 +1,6 @@
 """The judge processes of a batch, seen from main: started, handed one student at a time, watched.
 
-N judges are kept at N. Each is forked from main (``fork_server``: main has imported
+N judges are kept at N. Each is forked from main (``fork_judges``: main has imported
 torch but run no torch op) or spawned as ``python -m grader.batch.judge``; it
 connects to an abstract socket main listens on, and main checks the peer's pid.
 A judge that dies, or overruns the time its student could possibly need, is
@@ -46,7 +46,7 @@ class _Judge:
     child: Child
     born: float
     sock: socket.socket | None = None
-    zygote_pid: int | None = None
+    fork_server_pid: int | None = None
     job: tuple | None = None
     deadline: float = 0.0
 
@@ -59,11 +59,11 @@ class Pool:
     """N judges, kept at N: started, fed one student at a time, replaced when they die."""
 
     def __init__(self, *, settings: Settings, course: Course, chosen: tuple[Exercise, ...], size: int,
-                 fork_server: bool, scratch: Path):
+                 fork_judges: bool, scratch: Path):
         self.settings, self.course, self.chosen = settings, course, chosen
         # How many checks each exercise has, for a judge's deadline (read once, not per student).
         self._checks = {e.id: max(1, content.check_count(course, e)) for e in course.exercises}
-        self.size, self.fork_server = size, fork_server
+        self.size, self.fork_judges = size, fork_judges
         self.judges: list[_Judge] = []
         # Judges connect to an abstract socket (no file to leave behind); main checks who connects.
         self.address = f"grade-batch-{os.getpid()}-{os.urandom(8).hex()}"
@@ -77,10 +77,10 @@ class Pool:
         self.listener.listen(64)
         self.start_failures = 0
         self.grading = False  # from the first student on, judges are spawned, never forked (``_start``)
-        self.cpu_seconds = 0.0  # what the judges, zygotes and workers used, counted as each one ends
+        self.cpu_seconds = 0.0  # what the judges, fork servers and workers used, counted as each one ends
         self.salt: str | None = None  # the batch's, sent with each student (``grade``)
         try:
-            if fork_server:
+            if fork_judges:
                 batch_judge.prepare_to_fork(content.load_probes(course, chosen))
             for _ in range(size):
                 self._start()
@@ -94,7 +94,7 @@ class Pool:
         # Once grading has begun, main holds students' files and results (in memory it freed, too),
         # and a fork hands all of that to the judge, its fork server and every worker: a judge that
         # replaces one is spawned anew instead (a torch import, paid only when a judge was lost).
-        if self.fork_server and not self.grading:
+        if self.fork_judges and not self.grading:
             main = os.getpid()
             child = Child.fork(lambda: batch_judge.judge_process(self.address, self.work, self.settings, main))
         else:
@@ -119,13 +119,13 @@ class Pool:
             conn.close()
             return
         conn.settimeout(None)
-        judge.sock, judge.zygote_pid = conn, message[0].get("zygote")
+        judge.sock, judge.fork_server_pid = conn, message[0].get("fork_server")
         self.start_failures = 0
 
     def _bury(self, judge: _Judge) -> str:
-        """Stop ``judge`` for good (and what its zygote left running); why it ended, in words."""
-        self.cpu_seconds += procs.cpu_seconds(judge.pid, children=False) + procs.cpu_seconds(judge.zygote_pid)
-        _kill_tree(judge.pid, judge.zygote_pid)
+        """Stop ``judge`` for good (and what its fork server left running); why it ended, in words."""
+        self.cpu_seconds += procs.cpu_seconds(judge.pid, children=False) + procs.cpu_seconds(judge.fork_server_pid)
+        _kill_tree(judge.pid, judge.fork_server_pid)
         status = judge.child.in_words()
         if judge.sock is not None:
             judge.sock.close()
@@ -135,7 +135,7 @@ class Pool:
     def close(self) -> None:
         from grader.isolation import cgroups
 
-        servers = tuple(j.zygote_pid for j in self.judges if j.zygote_pid)
+        servers = tuple(j.fork_server_pid for j in self.judges if j.fork_server_pid)
         for judge in list(self.judges):
             self._bury(judge)
         cgroups.sweep(servers)  # killed, the judges' fork servers left their (empty) cgroups behind
@@ -154,7 +154,7 @@ class Pool:
         """Grade ``todo`` [(student, exercises)], calling ``done(job, reply, why)`` as each student's
         reply comes (``why`` None), or as its judge is lost (``reply`` None, ``why`` in words), then
         ``graded(student id)`` (the CLI's progress bar). ``salt``: the batch's, handed to the judge
-        with each student (``grader.grading.judge.salted``). Returns the count."""
+        with each student (``grader.grading.lab.salted``). Returns the count."""
         self.salt = salt
         self.grading = True
         queue = list(todo)
@@ -244,12 +244,12 @@ def _own_files(student) -> list[str]:
     return [str(single)] if single.is_file() else [str(student.base)]
 
 
-def _kill_tree(judge_pid: int, zygote_pid: int | None) -> None:
-    """SIGKILL a judge, its zygote and the process group of any worker still running."""
-    if zygote_pid:
-        for child in procs.children(zygote_pid):
+def _kill_tree(judge_pid: int, fork_server_pid: int | None) -> None:
+    """SIGKILL a judge, its fork server and the process group of any worker still running."""
+    if fork_server_pid:
+        for child in procs.children(fork_server_pid):
             procs.kill_group(child)  # a worker leads its own process group
-    for pid in (zygote_pid, judge_pid):
+    for pid in (fork_server_pid, judge_pid):
         if pid:
             try:
                 os.kill(pid, signal.SIGKILL)

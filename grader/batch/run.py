@@ -3,7 +3,7 @@
 Shape of a batch::
 
     main (imports torch, runs no torch op; the only writer of gradebook.sqlite)
-      ├── judge 1 (pytest + checks, as in single grading) ── zygote ── worker per submission
+      ├── judge 1 (pytest + checks, as in single grading) ── fork server ── worker per submission
       ├── judge 2 …
       └── judge N
 
@@ -12,7 +12,7 @@ the store already holds for the same code and the same grader
 (``grader.batch.fingerprint``), and hands students to ``-j N`` judge processes
 (``grader.batch.pool``, ``grader.batch.judge``), one at a time.
 A judge sends each student's results back as JSON (never pickle) on a socket it
-opens *after* forking its zygote, so no worker (student code) ever holds a
+opens *after* forking its fork server, so no worker (student code) ever holds a
 channel to main; main checks the peer's pid. Main makes the student's rows
 (``grader.batch.records``), stores them in one transaction
 (``grader.batch.gradebook``) and then writes that student's files
@@ -67,7 +67,7 @@ class BatchReport:
     seconds: float
     """Wall time of this run."""
     cpu_seconds: float
-    """CPU time of this run: main, judges, zygotes and workers together."""
+    """CPU time of this run: main, judges, fork servers and workers together."""
     summary: str
     """The text for the terminal."""
 
@@ -92,7 +92,7 @@ class Plan:
     """Judge processes at most."""
     regrade: bool
     """Grade again what the store holds already."""
-    fork_server: bool
+    fork_judges: bool
     """Judges are forked from this process (it has imported torch but run no torch op)."""
     progress: Callable | None
     """``run``'s ``progress``: what shows students being graded (the CLI's progress bar), or None."""
@@ -106,12 +106,12 @@ class Plan:
 
 def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool = False,
         exercises: tuple[str, ...] = (), timeout: float | None = None, memory: int | None = None,
-        device: str = "cpu", course_root: Path | None = None, fork_server: bool = False,
+        device: str = "cpu", course_root: Path | None = None, fork_judges: bool = False,
         progress: Callable | None = None, allow_unsandboxed: bool = False, cluster: str | None = None,
         notice: Callable[[str], None] | None = None, salt: str | None = None) -> BatchReport:
     """Grade every student in ``submissions`` into ``out``; see the module docstring.
 
-    ``fork_server``: this process has imported torch but run no torch op, so
+    ``fork_judges``: this process has imported torch but run no torch op, so
     judges can be forked from it (fast); otherwise each judge is a fresh
     interpreter (a torch import per judge, once). ``allow_unsandboxed``: grade
     even where student code cannot be jailed (``grade doctor`` says why); the
@@ -151,7 +151,7 @@ def run(*, submissions: Path, out: Path, jobs: int | None = None, regrade: bool 
     course, chosen = settings.resolve()
     plan = Plan(settings=settings, course=course, chosen=chosen, submissions=submissions, out=out,
                 scratch=out / ".scratch", jobs=max(1, jobs or os.cpu_count() or 1), regrade=regrade,
-                fork_server=fork_server and not salt, progress=progress, allow_unsandboxed=allow_unsandboxed,
+                fork_judges=fork_judges and not salt, progress=progress, allow_unsandboxed=allow_unsandboxed,
                 cluster=cluster, notice=notice)
 
     out.mkdir(parents=True, exist_ok=True)
@@ -263,7 +263,7 @@ def _grade_runnable(plan: Plan, runnable, records: Records, keep, salt) -> tuple
             count, seen = cluster.grade(plan, runnable, done, meter.tick, records.fingerprints, salt())
             return count, 0.0, seen.summary()
         pool = Pool(settings=plan.settings, course=plan.course, chosen=plan.chosen,
-                    size=min(plan.jobs, len(runnable)), fork_server=plan.fork_server, scratch=plan.scratch)
+                    size=min(plan.jobs, len(runnable)), fork_judges=plan.fork_judges, scratch=plan.scratch)
         try:
             count = pool.grade(runnable, done, lambda sid: meter.tick(sid, len(pool.judges), "judges"),
                                salt=salt())

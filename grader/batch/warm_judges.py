@@ -1,6 +1,6 @@
 """A Dask worker's judges, kept warm between batches (``grader.batch.on_worker`` uses them).
 
-One judge per thread of the worker, for one course and settings, each started and fed by a keeper
+One judge per thread of the worker, for one course and settings, each started and fed by a feeder
 thread of its own. Batches with the same settings share them, and they stay warm ``IDLE_LIMIT``
 seconds after the last one ends, so a rerun (a resumed batch, the next exercise) pays no torch
 import. Nothing here imports Dask.
@@ -31,7 +31,7 @@ class JudgesDown(Exception):
 class WarmJudges:
     """One judge per thread of the Dask worker, for one course and settings, each kept by a thread.
 
-    The judge is its keeper thread's child for all its life: Linux kills a judge when the *thread*
+    The judge is its feeder thread's child for all its life: Linux kills a judge when the *thread*
     that started it ends (so a dead Dask worker leaves no judge behind), and Dask's task threads may
     come and go. Batches with the same settings share them: a rerun finds them warm.
     """
@@ -45,16 +45,16 @@ class WarmJudges:
         shutil.rmtree(scratch, ignore_errors=True)
         scratch.mkdir(parents=True)
         started: queue.Queue = queue.Queue()
-        self.keepers = [threading.Thread(target=self._keep, args=(n, started), daemon=True,
+        self.feeders = [threading.Thread(target=self._feed, args=(n, started), daemon=True,
                                          name=f"optim-grader-judge-{n}") for n in range(size)]
-        for keeper in self.keepers:
-            keeper.start()
-        failures = [why for why in (started.get() for _ in self.keepers) if why]
+        for feeder in self.feeders:
+            feeder.start()
+        failures = [why for why in (started.get() for _ in self.feeders) if why]
         if failures:
             self.close()
             raise JudgesDown(failures[0])
 
-    def _keep(self, n: int, started: queue.Queue) -> None:
+    def _feed(self, n: int, started: queue.Queue) -> None:
         from grader.batch.pool import Pool
 
         try:
@@ -62,7 +62,7 @@ class WarmJudges:
             scratch.mkdir()
             course, chosen = self.settings.resolve()
             by_id = {e.id: e for e in chosen}
-            pool = Pool(settings=self.settings, course=course, chosen=chosen, size=1, fork_server=False,
+            pool = Pool(settings=self.settings, course=course, chosen=chosen, size=1, fork_judges=False,
                         scratch=scratch)
         except Exception as exc:  # noqa: BLE001 - told to the instructor as this worker's refusal
             started.put(f"{type(exc).__name__}: {exc}")
@@ -102,10 +102,10 @@ class WarmJudges:
             shutil.rmtree(folder, ignore_errors=True)
 
     def close(self) -> None:
-        for _ in self.keepers:
+        for _ in self.feeders:
             self.jobs.put(None)
-        for keeper in self.keepers:
-            keeper.join(timeout=60)
+        for feeder in self.feeders:
+            feeder.join(timeout=60)
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
@@ -116,7 +116,7 @@ def warm_judges(settings: Settings, version: str, size: int, folder: Path) -> Wa
     key = (settings, version)
     with _lock:
         judges = _warm.get(key)
-        if judges is not None and judges.size == size and all(k.is_alive() for k in judges.keepers):
+        if judges is not None and judges.size == size and all(k.is_alive() for k in judges.feeders):
             judges.users += 1
             if judges.retiring is not None:
                 judges.retiring.cancel()

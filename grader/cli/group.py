@@ -103,7 +103,7 @@ def warm_start(course, exercises=None) -> None:
     if PRISTINE and client._current is None:
         from grader.grading import content
 
-        client.fork_zygote(content.load_probes(course, exercises))
+        client.start_forked(content.load_probes(course, exercises))
     PRISTINE = False
 
 

@@ -51,7 +51,7 @@ def batch_command(submissions, out, jobs, regrade, exercises, timeout, memory, d
 
     # Student folder names and their code's words reach these lines: control characters are shown, never sent.
     report = batch.run(submissions=submissions, out=out, jobs=jobs, regrade=regrade, exercises=exercises,
-                       timeout=timeout, memory=memory, device=device, fork_server=group.PRISTINE,
+                       timeout=timeout, memory=memory, device=device, fork_judges=group.PRISTINE,
                        progress=_progress_bar, allow_unsandboxed=allow_unsandboxed, cluster=cluster,
                        notice=lambda line: click.echo(terminal(line), err=True), salt=salt)
     click.echo(terminal(report.summary))

@@ -2,8 +2,8 @@
 
 - ``runner``: grade one submission's exercises in one pytest session;
 - ``plugin``: the pytest plugin that turns a course's checks into ``CheckResult``s;
-- ``judge``: the fixture a check calls: a probe on the student's code (in a worker) and
-  on the reference; ``references``: where reference outcomes come from;
+- ``lab``: the fixture a check asks for outcomes: a probe on the student's code (in a worker),
+  on the reference and on a known-wrong implementation; ``references``: where reference outcomes come from;
 - ``probes``: what a probe is; ``content``: how a course's probes, checks and hints are found;
 - ``compare``, ``numerics``: tensors compared with per-dtype, per-device tolerances;
 - ``feedback``: what went wrong, the evidence, what to change, derived from another feedback or

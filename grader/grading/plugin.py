@@ -15,7 +15,7 @@ import time
 import pytest
 
 from grader.grading.feedback import Feedback
-from grader.grading.judge import Context, Judge
+from grader.grading.lab import Context, Lab
 from grader.grading.results import ERROR, FAILED, PASSED, CheckResult
 
 TIMEOUT_MARGIN = 30.0  # pytest-timeout is the backstop; workers have their own, tighter limit
@@ -59,9 +59,9 @@ class GraderPlugin:
         config.addinivalue_line("markers", "hidden: a check students do not get in their release")
 
     @pytest.fixture
-    def judge(self, request) -> Judge:
+    def lab(self, request) -> Lab:
         """Runs probes on the student's code (in a worker) and on the reference."""
-        return Judge(self._context(request.node))
+        return Lab(self._context(request.node))
 
     @pytest.fixture
     def device(self, request) -> str:

@@ -181,7 +181,7 @@ def write(path: Path, outcomes: dict, simulated: dict | None = None) -> None:
 def stale(stored: dict, solutions_dir: Path) -> list[str]:
     """What in ``stored`` the solutions no longer give: one line per outcome that differs or cannot be made."""
     from grader.grading import probes
-    from grader.grading.judge import SolutionReferences
+    from grader.grading.lab import SolutionReferences
 
     fresh = SolutionReferences(solutions_dir)
     problems = []

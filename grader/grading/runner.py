@@ -13,7 +13,7 @@ from grader.errors import GraderProblem, UsageProblem
 from grader.isolation import client
 from grader.grading import content, submission as submissions
 from grader.course import Course, Exercise
-from grader.grading.judge import Context, SolutionReferences
+from grader.grading.lab import Context, SolutionReferences
 from grader.grading.plugin import GraderPlugin
 from grader.grading.results import ExerciseResult
 
@@ -71,7 +71,7 @@ def grade_exercise(*, course: Course, exercise: Exercise, path: Path | None, dev
     no verdict on the student's code (its worker timed out, ran out of memory, crashed or exited, or
     the check itself broke) has status ``error`` and its ``incident``: batch grading calls such a
     submission an error. ``salt``: the instructor's secret every check's seeds are mixed with
-    (``grader.grading.judge.salted``; the references then come from the solutions)."""
+    (``grader.grading.lab.salted``; the references then come from the solutions)."""
     outcome = grade_exercises(course=course, items=[(exercise, path)], device=device,
                               public_only=public_only, references=references, own=own,
                               hidden=hidden, on_check=on_check,
@@ -111,7 +111,7 @@ def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]]
             continue
         subs[exercise.id] = submissions.load(exercise, path, (problems or {}).get(exercise.id))
         contexts[str(check_file)] = Context(hints=hints, course=course, exercise=exercise, submission=subs[exercise.id],
-                                                  device=device, references=references, sandbox=client.current,
+                                                  device=device, references=references, fork_server=client.current,
                                                   own=own, hidden=hidden, salt=salt)
     if not contexts:
         return outcomes
@@ -144,7 +144,7 @@ def grade_exercises(*, course: Course, items: list[tuple[Exercise, Path | None]]
             code = pytest.main(args, plugins=[plugin, pytest_timeout])
         finally:
             sys.dont_write_bytecode = dont_write
-            # The submission's worker lives across its checks (grader.isolation.server); it ends with them.
+            # The submission's worker lives across its checks (grader.isolation.fork_server); it ends with them.
             client.end_session()
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
         if len(contexts) > 1:  # which exercise broke the session? each alone says

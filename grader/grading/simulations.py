@@ -1,7 +1,7 @@
 """Known-wrong implementations: naming a mistake by its effect without shipping an answer.
 
 A check that sees a wrong outcome asks what a known-wrong version of the student's function
-would have given on the same inputs (``judge.simulate(probe, mistaken("name", *args), **params)``)
+would have given on the same inputs (``lab.simulate(probe, mistaken("name", *args), **params)``)
 and names the mistake whose outcome the student's matches. Such a version is one argument away
 from the answer (a momentum step "with no mistake" is the momentum step), so it never ships:
 

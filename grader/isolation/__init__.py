@@ -2,11 +2,11 @@
 
 Shape::
 
-    judge ──client──socket──▶ server (fork server, warm torch) ──fork──▶ worker (jailed)
+    judge ──client──socket──▶ fork server (warm torch) ──fork──▶ worker (jailed)
 
 - ``protocol``: what a job and a reply are, their statuses, and how they are framed;
-- ``client``: the judge's handle on a fork server (starts it, sends jobs, ends it);
-- ``server``: the fork server; ``session``: one worker of it, forked and watched under
+- ``client``: the judge's handle on a fork server, ``ForkServer`` (starts it, sends jobs, ends it);
+- ``fork_server``: the fork server itself; ``session``: one worker of it, forked and watched under
   its limits; ``procs``: the one toolkit for processes (start a child, read its answer
   through a pipe, reap it, say how it ended; /proc readings; ending a process tree);
 - ``worker``: what runs inside a worker: load the submission, call what the job names,

@@ -1,9 +1,9 @@
 """The judge's side of the fork server: start it, send it jobs, restart it if it dies.
 
-``fork_zygote()`` is the fast path, for a process that has imported torch and
+``start_forked()`` is the fast path, for a process that has imported torch and
 run no torch op yet (the ``grade`` command calls it first thing). Anywhere else,
 say inside a test session that has already computed with torch, ``current()``
-spawns a fresh zygote with ``python -m grader.isolation.server`` instead: slower to
+spawns a fresh fork server with ``python -m grader.isolation.fork_server`` instead: slower to
 start, but it never inherits a used OpenMP pool.
 """
 
@@ -12,27 +12,27 @@ from __future__ import annotations
 import atexit
 import socket
 
-from grader.isolation import server
+from grader.isolation import fork_server
 from grader.isolation.procs import Child
 from grader.isolation.protocol import LOST, Job, WorkerReply, recv_message, send_message, split_job
 
-REPLY_MARGIN = 15.0  # seconds past a job's own limit before the zygote counts as lost
+REPLY_MARGIN = 15.0  # seconds past a job's own limit before the fork server counts as lost
 OUTPUT_SHOWN = 8192  # bytes of what a worker printed that a reply keeps, for feedback
-END_WAIT = 5.0       # seconds a spawned zygote may take to end once its socket is closed
+END_WAIT = 5.0       # seconds a spawned fork server may take to end once its socket is closed
 
 
-class Sandbox:
-    """A connection to one zygote."""
+class ForkServer:
+    """A connection to one fork server."""
 
     def __init__(self, sock: socket.socket, child: Child):
         self._sock, self._child = sock, child
         self.pid = child.pid
-        """The zygote's pid."""
+        """The fork server's pid."""
         self.alive = True
         """False once it failed or was closed: ``current()`` starts another."""
 
     def run(self, job: Job) -> WorkerReply:
-        """Run one job; a reply with status ``lost`` if the zygote itself failed."""
+        """Run one job; a reply with status ``lost`` if the fork server itself failed."""
         header, own = split_job(job)
         try:
             self._sock.settimeout(job.timeout + REPLY_MARGIN)
@@ -47,13 +47,13 @@ class Sandbox:
         return WorkerReply(LOST, b"", "", 0, None, None, 0.0, 0.0)
 
     def _reply(self) -> WorkerReply | None:
-        """The zygote's answer to a job: the result and printed segments it passes on, then the
+        """The fork server's answer to a job: the result and printed segments it passes on, then the
         reply; None when it asks for the job again."""
         result, output = [], bytearray()
         while True:
             message = recv_message(self._sock)
             if message is None:
-                raise OSError("the zygote hung up")
+                raise OSError("the fork server hung up")
             header, payload = message
             if header.get("again"):
                 return None
@@ -79,7 +79,7 @@ class Sandbox:
             self.close()
 
     def close(self) -> None:
-        """Hang up: the zygote ends, and its workers with it; reap it."""
+        """Hang up: the fork server ends, and its workers with it; reap it."""
         if not self.alive:
             return
         self.alive = False
@@ -87,56 +87,56 @@ class Sandbox:
         self._child.wait(END_WAIT if self._child.spawned else None)
 
 
-_current: Sandbox | None = None
+_current: ForkServer | None = None
 
 
-def fork_zygote(probe_modules: tuple[str, ...] = ()) -> Sandbox:
-    """Fork a zygote from this process: call only before any torch op has run here.
+def start_forked(probe_modules: tuple[str, ...] = ()) -> ForkServer:
+    """Start a fork server forked from this process: call only before any torch op has run here.
 
     ``probe_modules`` (``grader.grading.content.probe_modules``) are imported first, so
     that every worker starts with them.
     """
     import torch  # noqa: F401
 
-    server.preload(probe_modules)
+    fork_server.preload(probe_modules)
     parent, child = socket.socketpair()
 
     def serve() -> None:
         parent.close()
-        server.serve(child)
+        fork_server.serve(child)
 
     forked = Child.fork(serve)
     child.close()
-    return _set(Sandbox(parent, forked))
+    return _set(ForkServer(parent, forked))
 
 
-def spawn_zygote() -> Sandbox:
-    """Start a zygote as a fresh interpreter (safe at any time, costs a torch import)."""
+def start_spawned() -> ForkServer:
+    """Start a fork server as a fresh interpreter (safe at any time, costs a torch import)."""
     parent, child = socket.socketpair()
-    spawned = Child.spawn("grader.isolation.server", str(child.fileno()), pass_fds=(child.fileno(),))
+    spawned = Child.spawn("grader.isolation.fork_server", str(child.fileno()), pass_fds=(child.fileno(),))
     child.close()
-    return _set(Sandbox(parent, spawned))
+    return _set(ForkServer(parent, spawned))
 
 
-def current() -> Sandbox:
-    """The running zygote, started (spawned) if there is none or it died."""
+def current() -> ForkServer:
+    """The running fork server, started (spawned) if there is none or it died."""
     if _current is None or not _current.alive:
-        return spawn_zygote()
+        return start_spawned()
     return _current
 
 
 def end_session() -> None:
-    """End the running zygote's worker for the last submission, if there is one."""
+    """End the running fork server's worker for the last submission, if there is one."""
     if _current is not None:
         _current.end_session()
 
 
-def _set(sandbox: Sandbox) -> Sandbox:
+def _set(server: ForkServer) -> ForkServer:
     global _current
     if _current is not None:
         _current.close()
-    _current = sandbox
-    return sandbox
+    _current = server
+    return server
 
 
 @atexit.register

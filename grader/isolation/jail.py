@@ -2,13 +2,13 @@
 
 Shape of a jailed worker (Linux namespaces, the way bubblewrap and nsjail build one)::
 
-    judge ── keeper ── zygote ──fork into a new PID namespace──▶ worker: PID 1 there; then
-                       (PID 1 of its own PID            its own mount, network, IPC, UTS
-                        namespace; as an ordinary        namespaces and root, limits, and
-                        user, in a user namespace)       an unprivileged identity
+    judge ── keeper ── fork server ──fork into a new PID namespace──▶ worker: PID 1 there; then
+                       (PID 1 of its own PID                 its own mount, network, IPC, UTS
+                        namespace; as an ordinary             namespaces and root, limits, and
+                        user, in a user namespace)            an unprivileged identity
 
 - **Identity.** As root the worker drops to a uid of its own (``JAIL_UID_BASE`` +
-  the zygote's pid: two batch judges never share one); as an ordinary user it
+  the fork server's pid: two batch judges never share one); as an ordinary user it
   gets a user namespace that maps only that user. Either way: no capabilities,
   an empty bounding set, ``no_new_privs``.
 - **Network.** A fresh network namespace: only its own loopback is up, so
@@ -26,7 +26,7 @@ Shape of a jailed worker (Linux namespaces, the way bubblewrap and nsjail build 
 - **Limits.** ``setrlimit``: address space (a hard memory limit, CPU runs only:
   CUDA reserves far more address space than it uses), processes, file size,
   open files, CPU time, no core files; and, where the machine allows, one cgroup
-  for the worker and all it starts (``grader.isolation.cgroups``, set up by the zygote).
+  for the worker and all it starts (``grader.isolation.cgroups``, set up by the fork server).
 - **Nothing inherited.** The grader's environment and command line are zeroed in
   the worker's memory, and the worker ends in a user namespace of its own, so
   what the kernel keeps per user (keyrings) starts empty for every student.
@@ -37,7 +37,7 @@ Shape of a jailed worker (Linux namespaces, the way bubblewrap and nsjail build 
 
 Where namespaces are not allowed (a hardened distro, some containers, or
 ``GRADER_NO_NAMESPACES=1`` to simulate one), ``prepare_server`` raises
-``JailError`` and the zygote runs workers with the limits only;
+``JailError`` and the fork server runs workers with the limits only;
 ``grader.isolation.doctor`` reports each property, observed from inside a real jail.
 """
 
@@ -68,7 +68,7 @@ from dataclasses import dataclass
 from grader.isolation import procs, syscalls
 from grader.isolation.syscalls import filter_syscalls  # also called by the unjailed path (worker._confine)
 
-JAIL_UID_BASE = 2_000_000_000   # above systemd-nspawn's ranges; uid = base + the zygote's pid
+JAIL_UID_BASE = 2_000_000_000   # above systemd-nspawn's ranges; uid = base + the fork server's pid
 SCRATCH_MB = 64                 # the worker's /tmp (its working folder): a tmpfs of this size
 DEV_SHM_MB = 16
 NPROC = 64                      # processes and threads the student's code may have at once
@@ -110,7 +110,7 @@ class Plan:
     masks: tuple[str, ...] = ()
     """Paths that must stay invisible even inside a bind (hidden checks, solutions…)."""
     uid: int | None = None
-    """The worker's uid when the zygote is root; None: a user namespace maps the caller."""
+    """The worker's uid when the fork server is root; None: a user namespace maps the caller."""
     devices: tuple[str, ...] = ()
     """Extra device nodes (a GPU's), bound read-write."""
     proc_sys: bool = False

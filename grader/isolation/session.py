@@ -92,7 +92,7 @@ class Session:
             os.close(fd)
         with contextlib.suppress(OSError):  # room for a submission's code at once (never seen to fail)
             fcntl.fcntl(request_w, F_SETPIPE_SZ, PIPE_SIZE)
-        os.set_blocking(request_w, False)  # a worker that stops reading must not block the zygote
+        os.set_blocking(request_w, False)  # a worker that stops reading must not block the fork server
         return cls(key, pid, request_w, result_r, output_r, setup_r, scratch, group, isolation)
 
     def relay_code(self, sock: socket.socket, size: int) -> bool:

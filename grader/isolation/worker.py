@@ -30,8 +30,8 @@ def serve_jobs(job: Job, request_fd: int, result_fd: int, setup_fd: int, *, plan
     judge sent them: the fork server only spliced them on) into ``job`` (as the fork server knows it),
     enter the jail (``plan``; None: limits only, and ``server`` is the fork server's pid, to die with)
     with the job's limits, say so on ``setup_fd`` and close it; then, in the working folder
-    ``scratch``, run each job the zygote sends on ``request_fd`` (a message ``{"probe", "params"}``),
-    writing each outcome to ``result_fd``; exit when the zygote closes the pipe. Never returns.
+    ``scratch``, run each job the fork server sends on ``request_fd`` (a message ``{"probe", "params"}``),
+    writing each outcome to ``result_fd``; exit when the fork server closes the pipe. Never returns.
 
     Until ``setup_fd`` is closed only the grader's code has run here, so what it says there is the
     trusted side's word: a jail that could not be built is the grader's failure, reported by the
@@ -67,13 +67,13 @@ def serve_jobs(job: Job, request_fd: int, result_fd: int, setup_fd: int, *, plan
 
 
 def _send(result_fd: int, outcome: dict) -> None:
-    """One result: the zygote's frame marker, its length, then ``grader.isolation.wire`` bytes."""
+    """One result: the fork server's frame marker, its length, then ``grader.isolation.wire`` bytes."""
     try:
         data = wire.encode(outcome)
     except Exception as exc:  # noqa: BLE001 - a value the probe could not send
         data = wire.encode({"error": {"kind": ErrorKind.UNSENDABLE.value, "type": type(exc).__name__,
                                       "message": str(exc), "traceback": ""}})
-    # What this job printed goes out before its result, so the zygote counts it as this job's.
+    # What this job printed goes out before its result, so the fork server counts it as this job's.
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
@@ -191,13 +191,13 @@ def _confine(job: Job, plan: jail.Plan | None, server: int | None) -> None:
         jail.set_limits(dataclasses.replace(limits, nproc=0))
         jail.prctl(jail.PR_SET_NO_NEW_PRIVS, 1)
     except (OSError, ValueError, jail.JailError):
-        pass  # not Linux: the zygote's own time, memory and output limits still hold
+        pass  # not Linux: the fork server's own time, memory and output limits still hold
     jail.filter_syscalls()  # last: the seccomp filter, where libseccomp can be had (never raises)
 
 
 def _isolate(folder: str | None, scratch: str) -> None:
     """No cwd or script folder on sys.path; the submission's folder last, never first; the
-    scratch folder (which the zygote removes afterwards) as the working directory."""
+    scratch folder (which the fork server removes afterwards) as the working directory."""
     cwd = os.getcwd()
     sys.path[:] = [p for p in sys.path if p not in ("", ".", cwd)]
     if folder:

@@ -117,7 +117,7 @@ def in_a_row(run_one, runs: list[dict]) -> dict:
     return {"runs": records, "torch_optim": used}
 
 
-def expect_by_hand(judge, got: dict, name: str) -> None:
+def expect_by_hand(lab, got: dict, name: str) -> None:
     """``name`` must take its step without torch.optim: by its source (read here, in the judge) and by
     what the worker's watch noted while it ran (``got["torch_optim"]``, evidence that can only fail it)."""
     from grader.grading.feedback import Feedback
@@ -127,7 +127,7 @@ def expect_by_hand(judge, got: dict, name: str) -> None:
         raise Feedback(f"The result sent back for `{name}` is not the one the grader records.", None,
                        "Let your function return normally, and write nothing to file descriptors your code "
                        "did not open.")
-    found = _source_findings(judge).get(name, [])
+    found = _source_findings(lab).get(name, [])
     optim = [f for f in found if f["kind"] == OPTIM]
     hidden = [f for f in found if f["kind"] == HIDDEN]
     noted = [str(text)[:200] for text in used[:5]]  # the worker's words: what it sends is the student's
@@ -153,13 +153,13 @@ def expect_by_hand(judge, got: dict, name: str) -> None:
             "globals() or __dict__, frames.", mistake="step.hidden")
 
 
-def _source_findings(judge) -> dict:
+def _source_findings(lab) -> dict:
     """``how_steps_are_taken`` for the judge's submission, once per submission (a child under limits)."""
     from grader.grading.bounded import TooCostly, bounded
 
-    state = judge.context.state
+    state = lab.context.state
     if "by_hand" not in state:
-        sub, functions = judge.context.submission, list(judge.context.exercise.functions)
+        sub, functions = lab.context.submission, list(lab.context.exercise.functions)
         try:
             state["by_hand"] = bounded(how_steps_are_taken, [[c.filename, c.source] for c in sub.chunks],
                                        functions)

@@ -51,9 +51,9 @@ class Pairing:
     """What to change."""
 
 
-def simulating(judge, probe, **params) -> Callable:
+def simulating(lab, probe, **params) -> Callable:
     """What a known-wrong implementation gives on ``probe``'s inputs with ``params``: a check's ``simulated``."""
-    return lambda wrong: judge.simulate(probe, wrong, **params)
+    return lambda wrong: lab.simulate(probe, wrong, **params)
 
 
 def expect_returns_none(got: dict, name: str) -> None:
@@ -86,7 +86,7 @@ def known_error(problem: Feedback, frozen_is_cause: bool = False) -> Feedback:
     return problem
 
 
-def explain_frozen(judge, probe, problem: Feedback, params: dict, pairing: Pairing | None) -> Feedback:
+def explain_frozen(lab, probe, problem: Feedback, params: dict, pairing: Pairing | None) -> Feedback:
     """``problem``, an error with a frozen parameter about, explained when the same call with nothing
     frozen runs: then the frozen parameter is the trigger. A shape error has state paired with the wrong
     parameters as its usual cause (``pairing``: for a step that keeps state); arithmetic on a None
@@ -99,7 +99,7 @@ def explain_frozen(judge, probe, problem: Feedback, params: dict, pairing: Pairi
         return problem
     unfrozen = dict(params, runs=[dict(run, frozen=[]) for run in runs]) if runs else dict(params, frozen=[])
     try:
-        judge.student(probe, **unfrozen)
+        lab.student(probe, **unfrozen)
     except Feedback:
         return problem
     if pairing is None or not shapes:
@@ -108,14 +108,14 @@ def explain_frozen(judge, probe, problem: Feedback, params: dict, pairing: Pairi
                            mistake="frozen.pairing_shifted")
 
 
-def outcomes(judge, probe, pairing: Pairing | None = None, **params) -> tuple[dict, dict]:
+def outcomes(lab, probe, pairing: Pairing | None = None, **params) -> tuple[dict, dict]:
     """(student, reference) outcomes of ``probe``, an error explained (and named) when a frozen parameter
     causes it (``explain_frozen``)."""
-    want = judge.reference(probe, **params)
+    want = lab.reference(probe, **params)
     try:
-        return judge.student(probe, **params), want
+        return lab.student(probe, **params), want
     except Feedback as problem:
-        raise explain_frozen(judge, probe, problem, params, pairing) from None
+        raise explain_frozen(lab, probe, problem, params, pairing) from None
 
 
 # ---------------------------------------------------------------- calls in a row
@@ -125,35 +125,35 @@ def outcomes(judge, probe, pairing: Pairing | None = None, **params) -> tuple[di
 RunCheck = Callable[[dict, dict, dict, str, Callable], None]
 
 
-def right_alone(judge, probe, run: dict, check: RunCheck) -> bool:
+def right_alone(lab, probe, run: dict, check: RunCheck) -> bool:
     """Does the student's function get ``run`` right when it is the only call in a fresh worker?"""
     try:
-        alone = judge.student(probe, runs=[run])
-        check(alone["runs"][0], judge.reference(probe, runs=[run])["runs"][0], run, "",
-              lambda wrong: judge.simulate(probe, wrong, runs=[run])["runs"][0])
+        alone = lab.student(probe, runs=[run])
+        check(alone["runs"][0], lab.reference(probe, runs=[run])["runs"][0], run, "",
+              lambda wrong: lab.simulate(probe, wrong, runs=[run])["runs"][0])
     except (Feedback, KeyError, IndexError, TypeError):
         return False
     return True
 
 
-def expect_in_a_row(judge, probe, runs: list[dict], check: RunCheck, *, kept: str, pairing: Pairing | None = None,
+def expect_in_a_row(lab, probe, runs: list[dict], check: RunCheck, *, kept: str, pairing: Pairing | None = None,
                     explain: Callable[[dict, dict, dict, str], None] | None = None) -> None:
     """Run ``runs`` one after the other in one worker; every run must pass ``check``. A run that is right
     on its own (in a fresh worker) but wrong, or failing, after the earlier ones points to state kept
     between calls (``kept``: what to change then): established by running it alone. ``explain(mine, theirs,
     run, where)`` may name a run's mistake better than ``check`` did; ``pairing`` is as for ``outcomes``."""
     name = probe.calls
-    want = judge.reference(probe, runs=runs)
+    want = lab.reference(probe, runs=runs)
     try:
-        got = judge.student(probe, runs=runs)
+        got = lab.student(probe, runs=runs)
     except Feedback as problem:
         if problem.raised is None:
             raise
         for run in runs:  # which call raises on its own, in a fresh process?
             try:
-                judge.student(probe, runs=[run])
+                lab.student(probe, runs=[run])
             except Feedback as alone:
-                raise explain_frozen(judge, probe, alone, {"runs": [run]}, pairing) from None
+                raise explain_frozen(lab, probe, alone, {"runs": [run]}, pairing) from None
         raise problem.because("No call raises this on its own, in a fresh process; called after another "
                               "model's steps, one does: something of an earlier call was kept and reused.",
                               kept, mistake="state.kept") from None
@@ -164,9 +164,9 @@ def expect_in_a_row(judge, probe, runs: list[dict], check: RunCheck, *, kept: st
                  f"{run.get('dtype', 'float32')}, lr={run['lr']}): ")
         try:
             check(mine, theirs, run, "",
-                  lambda wrong, index=index: judge.simulate(probe, wrong, runs=runs)["runs"][index])
+                  lambda wrong, index=index: lab.simulate(probe, wrong, runs=runs)["runs"][index])
         except Feedback as problem:
-            if index and right_alone(judge, probe, run, check):
+            if index and right_alone(lab, probe, run, check):
                 raise problem.instead(
                     f"{where}on its own, in a fresh process, `{name}` gets this call right; called after "
                     "another model's steps, it does not. Something of an earlier call was kept and reused "

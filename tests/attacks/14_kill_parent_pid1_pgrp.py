@@ -1,5 +1,5 @@
-# attack: kill its parent (the zygote), PID 1, the judge found through /proc/<ppid>/stat, and its own process group
-# holds: the zygote and judge are not visible from the jail; the worst is its own worker dying: the batch goes on, honest students score 10/10, the attacker 0
+# attack: kill its parent (the fork server), PID 1, the judge found through /proc/<ppid>/stat, and its own process group
+# holds: the fork server and judge are not visible from the jail; the worst is its own worker dying: the batch goes on, honest students score 10/10, the attacker 0
 """Exercise 3: A manual SGD step (attacker: kills its parents)."""
 
 import os

@@ -1,5 +1,5 @@
 # attack: at import time poison the environment for whoever runs next: PYTHONPATH, PYTHONSTARTUP, LD_PRELOAD, OMP/MKL settings, TORCH_* and putenv, plus a torch.py planted in /tmp; and check whether a predecessor's poison reached this worker
-# holds: each worker starts from the zygote's clean environment: no attacker sees a predecessor's variables, and the honest students' verdicts are those of single grading
+# holds: each worker starts from the fork server's clean environment: no attacker sees a predecessor's variables, and the honest students' verdicts are those of single grading
 """Exercise 3: A manual SGD step (attacker: poisons the environment)."""
 
 import os

@@ -37,7 +37,7 @@ def _attack() -> str | None:
             state["ready"] += len(got)
     if state["ready"] < CHILDREN and state["calls"] < 4:
         return None
-    time.sleep(0.5)  # 25 of the zygote's memory readings
+    time.sleep(0.5)  # 25 of the fork server's memory readings
     alive = sum(1 for pid in state["kids"] if os.waitpid(pid, os.WNOHANG) == (0, 0))
     held = min(alive, state["ready"]) * EACH_MB
     note = f"{alive} children alive holding {held} MB of their own, after {state['calls']} checks"

@@ -26,7 +26,7 @@ def _attack() -> str | None:
         state["error"] = f", then {exc.strerror}"
     if state["held"] < TOTAL_MB and not state["error"] and state["calls"] < 4:
         return None
-    time.sleep(0.5)  # 25 of the zygote's memory readings
+    time.sleep(0.5)  # 25 of the fork server's memory readings
     note = f"{state['held']} MB held in {len(state['fds'])} memfds{state['error']}, after {state['calls']} checks"
     return (f"{BREACH} " if state["held"] > LIMIT_MB else "") + note
 

@@ -1,7 +1,7 @@
 """Checks for exercise 1: counting parameters.
 
 A wrong network or count is named by what a known-wrong build_classifier or count gives on the
-same inputs (``judge.simulate``). Those known-wrong versions (``_mistaken_builder``, ``_counting``)
+same inputs (``lab.simulate``). Those known-wrong versions (``_mistaken_builder``, ``_counting``)
 are one argument away from the answer, so they are ``@simulator``s: a release cuts them out and
 ships only what they give on the public scenarios, as data.
 """
@@ -183,11 +183,11 @@ def _mistaken_builder(last=None, activation="relu"):
     return build
 
 
-def expect_output(judge, got: dict, want: dict, params: dict) -> None:
+def expect_output(lab, got: dict, want: dict, params: dict) -> None:
     """With the same seeded weights, the student's network gives the reference's scores."""
     import torch
 
-    device = judge.device
+    device = lab.device
     g, w = got["outputs"][0], want["outputs"][0]
     if g["type"] != "torch.Tensor":
         raise Feedback(f"Calling your network on a batch returned a {g['type']}, not a tensor of scores.",
@@ -229,7 +229,7 @@ def expect_output(judge, got: dict, want: dict, params: dict) -> None:
                        evidence, "Apply a ReLU to the first layer's output before it goes into the "
                        "second layer, wherever your network computes its forward pass.", mistake="network.no_relu")
     for args, found, fix, mistake in SIMULATED:
-        wrong = judge.simulate(probes.classifier, mistaken("_mistaken_builder", *args), **params)
+        wrong = lab.simulate(probes.classifier, mistaken("_mistaken_builder", *args), **params)
         if close(gt, wrong["outputs"][0]["tensor"], device):
             raise Feedback(found, evidence, fix, mistake=mistake)
     raise Feedback(what, evidence, "Build exactly Linear → ReLU → Linear, with nothing else in between "
@@ -249,18 +249,18 @@ def _is_linear(got: dict, device: str) -> bool:
     return close(f_2x - f_0, 2 * (f_x - f_0), device)
 
 
-def check_classifier(judge, **params) -> None:
+def check_classifier(lab, **params) -> None:
     """The network has the right parameters, then (in a second run) computes the right scores."""
-    got, want = judge.both(probes.classifier, forward=False, **params)
+    got, want = lab.both(probes.classifier, forward=False, **params)
     expect_network(got, want, tuple(params.get("sizes") or LESSON))
-    got, want = judge.both(probes.classifier, **params)
-    expect_output(judge, got, want, params)
+    got, want = lab.both(probes.classifier, **params)
+    expect_output(lab, got, want, params)
 
 
 @pytest.mark.points(2)
-def test_builds_the_lesson_network(judge):
+def test_builds_the_lesson_network(lab):
     """build_classifier() builds the lesson's 784 → 128 → 10 network: 101,770 trainable parameters"""
-    got, want = judge.both(probes.classifier, seed=1, forward=False)
+    got, want = lab.both(probes.classifier, seed=1, forward=False)
     expect_network(got, want)
 
 
@@ -296,26 +296,26 @@ def expect_networks_in_a_row(got: dict, want: dict) -> None:
 
 
 @pytest.mark.points(1)
-def test_classifier_computes_linear_relu_linear(judge):
+def test_classifier_computes_linear_relu_linear(lab):
     """build_classifier's network computes Linear → ReLU → Linear and returns raw scores (two sizes)"""
-    check_classifier(judge, seed=2, batch_size=16)
-    check_classifier(judge, seed=3, sizes=[20, 12, 5])
+    check_classifier(lab, seed=2, batch_size=16)
+    check_classifier(lab, seed=3, sizes=[20, 12, 5])
 
 
 @pytest.mark.points(1)
-def test_classifier_uses_the_sizes_given(judge):
+def test_classifier_uses_the_sizes_given(lab):
     """build_classifier(in_features=20, hidden=12, num_classes=5), after another call, builds a new 20 → 12 → 5 network"""  # noqa: E501 - a check's title is one line
-    got, want = judge.both(probes.built_in_a_row, seed=3,
+    got, want = lab.both(probes.built_in_a_row, seed=3,
                            calls=[[None, "keywords"], [[20, 12, 5], "keywords"], [[9, 7, 3], "keywords"]])
     expect_networks_in_a_row(got, want)
 
 
 @pytest.mark.points(1)
 @pytest.mark.hidden
-def test_classifier_other_sizes_float64(judge):
+def test_classifier_other_sizes_float64(lab):
     """build_classifier(6, 40, 3), positional sizes, computes the right scores in float64"""
-    check_classifier(judge, seed=4, sizes=[6, 40, 3], call="positional", batch_size=4, dtype="float64")
-    got, want = judge.both(probes.built_in_a_row, seed=5,
+    check_classifier(lab, seed=4, sizes=[6, 40, 3], call="positional", batch_size=4, dtype="float64")
+    got, want = lab.both(probes.built_in_a_row, seed=5,
                            calls=[[[6, 40, 3], "positional"], [None, "keywords"], [[6, 40, 3], "positional"]])
     expect_networks_in_a_row(got, want)
 
@@ -406,11 +406,11 @@ def _counting(slip: str):
     return count_trainable_parameters
 
 
-def slips_of(judge, params: dict, then: int | None = None):
+def slips_of(lab, params: dict, then: int | None = None):
     """What each slip counts on the model of ``probes.count`` with ``params`` (``then``: the one at that
     place in ``then``): key → number."""
     def count(key: str):
-        made = judge.simulate(probes.count, mistaken("_counting", key), **params)
+        made = lab.simulate(probes.count, mistaken("_counting", key), **params)
         return (made if then is None else made["then"][then])["number"]
     return count
 
@@ -436,7 +436,7 @@ def expect_count(got: dict, want: dict, scenario: str, slips) -> None:
                    "trainable parameters.", evidence, NUMEL)
 
 
-def expect_counts_in_a_row(got: dict, want: dict, judge, params: dict) -> None:
+def expect_counts_in_a_row(got: dict, want: dict, lab, params: dict) -> None:
     """Later calls, on other models, count those models, not what earlier calls left behind."""
     earlier = [(got["number"], want["number"])]
     running = got["number"] if isinstance(got["number"], (int, float)) else None
@@ -457,7 +457,7 @@ def expect_counts_in_a_row(got: dict, want: dict, judge, params: dict) -> None:
                                f"{_fmt(number)}: this model's {right:,} added to what earlier calls counted. "
                                "The total lives at module level and is never reset between calls.", evidence,
                                "Start the total at zero inside the function, on every call.", mistake="state.kept")
-        expect_count(g, w, w["scenario"], slips_of(judge, params, index))
+        expect_count(g, w, w["scenario"], slips_of(lab, params, index))
         earlier.append((number, right))
         running = running + number if running is not None and isinstance(number, (int, float)) else None
 
@@ -469,12 +469,12 @@ def _fmt(number, sign=False) -> str:
 
 
 @pytest.mark.points(1)
-def test_counts_the_lesson_network(judge):
+def test_counts_the_lesson_network(lab):
     """count_trainable_parameters gives 101,770 for the lesson's network, then 317 for 20 → 12 → 5, as an int"""
     params = dict(seed=11, scenario="lesson", then=["small"])
-    got, want = judge.both(probes.count, **params)
-    expect_count(got, want, "lesson", slips_of(judge, params))
-    expect_counts_in_a_row(got, want, judge, params)
+    got, want = lab.both(probes.count, **params)
+    expect_count(got, want, "lesson", slips_of(lab, params))
+    expect_counts_in_a_row(got, want, lab, params)
     returned = got["returned"]
     if returned["type"] != "int":
         raise Feedback(f"The count is right ({want['number']:,}), but it comes back as a "
@@ -485,35 +485,35 @@ def test_counts_the_lesson_network(judge):
 
 
 @pytest.mark.points(1)
-def test_counts_only_trainable(judge):
+def test_counts_only_trainable(lab):
     """count_trainable_parameters leaves out frozen parameters (requires_grad=False), first or in the middle"""
     params = dict(seed=12, scenario="frozen", then=["frozen_middle"])
-    got, want = judge.both(probes.count, **params)
-    expect_count(got, want, "frozen", slips_of(judge, params))
-    expect_counts_in_a_row(got, want, judge, params)
+    got, want = lab.both(probes.count, **params)
+    expect_count(got, want, "frozen", slips_of(lab, params))
+    expect_counts_in_a_row(got, want, lab, params)
 
 
 @pytest.mark.points(1)
-def test_buffers_are_not_parameters(judge):
+def test_buffers_are_not_parameters(lab):
     """count_trainable_parameters counts BatchNorm's weight and bias but not its buffers"""
     params = dict(seed=13, scenario="batchnorm")
-    got, want = judge.both(probes.count, **params)
-    expect_count(got, want, "batchnorm", slips_of(judge, params))
+    got, want = lab.both(probes.count, **params)
+    expect_count(got, want, "batchnorm", slips_of(lab, params))
 
 
 @pytest.mark.points(1)
-def test_shared_parameter_counts_once(judge):
+def test_shared_parameter_counts_once(lab):
     """count_trainable_parameters counts a parameter shared by two layers once"""
     params = dict(seed=14, scenario="shared")
-    got, want = judge.both(probes.count, **params)
-    expect_count(got, want, "shared", slips_of(judge, params))
+    got, want = lab.both(probes.count, **params)
+    expect_count(got, want, "shared", slips_of(lab, params))
 
 
 @pytest.mark.points(1)
 @pytest.mark.hidden
-def test_counts_other_models_in_a_row(judge):
+def test_counts_other_models_in_a_row(lab):
     """count_trainable_parameters on other models, one after another: a frozen output layer, tied weights"""
     params = dict(seed=16, scenario="frozen_last", then=["shared_deep", "batchnorm"])
-    got, want = judge.both(probes.count, **params)
-    expect_count(got, want, "frozen_last", slips_of(judge, params))
-    expect_counts_in_a_row(got, want, judge, params)
+    got, want = lab.both(probes.count, **params)
+    expect_count(got, want, "frozen_last", slips_of(lab, params))
+    expect_counts_in_a_row(got, want, lab, params)

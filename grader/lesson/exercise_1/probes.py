@@ -210,7 +210,7 @@ def count(count_trainable_parameters, *, device, seed, scenario, then=()):
     ``then`` names more scenarios counted afterwards in the same run (seeds
     following ``seed``): a count kept at module level between calls shows there.
     The grader counts nothing here: what the common slips count on the same
-    models comes from the checks' known-wrong counts (``judge.simulate``).
+    models comes from the checks' known-wrong counts (``lab.simulate``).
     """
     model = _scenario(scenario, seed, device)
     returned = count_trainable_parameters(model)

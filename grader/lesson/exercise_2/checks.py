@@ -3,7 +3,7 @@
 A mistake is named only from evidence it leaves in the record: what backward put in
 ``.grad`` during the call, whether the returned tensors are the live ``.grad`` ones,
 what an earlier result looks like after later calls, or the outcome of a known-wrong
-version of the function (``judge.simulate``) on the same inputs. When nothing known
+version of the function (``lab.simulate``) on the same inputs. When nothing known
 matches, the feedback says what was observed. The known-wrong versions are ``@simulator``s:
 a release cuts them out and ships only what they give on the public scenarios, as data.
 """
@@ -32,10 +32,10 @@ GRAD_IS_NONE = ("A parameter's .grad is None until a backward() fills it (always
 ORDINAL = ("first", "second", "third", "fourth", "fifth")
 
 
-def run(judge, **params):
+def run(lab, **params):
     """(student outcome, reference outcome) of the gradients probe, with this exercise's hints."""
     try:
-        return judge.both(probes.gradients, **params)
+        return lab.both(probes.gradients, **params)
     except NotImplementedYet:
         raise
     except Feedback as problem:
@@ -149,7 +149,7 @@ def _read_too_late(model, loss_fn, inputs, targets):
     return found
 
 
-def _all_zero(judge, g_call: dict, names: list, params: dict | None, call: int, shown: str) -> Feedback:
+def _all_zero(lab, g_call: dict, names: list, params: dict | None, call: int, shown: str) -> Feedback:
     """Feedback for returned gradients that are all zeros (``shown``), its mistake named from what the call
     left as evidence."""
     when = _when(call)
@@ -158,7 +158,7 @@ def _all_zero(judge, g_call: dict, names: list, params: dict | None, call: int, 
         same = params is None or call > 0
         # Does the known mistake leave this very record? (zeros, .grad filled, tensors live)
         if not same and params is not None:
-            wrong = judge.simulate(probes.gradients, mistaken("_read_too_late"), **params)["calls"][0]
+            wrong = lab.simulate(probes.gradients, mistaken("_read_too_late"), **params)["calls"][0]
             same = set(names) <= set(wrong["live"]) and set(names) <= set(wrong["filled"])
         if same:
             return Feedback(f"Every gradient you returned{when} is all zeros, yet backward() did fill .grad during "
@@ -175,7 +175,7 @@ def _all_zero(judge, g_call: dict, names: list, params: dict | None, call: int, 
                     ".grad during your call.", shown, ORDER)
 
 
-def expect_gradients(got: dict, want: dict, device: str, *, call: int = 0, judge=None,
+def expect_gradients(got: dict, want: dict, device: str, *, call: int = 0, lab=None,
                      params: dict | None = None) -> None:
     """The student's returned gradients on call ``call`` must match the reference's; name the mistake."""
     g_call, w_call = got["calls"][call], want["calls"][call]
@@ -196,7 +196,7 @@ def expect_gradients(got: dict, want: dict, device: str, *, call: int = 0, judge
     names = list(expected)
     shown = evidence(grads, expected, bad, "gradient of")
     if all(not grads[n].any() for n in names):
-        raise _all_zero(judge, g_call, names, params, call, shown)
+        raise _all_zero(lab, g_call, names, params, call, shown)
     if all(close(grads[n], before[n], device) for n in names):
         raise Feedback("Your dict holds the parameters' values, not their gradients.", shown,
                        "The gradient is what backward() stored in each parameter's .grad, not the parameter "
@@ -357,12 +357,12 @@ def _ignores_loss_fn(model, loss_fn, inputs, targets):
     return dict(zip([n for n, _ in pairs], found))
 
 
-def expect_own_loss_fn(judge, got: dict, want: dict, device: str, **params) -> None:
+def expect_own_loss_fn(lab, got: dict, want: dict, device: str, **params) -> None:
     """Gradients of the loss_fn passed in; name a hard-coded cross-entropy by simulating it."""
     try:
-        expect_gradients(got, want, device, judge=judge, params=params)
+        expect_gradients(got, want, device, lab=lab, params=params)
     except Feedback:
-        wrong = judge.simulate(probes.gradients, mistaken("_ignores_loss_fn"), **params)
+        wrong = lab.simulate(probes.gradients, mistaken("_ignores_loss_fn"), **params)
         grads = {i["key"]: i["value"].get("tensor") for i in got["calls"][0]["returned"].get("items", [])}
         wrong_grads = {i["key"]: i["value"]["tensor"] for i in wrong["calls"][0]["returned"]["items"]}
         if not mismatched(grads, wrong_grads, device):
@@ -373,88 +373,88 @@ def expect_own_loss_fn(judge, got: dict, want: dict, device: str, **params) -> N
         raise
 
 
-def expect_calls(judge, got: dict, want: dict, device: str, **params) -> None:
+def expect_calls(lab, got: dict, want: dict, device: str, **params) -> None:
     """Every call right on its own, the model left as it was, and earlier results kept."""
     for call in range(len(want["calls"])):
-        expect_gradients(got, want, device, call=call, judge=judge, params=params)
+        expect_gradients(got, want, device, call=call, lab=lab, params=params)
         expect_unchanged(got, want, device, call=call)
     expect_results_kept(got, device)
 
 
 @pytest.mark.points(1)
-def test_returns_gradients_by_name(judge, device):
+def test_returns_gradients_by_name(lab, device):
     """compute_gradients returns a dict of gradients keyed by parameter name"""
     params = dict(seed=21, sizes=(6, 5, 3), batch_size=8)
-    got, want = run(judge, **params)
-    expect_gradients(got, want, device, judge=judge, params=params)
+    got, want = run(lab, **params)
+    expect_gradients(got, want, device, lab=lab, params=params)
 
 
 @pytest.mark.points(2)
-def test_gradients_match_backward(judge, device):
+def test_gradients_match_backward(lab, device):
     """The gradients match loss.backward() on an MNIST-shaped batch (784-32-10 network)"""
     params = dict(seed=22, batch_size=16)
-    got, want = run(judge, **params)
-    expect_gradients(got, want, device, judge=judge, params=params)
+    got, want = run(lab, **params)
+    expect_gradients(got, want, device, lab=lab, params=params)
 
 
 @pytest.mark.points(1)
-def test_parameters_unchanged(judge, device):
+def test_parameters_unchanged(lab, device):
     """compute_gradients leaves the parameters and the batch unchanged (backward is not a step)"""
     params = dict(seed=23, batch_size=16)
-    got, want = run(judge, **params)
+    got, want = run(lab, **params)
     expect_unchanged(got, want, device)
-    expect_gradients(got, want, device, judge=judge, params=params)
+    expect_gradients(got, want, device, lab=lab, params=params)
 
 
 @pytest.mark.points(1)
-def test_old_gradients_do_not_leak(judge, device):
+def test_old_gradients_do_not_leak(lab, device):
     """Gradients left in .grad by an earlier batch do not leak into the result"""
     params = dict(seed=24, batch_size=16, stale=True)
-    got, want = run(judge, **params)
-    expect_gradients(got, want, device, judge=judge, params=params)
+    got, want = run(lab, **params)
+    expect_gradients(got, want, device, lab=lab, params=params)
 
 
 @pytest.mark.points(1)
-def test_frozen_parameters_left_out(judge, device):
+def test_frozen_parameters_left_out(lab, device):
     """Frozen parameters (requires_grad=False) are left out of the dict, wherever they sit in the model"""
     params = dict(seed=25, batch_size=16, frozen=["0.bias", "2.weight"])
-    got, want = run(judge, **params)
+    got, want = run(lab, **params)
     expect_frozen_kept(got, want)
-    expect_gradients(got, want, device, judge=judge, params=params)
+    expect_gradients(got, want, device, lab=lab, params=params)
 
 
 @pytest.mark.points(1)
-def test_uses_the_loss_fn_given(judge, device):
+def test_uses_the_loss_fn_given(lab, device):
     """compute_gradients uses the loss_fn and dtype it is given (MSELoss on a float64 model)"""
     params = dict(seed=28, sizes=(12, 6, 3), batch_size=10, loss="mse", dtype="float64")
-    got, want = run(judge, **params)
-    expect_own_loss_fn(judge, got, want, device, **params)
+    got, want = run(lab, **params)
+    expect_own_loss_fn(lab, got, want, device, **params)
 
 
 @pytest.mark.points(1)
-def test_called_again_on_another_model(judge, device):
+def test_called_again_on_another_model(lab, device):
     """Called again, on the same model and on another one, each result holds its own batch's gradients"""
     params = dict(seed=29, sizes=(8, 6, 4), batch_size=8, stale=True,
                   then=[{}, {"model": "new", "shape": "named", "sizes": [9, 7, 3], "batch_size": 6}])
-    got, want = run(judge, **params)
-    expect_calls(judge, got, want, device, **params)
+    got, want = run(lab, **params)
+    expect_calls(lab, got, want, device, **params)
 
 
 @pytest.mark.points(1)
 @pytest.mark.hidden
-def test_named_layers_and_mse_loss(judge, device):
+def test_named_layers_and_mse_loss(lab, device):
     """Nested layer names, MSELoss, a frozen first parameter, and old gradients in .grad"""
     params = dict(seed=26, sizes=(10, 8, 4), batch_size=12, loss="mse", stale=True, shape="named", frozen=[0])
-    got, want = run(judge, **params)
+    got, want = run(lab, **params)
     expect_frozen_kept(got, want)
-    expect_own_loss_fn(judge, got, want, device, **params)
+    expect_own_loss_fn(lab, got, want, device, **params)
 
 
 @pytest.mark.points(1)
 @pytest.mark.hidden
-def test_two_batches_in_a_row(judge, device):
+def test_two_batches_in_a_row(lab, device):
     """Called twice on one model, then on a float64 model with its last parameter frozen"""
     params = dict(seed=27, sizes=(20, 16, 5), batch_size=8, calls=2,
                   then=[{"model": "new", "dtype": "float64", "frozen": [3], "stale": True, "loss": "mse"}])
-    got, want = run(judge, **params)
-    expect_calls(judge, got, want, device, **params)
+    got, want = run(lab, **params)
+    expect_calls(lab, got, want, device, **params)

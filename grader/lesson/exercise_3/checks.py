@@ -1,7 +1,7 @@
 """Checks for exercise 3: a manual SGD step, with and without momentum.
 
 When the parameters or the velocity buffers come out wrong, the checks ask what each known
-mistake would have given on the same inputs (``judge.simulate``) and name the one the submission
+mistake would have given on the same inputs (``lab.simulate``) and name the one the submission
 reproduces (its id in mistakes.toml); when none fits, they say what was observed. The known-wrong
 step (``_momentum_with``) is one argument away from the answer, so it is a ``@simulator``: a
 release cuts it out and ships only what it gives on the public scenarios, as data.
@@ -235,18 +235,18 @@ def _a_velocity(mine, theirs, lr: float, device: str, steps: int) -> bool:
 # ---------------------------------------------------------------- the checks
 
 @pytest.mark.points(1)
-def test_sgd_step_matches_torch(judge, device):
+def test_sgd_step_matches_torch(lab, device):
     """sgd_update takes the same step as torch.optim.SGD"""
-    got, want = judge.both(probes.sgd_steps, seed=3, lr=0.1)
+    got, want = lab.both(probes.sgd_steps, seed=3, lr=0.1)
     expect_steps(got, want, device, lr=0.1)
     expect_returns_none(got, "sgd_update")
 
 
 @pytest.mark.points(1)
-def test_sgd_leaves_autograd_and_grads_alone(judge):
+def test_sgd_leaves_autograd_and_grads_alone(lab):
     """sgd_update records no autograd history and leaves .grad unchanged"""
     try:
-        got, want = judge.both(probes.sgd_steps, seed=4, lr=0.05)
+        got, want = lab.both(probes.sgd_steps, seed=4, lr=0.05)
     except Feedback as problem:  # autograd refusing the update names the mistake
         raise known_error(problem) from None
     expect_recorded(got, want, ("after", "autograd", "grads_after"), "sgd_update")
@@ -265,10 +265,10 @@ def test_sgd_leaves_autograd_and_grads_alone(judge):
 
 
 @pytest.mark.points(1)
-def test_sgd_skips_parameters_without_grad(judge, device):
+def test_sgd_skips_parameters_without_grad(lab, device):
     """sgd_update skips frozen parameters, whose .grad is None"""
     frozen = ["0.bias", "2.bias"]
-    got, want = outcomes(judge, probes.sgd_steps, seed=5, lr=0.1, frozen=frozen)
+    got, want = outcomes(lab, probes.sgd_steps, seed=5, lr=0.1, frozen=frozen)
     expect_frozen_still(got, want, frozen, "sgd_update")
     names = list(want["before"])
     first = names.index(frozen[0])  # what stopping at the first frozen parameter would leave
@@ -284,14 +284,14 @@ def test_sgd_skips_parameters_without_grad(judge, device):
 
 
 @pytest.mark.points(1)
-def test_sgd_accepts_a_generator(judge, device):
+def test_sgd_accepts_a_generator(lab, device):
     """sgd_update works when params is model.parameters(), a generator"""
     params = dict(seed=6, lr=0.1)
-    got, want = judge.both(probes.sgd_steps, pass_as="generator", **params)
+    got, want = lab.both(probes.sgd_steps, pass_as="generator", **params)
     expect_recorded(got, want, ("after",), "sgd_update")
     if not changed(want["before"], got["after"][0]) and changed(want["before"], want["after"][0]):
         try:
-            as_list = judge.student(probes.sgd_steps, **params)  # the same inputs, handed over as a list
+            as_list = lab.student(probes.sgd_steps, **params)  # the same inputs, handed over as a list
         except Feedback:
             as_list = {}
         if isinstance(as_list.get("after"), list) and as_list["after"] \
@@ -306,31 +306,31 @@ def test_sgd_accepts_a_generator(judge, device):
 
 
 @pytest.mark.points(1)
-def test_momentum_first_step(judge, device):
+def test_momentum_first_step(lab, device):
     """sgd_momentum_update's first step matches torch.optim.SGD with momentum"""
     params = dict(seed=7, lr=0.1, momentum=0.9, steps=1)
-    got, want = judge.both(probes.momentum_steps, **params)
-    expect_momentum(got, want, device, 0.1, 0.9, simulating(judge, probes.momentum_steps, **params))
+    got, want = lab.both(probes.momentum_steps, **params)
+    expect_momentum(got, want, device, 0.1, 0.9, simulating(lab, probes.momentum_steps, **params))
     expect_returns_none(got, "sgd_momentum_update")
 
 
 @pytest.mark.points(1)
-def test_momentum_carries_velocity(judge, device):
+def test_momentum_carries_velocity(lab, device):
     """Over three steps, sgd_momentum_update matches torch.optim.SGD with momentum, buffers included"""
     params = dict(seed=8, lr=0.05, momentum=0.9, steps=3)
-    got, want = judge.both(probes.momentum_steps, **params)
-    simulated = simulating(judge, probes.momentum_steps, **params)
+    got, want = lab.both(probes.momentum_steps, **params)
+    simulated = simulating(lab, probes.momentum_steps, **params)
     expect_momentum(got, want, device, 0.05, 0.9, simulated)
     expect_velocities(got, want, device, 0.05, 0.9, simulated)
 
 
 @pytest.mark.points(1)
-def test_steps_are_written_by_hand(judge):
+def test_steps_are_written_by_hand(lab):
     """sgd_update and sgd_momentum_update take their steps themselves, without torch.optim"""
-    got = judge.student(probes.sgd_steps, seed=3, lr=0.1)
-    expect_by_hand(judge, got, "sgd_update")
-    got = judge.student(probes.momentum_steps, seed=7, lr=0.1, momentum=0.9, steps=2)
-    expect_by_hand(judge, got, "sgd_momentum_update")
+    got = lab.student(probes.sgd_steps, seed=3, lr=0.1)
+    expect_by_hand(lab, got, "sgd_update")
+    got = lab.student(probes.momentum_steps, seed=7, lr=0.1, momentum=0.9, steps=2)
+    expect_by_hand(lab, got, "sgd_momentum_update")
 
 
 SGD_RUNS = [dict(seed=21, lr=0.1, sizes=[6, 5, 3]),
@@ -341,7 +341,7 @@ MOMENTUM_RUNS = [dict(seed=23, lr=0.1, momentum=0.9, steps=2, sizes=[6, 5, 3]),
 
 
 @pytest.mark.points(1)
-def test_called_again_on_another_model(judge, device):
+def test_called_again_on_another_model(lab, device):
     """Called again on another model (other sizes and settings, float64, a frozen parameter in the middle), both functions still match torch"""  # noqa: E501 - a check's title is one line
     def sgd_check(mine, theirs, run, where, simulated):
         expect_recorded(mine, theirs, ("after",), "sgd_update")
@@ -354,25 +354,25 @@ def test_called_again_on_another_model(judge, device):
         expect_momentum(mine, theirs, device, run["lr"], run["momentum"], simulated, where)
         expect_velocities(mine, theirs, device, run["lr"], run["momentum"], simulated, where)
 
-    expect_in_a_row(judge, probes.sgd_in_a_row, SGD_RUNS, sgd_check, kept=STATE_KEPT)
-    expect_in_a_row(judge, probes.momentum_in_a_row, MOMENTUM_RUNS, momentum_check, kept=STATE_KEPT, pairing=PAIRED)
+    expect_in_a_row(lab, probes.sgd_in_a_row, SGD_RUNS, sgd_check, kept=STATE_KEPT)
+    expect_in_a_row(lab, probes.momentum_in_a_row, MOMENTUM_RUNS, momentum_check, kept=STATE_KEPT, pairing=PAIRED)
 
 
 @pytest.mark.points(1)
 @pytest.mark.hidden
-def test_sgd_float64_two_steps(judge, device):
+def test_sgd_float64_two_steps(lab, device):
     """sgd_update in float64, two steps with a small learning rate"""
-    got, want = judge.both(probes.sgd_steps, seed=9, lr=0.003, steps=2, dtype="float64")
+    got, want = lab.both(probes.sgd_steps, seed=9, lr=0.003, steps=2, dtype="float64")
     expect_steps(got, want, device, lr=0.003)
 
 
 @pytest.mark.points(1)
 @pytest.mark.hidden
-def test_momentum_generator_with_frozen(judge, device):
+def test_momentum_generator_with_frozen(lab, device):
     """sgd_momentum_update with a generator of parameters, the first one frozen"""
     params = dict(seed=10, lr=0.1, momentum=0.5, steps=3, frozen=["0.weight"], pass_as="generator")
-    got, want = outcomes(judge, probes.momentum_steps, PAIRED, **params)
+    got, want = outcomes(lab, probes.momentum_steps, PAIRED, **params)
     expect_frozen_still(got, want, params["frozen"], "sgd_momentum_update")
-    simulated = simulating(judge, probes.momentum_steps, **params)
+    simulated = simulating(lab, probes.momentum_steps, **params)
     expect_momentum(got, want, device, 0.1, 0.5, simulated)
     expect_velocities(got, want, device, 0.1, 0.5, simulated)

@@ -1,7 +1,7 @@
 """Checks for exercise 4: where zero_grad goes.
 
 When parameters come out wrong, the checks ask what known-wrong versions of the
-function give on the same inputs (``judge.simulate``) and name the mistake whose
+function give on the same inputs (``lab.simulate``) and name the mistake whose
 effect the submission reproduces. Those versions (``_epoch_with``, ``_accumulate_with``)
 are one argument away from the answer, so they are ``@simulator``s: a release cuts them
 out and ships only what they give on the public scenarios, as data.
@@ -130,7 +130,7 @@ def expect_steps_taken(got: dict, expected: int, what: str, per: str) -> None:
                    f"Call optimizer.step() {per}.", mistake="step.repeated" if steps > expected else None)
 
 
-def expect_epoch(judge, got: dict, want: dict, device: str, call: int = 0, **params) -> None:
+def expect_epoch(lab, got: dict, want: dict, device: str, call: int = 0, **params) -> None:
     """train_epoch must step once per batch, through the reference's parameters; name the mistake if not."""
     mine_rec, right_rec = _call(got, call), _call(want, call)
     what = _on_call("train_epoch", call)
@@ -144,7 +144,7 @@ def expect_epoch(judge, got: dict, want: dict, device: str, call: int = 0, **par
         shown = f"After step {i + 1}:\n" + evidence(mine, right, bad)
         for zero, to_none in EPOCH_SIMULATIONS:
             lead, fix, mistake = EPOCH_MISTAKES[zero]
-            simulated = _call(judge.simulate(probes.epoch, mistaken("_epoch_with", zero, to_none), **params), call)
+            simulated = _call(lab.simulate(probes.epoch, mistaken("_epoch_with", zero, to_none), **params), call)
             if _same_run(mine_rec, simulated, device):
                 raise Feedback(f"Your parameters after each step{_on_call('', call)} match {lead}", shown, fix,
                                mistake=mistake)
@@ -231,48 +231,48 @@ def _near(got: float, want: float, rtol: float = 1e-4, atol: float = 1e-5) -> bo
 
 
 @pytest.mark.points(1)
-def test_train_epoch_returns_each_loss(judge, device):
+def test_train_epoch_returns_each_loss(lab, device):
     """train_epoch returns each batch's loss as a Python float"""
-    got, want = judge.both(probes.epoch, seed=41, n_batches=4, batch_size=8)
+    got, want = lab.both(probes.epoch, seed=41, n_batches=4, batch_size=8)
     expect_losses(got, want, device)
 
 
 @pytest.mark.points(1)
-def test_train_epoch_one_clean_step_per_batch(judge, device):
+def test_train_epoch_one_clean_step_per_batch(lab, device):
     """train_epoch takes one step per batch, each from that batch's gradients only (SGD)"""
     params: dict = dict(seed=42, n_batches=3, batch_size=8, lr=0.1)
-    got, want = judge.both(probes.epoch, **params)
-    expect_epoch(judge, got, want, device, **params)
+    got, want = lab.both(probes.epoch, **params)
+    expect_epoch(lab, got, want, device, **params)
 
 
 @pytest.mark.points(1)
-def test_train_epoch_with_momentum(judge, device):
+def test_train_epoch_with_momentum(lab, device):
     """train_epoch with SGD and momentum, an optimizer that already holds state"""
     params: dict = dict(seed=43, n_batches=4, batch_size=8, lr=0.05, momentum=0.9, warmup=True)
-    got, want = judge.both(probes.epoch, **params)
-    expect_epoch(judge, got, want, device, **params)
+    got, want = lab.both(probes.epoch, **params)
+    expect_epoch(lab, got, want, device, **params)
 
 
 @pytest.mark.points(1)
-def test_train_epoch_called_again(judge, device):
+def test_train_epoch_called_again(lab, device):
     """Called again on another model (float64, a frozen parameter) with its own optimizer, train_epoch trains it"""
     params = dict(seed=45, n_batches=2, batch_size=8, lr=0.1,
                   then=[{"n_batches": 3, "frozen": ["0.bias"], "dtype": "float64", "momentum": 0.9}])
-    got, want = judge.both(probes.epoch, **params)
+    got, want = lab.both(probes.epoch, **params)
     for call in (0, 1):
-        expect_epoch(judge, got, want, device, call=call, **params)
+        expect_epoch(lab, got, want, device, call=call, **params)
         expect_losses(got, want, device, call=call)
 
 
 @pytest.mark.points(1)
 @pytest.mark.hidden
-def test_train_epoch_with_adam(judge, device):
+def test_train_epoch_with_adam(lab, device):
     """train_epoch with Adam, batches of 16, then again with the last layer frozen"""
     params = dict(seed=44, n_batches=3, batch_size=16, optimizer="adam", lr=1e-3, warmup=True,
                   then=[{"n_batches": 2, "frozen": ["2.weight", "2.bias"]}])
-    got, want = judge.both(probes.epoch, **params)
+    got, want = lab.both(probes.epoch, **params)
     for call in (0, 1):
-        expect_epoch(judge, got, want, device, call=call, **params)
+        expect_epoch(lab, got, want, device, call=call, **params)
         expect_losses(got, want, device, call=call)
 
 
@@ -322,7 +322,7 @@ UNDIVIDED = ("Each micro-batch's loss went into backward() undivided. The loss i
              "accumulate.undivided")
 
 
-def expect_accumulated(judge, got: dict, want: dict, device: str, call: int = 0, **params) -> None:
+def expect_accumulated(lab, got: dict, want: dict, device: str, call: int = 0, **params) -> None:
     """Exactly one step, the one the whole batch would give; name the mistake if not."""
     mine, right = _call(got, call), _call(want, call)
     what = _on_call("accumulate_and_step", call)
@@ -344,7 +344,7 @@ def expect_accumulated(judge, got: dict, want: dict, device: str, call: int = 0,
         and not settings.get("warmup")
     scale = step_scale(mine["before"], mine["final"], right["final"]) if plain_sgd else None
     for zero, divide in ACCUMULATE_SIMULATIONS:
-        simulated = _call(judge.simulate(probes.accumulate, mistaken("_accumulate_with", zero, divide), **params),
+        simulated = _call(lab.simulate(probes.accumulate, mistaken("_accumulate_with", zero, divide), **params),
                           call)
         if not mismatched(mine["final"], simulated["final"], device):
             parts = ([ACCUMULATE_ZERO[zero]] if zero != "start" else []) + ([] if divide else [UNDIVIDED])
@@ -414,18 +414,18 @@ def expect_mean_loss(got: dict, want: dict, call: int = 0) -> None:
 
 
 @pytest.mark.points(1)
-def test_accumulate_matches_one_big_batch(judge, device):
+def test_accumulate_matches_one_big_batch(lab, device):
     """accumulate_and_step takes exactly the step one batch of all the micro-batches would take (SGD)"""
     params: dict = dict(seed=51, k=4, micro_size=4, lr=0.1)
-    got, want = judge.both(probes.accumulate, **params)
-    expect_accumulated(judge, got, want, device, **params)
+    got, want = lab.both(probes.accumulate, **params)
+    expect_accumulated(lab, got, want, device, **params)
 
 
 @pytest.mark.points(1)
-def test_accumulate_one_micro_batch_per_forward(judge):
+def test_accumulate_one_micro_batch_per_forward(lab):
     """accumulate_and_step runs the model on one micro-batch at a time"""
     k, size = 3, 6
-    got = judge.student(probes.accumulate, seed=52, k=k, micro_size=size, lr=0.1)
+    got = lab.student(probes.accumulate, seed=52, k=k, micro_size=size, lr=0.1)
     rows = [r for r in got["rows"] if r >= 0]
     if not rows:
         raise Feedback("The model never ran: no forward pass reached it.", None,
@@ -443,35 +443,35 @@ def test_accumulate_one_micro_batch_per_forward(judge):
 
 
 @pytest.mark.points(1)
-def test_accumulate_returns_mean_loss(judge):
+def test_accumulate_returns_mean_loss(lab):
     """accumulate_and_step returns the mean micro-batch loss as a Python float"""
     # lr=0: the step cannot move the parameters, so the losses do not depend on where it happens.
-    got, want = judge.both(probes.accumulate, seed=53, k=4, micro_size=5, lr=0.0)
+    got, want = lab.both(probes.accumulate, seed=53, k=4, micro_size=5, lr=0.0)
     expect_mean_loss(got, want)
 
 
 @pytest.mark.points(1)
-def test_accumulate_called_again(judge, device):
+def test_accumulate_called_again(lab, device):
     """Called again with fewer micro-batches on another model (float64, a frozen parameter), the step is right"""
     params = dict(seed=56, k=4, micro_size=3, lr=0.1,
                   then=[{"k": 3, "micro_size": 5, "frozen": ["2.weight"], "dtype": "float64"}])
-    got, want = judge.both(probes.accumulate, **params)
+    got, want = lab.both(probes.accumulate, **params)
     for call in (0, 1):
-        expect_accumulated(judge, got, want, device, call=call, **params)
+        expect_accumulated(lab, got, want, device, call=call, **params)
         expect_mean_loss(got, want, call=call)
 
 
 @pytest.mark.points(1)
 @pytest.mark.hidden
-def test_accumulate_with_optimizer_state(judge, device):
+def test_accumulate_with_optimizer_state(lab, device):
     """accumulate_and_step with SGD momentum and with Adam, optimizers that already hold state"""
     settings: tuple[dict, ...] = (dict(seed=54, k=3, micro_size=5, lr=0.05, momentum=0.9, warmup=True,
                                        then=[{"k": 5, "micro_size": 2, "frozen": [0]}]),
                                   dict(seed=55, k=2, micro_size=8, optimizer="adam", lr=1e-3, warmup=True))
     for params in settings:
-        got, want = judge.both(probes.accumulate, **params)
+        got, want = lab.both(probes.accumulate, **params)
         for call in range(1 + len(params.get("then", []))):
-            expect_accumulated(judge, got, want, device, call=call, **params)
+            expect_accumulated(lab, got, want, device, call=call, **params)
 
 
 test_accumulate_with_optimizer_state.student_runs = 2

@@ -2,7 +2,7 @@
 
 train_step is compared with the reference, call by call, on the same inputs;
 when the parameters come out wrong, what known-wrong versions of it give on the
-same inputs (``judge.simulate``) names the mistake. Those versions (``_step_with``)
+same inputs (``lab.simulate``) names the mistake. Those versions (``_step_with``)
 are one argument away from the answer, so they are a ``@simulator``: a release cuts
 them out and ships only what they give on the public scenarios, as data.
 make_optimizer is judged by what it builds, and by training a fixed task with it.
@@ -73,7 +73,7 @@ def _same_run(got: dict, other: dict, device: str) -> bool:
         not mismatched(g, o, device, steps=i + 1) for i, (g, o) in enumerate(zip(got["after"], other["after"])))
 
 
-def expect_training(judge, got: dict, want: dict, device: str, **params) -> None:
+def expect_training(lab, got: dict, want: dict, device: str, **params) -> None:
     """One optimizer step per call, through the reference's parameters; name the mistake if not."""
     calls = len(want["after"])
     kind = params.get("optimizer", "sgd")
@@ -119,7 +119,7 @@ def expect_training(judge, got: dict, want: dict, device: str, **params) -> None
         for mistake, (what, fix, named) in STEP_MISTAKES.items():
             if mistake == "own_loss" and params.get("loss", "cross_entropy") == "cross_entropy":
                 continue
-            if _same_run(got, judge.simulate(probes.training_steps, mistaken("_step_with", mistake), **params),
+            if _same_run(got, lab.simulate(probes.training_steps, mistaken("_step_with", mistake), **params),
                          device):
                 raise Feedback(f"Your parameters after each call match {what}", shown, fix, mistake=named)
         where = ("the very first call is already off" if i == 0
@@ -207,45 +207,45 @@ def expect_losses_returned(got: dict) -> None:
 
 
 @pytest.mark.points(2)
-def test_train_step_one_clean_sgd_step(judge, device):
+def test_train_step_one_clean_sgd_step(lab, device):
     """train_step takes one SGD step from the batch's own gradients, even when the model arrives holding old ones"""
     params = dict(seed=61, optimizer="sgd", lr=0.1, steps=2)
-    got, want = judge.both(probes.training_steps, **params)
-    expect_training(judge, got, want, device, **params)
+    got, want = lab.both(probes.training_steps, **params)
+    expect_training(lab, got, want, device, **params)
 
 
 @pytest.mark.points(1)
-def test_train_step_returns_loss_before_update(judge):
+def test_train_step_returns_loss_before_update(lab):
     """train_step returns the batch's loss before the update, as a Python float"""
     # A large learning rate, so that the loss before and after the step are far apart.
-    got = judge.student(probes.training_steps, seed=62, optimizer="sgd", lr=0.5, steps=2)
+    got = lab.student(probes.training_steps, seed=62, optimizer="sgd", lr=0.5, steps=2)
     expect_losses_returned(got)
 
 
 @pytest.mark.points(1)
-def test_train_step_works_with_adam(judge, device):
+def test_train_step_works_with_adam(lab, device):
     """train_step works with the optimizer it is given: three calls with Adam, then one with another model and SGD"""
     params = dict(seed=63, optimizer="adam", lr=0.01, steps=3, then="momentum")
-    got, want = judge.both(probes.training_steps, **params)
-    expect_training(judge, got, want, device, **params)
+    got, want = lab.both(probes.training_steps, **params)
+    expect_training(lab, got, want, device, **params)
 
 
 @pytest.mark.points(1)
-def test_train_step_rmsprop_and_mse(judge, device):
+def test_train_step_rmsprop_and_mse(lab, device):
     """train_step uses the loss_fn it is given: RMSprop and a mean-squared-error loss_fn"""
     params = dict(seed=64, optimizer="rmsprop", lr=0.01, steps=3, loss="mse")
-    got, want = judge.both(probes.training_steps, **params)
-    expect_training(judge, got, want, device, **params)
+    got, want = lab.both(probes.training_steps, **params)
+    expect_training(lab, got, want, device, **params)
     expect_losses_returned(got)
 
 
 @pytest.mark.points(1)
 @pytest.mark.hidden
-def test_train_step_momentum_mse_then_adam(judge, device):
+def test_train_step_momentum_mse_then_adam(lab, device):
     """train_step with momentum SGD and MSE, from other seeds, then a second model with Adam"""
     params = dict(seed=65, optimizer="momentum", lr=0.02, steps=2, loss="mse", stale=2.0, then="adam")
-    got, want = judge.both(probes.training_steps, **params)
-    expect_training(judge, got, want, device, **params)
+    got, want = lab.both(probes.training_steps, **params)
+    expect_training(lab, got, want, device, **params)
     expect_losses_returned(got)
 
 
@@ -389,9 +389,9 @@ def expect_trains(got: dict, name: str) -> None:
 
 
 @pytest.mark.points(1)
-def test_make_optimizer_builds_the_named_optimizer(judge):
+def test_make_optimizer_builds_the_named_optimizer(lab):
     """make_optimizer returns a new torch.optim.SGD for "sgd" and torch.optim.Adam for "adam", over every parameter"""
-    made = judge.student(probes.optimizers_made, names=["sgd", "adam"], train_it=False, again=True)
+    made = lab.student(probes.optimizers_made, names=["sgd", "adam"], train_it=False, again=True)
     for name in ("sgd", "adam"):
         expect_named_optimizer(made[name], name)
     for name in ("sgd", "adam"):
@@ -399,21 +399,21 @@ def test_make_optimizer_builds_the_named_optimizer(judge):
 
 
 @pytest.mark.points(1)
-def test_sgd_optimizer_trains(judge):
+def test_sgd_optimizer_trains(lab):
     """make_optimizer(model, "sgd") trains a small MNIST-shaped classifier well"""
-    expect_trains(judge.student(probes.optimizers_made, names=["sgd"])["sgd"], "sgd")
+    expect_trains(lab.student(probes.optimizers_made, names=["sgd"])["sgd"], "sgd")
 
 
 @pytest.mark.points(1)
-def test_adam_optimizer_trains(judge):
+def test_adam_optimizer_trains(lab):
     """make_optimizer(model, "adam") trains a small MNIST-shaped classifier well"""
-    expect_trains(judge.student(probes.optimizers_made, names=["adam"])["adam"], "adam")
+    expect_trains(lab.student(probes.optimizers_made, names=["adam"])["adam"], "adam")
 
 
 @pytest.mark.points(1)
 @pytest.mark.hidden
-def test_optimizers_train_another_task(judge):
+def test_optimizers_train_another_task(lab):
     """Both of make_optimizer's optimizers train a second task, with other data and other starting weights"""
-    made = judge.student(probes.optimizers_made, names=["sgd", "adam"], task="digits-b")
+    made = lab.student(probes.optimizers_made, names=["sgd", "adam"], task="digits-b")
     for name in ("sgd", "adam"):
         expect_trains(made[name], name)

@@ -1,7 +1,7 @@
 """Checks for exercise 6: device transfer.
 
 A step that lands where no zero_grad puts it is named by what a known-wrong train_step_on gives on
-the same inputs (``judge.simulate``); that version is a ``@simulator``: a release cuts it out and
+the same inputs (``lab.simulate``); that version is a ``@simulator``: a release cuts it out and
 ships only what it gives on the public scenarios, as data.
 """
 
@@ -70,9 +70,9 @@ def _expect_choices_in_a_row(got: dict, want: dict, reports: list) -> None:
 
 
 @pytest.mark.points(1)
-def test_pick_device_returns_a_torch_device(judge):
+def test_pick_device_returns_a_torch_device(lab):
     """pick_device returns a torch.device for the device this machine really has"""
-    got, want = judge.both(probes.choose)
+    got, want = lab.both(probes.choose)
     try:
         expect_type(got["returned"], "torch.device", "What pick_device returns",
                     "Return a torch.device object made from the name, not the name as a string: the code "
@@ -85,23 +85,23 @@ def test_pick_device_returns_a_torch_device(judge):
 
 
 @pytest.mark.points(1)
-def test_pick_device_chooses_the_gpu_only_when_there_is_one(judge):
+def test_pick_device_chooses_the_gpu_only_when_there_is_one(lab):
     """pick_device chooses cuda when a GPU is available and the CPU when none is, asking again on each call"""
     for gpu in (True, False):  # one call per run first: each answer on its own
-        got, want = judge.both(probes.choose, gpu=gpu)
+        got, want = lab.both(probes.choose, gpu=gpu)
         _expect_choice(got, want, pretend=True)
     reports = [True, False, True]  # then in a row: right alone, wrong in a row means an answer was kept
-    got, want = judge.both(probes.choose, gpu=reports)
+    got, want = lab.both(probes.choose, gpu=reports)
     _expect_choices_in_a_row(got, want, reports)
 
 
 # ---------------------------------------------------------------- to_device
 
-def _student_to_device(judge, **params):
-    """Like judge.both, but an exception from a common slip in to_device is explained."""
-    want = judge.reference(probes.move, **params)
+def _student_to_device(lab, **params):
+    """Like lab.both, but an exception from a common slip in to_device is explained."""
+    want = lab.reference(probes.move, **params)
     try:
-        got = judge.student(probes.move, **params)
+        got = lab.student(probes.move, **params)
     except NotImplementedYet:
         raise
     except Feedback as problem:
@@ -306,30 +306,30 @@ def expect_second_call(got: dict, want: dict) -> None:
 
 
 @pytest.mark.points(1)
-def test_to_device_moves_a_tensor(judge):
+def test_to_device_moves_a_tensor(lab):
     """to_device moves a single tensor to the device, then another to the CPU on a second call"""
-    got, want = _student_to_device(judge, seed=11, kind="tensor", target="meta", again="cpu")
+    got, want = _student_to_device(lab, seed=11, kind="tensor", target="meta", again="cpu")
     expect_moved(got, want)
     expect_second_call(got, want)
 
 
 @pytest.mark.points(2)
-def test_to_device_keeps_the_structure(judge):
+def test_to_device_keeps_the_structure(lab):
     """to_device moves every tensor in a nested batch, keeps its containers and other values, leaves the batch given alone"""  # noqa: E501 - a check's title is one line
-    got, want = _student_to_device(judge, seed=12, kind="nested", target="meta")
+    got, want = _student_to_device(lab, seed=12, kind="nested", target="meta")
     expect_moved(got, want)
     expect_batch_left_alone(got)
 
 
 @pytest.mark.points(1)
 @pytest.mark.hidden
-def test_to_device_keeps_values(judge):
+def test_to_device_keeps_values(lab):
     """to_device on a deeper batch, on the grading device: every value arrives unchanged"""
-    got, want = _student_to_device(judge, seed=13, kind="deep", target="grading", again="meta")
+    got, want = _student_to_device(lab, seed=13, kind="deep", target="grading", again="meta")
     expect_moved(got, want)
     expect_batch_left_alone(got)
     expect_second_call(got, want)
-    got, want = _student_to_device(judge, seed=14, kind="deep", target="meta")
+    got, want = _student_to_device(lab, seed=14, kind="deep", target="meta")
     expect_moved(got, want)
     expect_batch_left_alone(got)
 
@@ -439,7 +439,7 @@ def _no_zero_grad(model, loss_fn, optimizer, inputs, targets, device):
     return loss.detach().item()
 
 
-def expect_training(judge, got: dict, want: dict, device: str, params: dict) -> None:
+def expect_training(lab, got: dict, want: dict, device: str, params: dict) -> None:
     """Each step's returned loss and the parameters after it match the reference."""
     expect_recorded(got, want, ("returned", "after"), "train_step_on")
     expect_placed(got, got["device"])
@@ -472,14 +472,14 @@ def expect_training(judge, got: dict, want: dict, device: str, params: dict) -> 
                 "Step the optimizer you are given; don't build one of your own.", mistake="optimizer.ignored")
         bad = mismatched(got["after"][step], w_after, device, steps=step + 1)
         if bad:
-            raise _training_mismatch(judge, got, want, step, bad, device, params, before, when)
+            raise _training_mismatch(lab, got, want, step, bad, device, params, before, when)
         before = w_after
     if "state" in want:
         expect_optimizer_state(got["state"], want["state"], device, len(want["after"]),
                                "Step the optimizer you are given, once per call, and leave its state to it.")
 
 
-def _training_mismatch(judge, got, want, step, bad, device, params, before, when) -> Feedback:
+def _training_mismatch(lab, got, want, step, bad, device, params, before, when) -> Feedback:
     g_after, w_after = got["after"][step], want["after"][step]
     shown = evidence(g_after, w_after, bad)
     if not mismatched(g_after, before):
@@ -491,7 +491,7 @@ def _training_mismatch(judge, got, want, step, bad, device, params, before, when
         return Feedback(f"After train_step_on{when}, the parameters did not change: the gradients were gone when "
                         "optimizer.step() ran: zero_grad belongs before the forward pass, not between backward() "
                         "and step().", shown, fix, mistake="zero_grad.misplaced")
-    simulated = judge.simulate(probes.training, mistaken("_no_zero_grad"), **params)
+    simulated = lab.simulate(probes.training, mistaken("_no_zero_grad"), **params)
     if not mismatched(g_after, simulated["after"][step], device, steps=step + 1):
         return Feedback(
             f"After train_step_on{when}, the parameters are where a step lands when zero_grad is never "
@@ -507,9 +507,9 @@ def _training_mismatch(judge, got, want, step, bad, device, params, before, when
 
 
 @pytest.mark.points(2)
-def test_train_step_on_puts_model_and_data_on_the_device(judge):
+def test_train_step_on_puts_model_and_data_on_the_device(lab):
     """train_step_on runs the forward pass and the loss with the model, inputs and targets on `device`"""
-    got, want = judge.both(probes.placement, seed=21, target="meta", models=2)
+    got, want = lab.both(probes.placement, seed=21, target="meta", models=2)
     expect_placed_each_call(got, "meta")
     if not got["placement"]["forward"]:
         raise Feedback("train_step_on never ran the model on the inputs, so no training step happened.", None,
@@ -519,17 +519,17 @@ def test_train_step_on_puts_model_and_data_on_the_device(judge):
 
 
 @pytest.mark.points(1)
-def test_train_step_on_matches_a_training_step(judge, device):
+def test_train_step_on_matches_a_training_step(lab, device):
     """train_step_on returns the loss as a float and steps the optimizer it is given: two calls, SGD with momentum"""
     params = dict(seed=22, optimizer="momentum", lr=0.05, steps=2, stale=True)
-    got, want = judge.both(probes.training, **params)
-    expect_training(judge, got, want, device, params)
+    got, want = lab.both(probes.training, **params)
+    expect_training(lab, got, want, device, params)
 
 
 @pytest.mark.points(1)
 @pytest.mark.hidden
-def test_train_step_on_two_adam_steps(judge, device):
+def test_train_step_on_two_adam_steps(lab, device):
     """Two calls of train_step_on with Adam, the model arriving with old gradients"""
     params = dict(seed=23, optimizer="adam", lr=1e-3, steps=2, stale=True)
-    got, want = judge.both(probes.training, **params)
-    expect_training(judge, got, want, device, params)
+    got, want = lab.both(probes.training, **params)
+    expect_training(lab, got, want, device, params)

@@ -1,7 +1,7 @@
 """Checks for exercise 7: Adam by hand.
 
 When the parameters come out wrong, the checks ask what each known mistake would
-have given on the same inputs (``judge.simulate``) and name the one whose effect the
+have given on the same inputs (``lab.simulate``) and name the one whose effect the
 submission reproduces (its id in mistakes.toml). The known-wrong adam_update
 (``_adam_with``) is one argument away from the answer, so it is a ``@simulator``: a
 release cuts it out and ships only what it gives on the public scenarios, as data.
@@ -119,9 +119,9 @@ def _nonfinite(after: dict) -> list[str]:
     return [name for name, t in after.items() if t is not None and not torch.isfinite(t).all()]
 
 
-def _student_steps(judge, probe=probes.adam_steps, **params) -> tuple[dict, dict]:
+def _student_steps(lab, probe=probes.adam_steps, **params) -> tuple[dict, dict]:
     """(student, reference) outcomes; an error that only a frozen parameter causes is named."""
-    return outcomes(judge, probe, PAIRED, **params)
+    return outcomes(lab, probe, PAIRED, **params)
 
 
 def expect_frozen_alone(got: dict, want: dict, frozen, where: str = "") -> None:
@@ -152,14 +152,14 @@ def _in_a_row_check(device: str):
     return lambda mine, theirs, run, where, simulated: expect_run(mine, theirs, run, device, simulated, where)
 
 
-def why_not_generator(judge, got: dict, want: dict, run: dict, device: str, where: str = "") -> None:
+def why_not_generator(lab, got: dict, want: dict, run: dict, device: str, where: str = "") -> None:
     """When adam_update changed nothing given a generator: say it is the generator if the same call
     with a list works (established, not guessed)."""
     if run.get("pass_as") != "generator" or changed(want["before"], got["after"][0]) \
             or not changed(want["before"], want["after"][0]):
         return
     as_list = dict(run, pass_as="list")
-    if right_alone(judge, probes.adam_in_a_row, as_list, _in_a_row_check(device)):
+    if right_alone(lab, probes.adam_in_a_row, as_list, _in_a_row_check(device)):
         raise Feedback(f"{where}Given a list, adam_update takes the right steps; given `model.parameters()` "
                        "(a generator) with the same values, it changed nothing. A generator can be gone "
                        "through only once: something went through it before the update loop did (a first "
@@ -254,43 +254,43 @@ def _params_right(got: dict, want: dict, device: str) -> bool:
 
 
 @pytest.mark.points(1)
-def test_adam_first_step_matches_torch(judge, device):
+def test_adam_first_step_matches_torch(lab, device):
     """adam_update's first step matches torch.optim.Adam"""
     params = dict(seed=11, lr=0.01)
-    got, want = _student_steps(judge, **params)
-    expect_steps(got, want, device, simulating(judge, probes.adam_steps, **params))
+    got, want = _student_steps(lab, **params)
+    expect_steps(got, want, device, simulating(lab, probes.adam_steps, **params))
     expect_returns_none(got, "adam_update")
 
 
 @pytest.mark.points(1)
-def test_adam_several_steps_match_torch(judge, device):
+def test_adam_several_steps_match_torch(lab, device):
     """Over four steps, adam_update matches torch.optim.Adam"""
     params = dict(seed=12, lr=0.01, steps=4)
-    got, want = _student_steps(judge, **params)
-    expect_steps(got, want, device, simulating(judge, probes.adam_steps, **params))
+    got, want = _student_steps(lab, **params)
+    expect_steps(got, want, device, simulating(lab, probes.adam_steps, **params))
 
 
 @pytest.mark.points(1)
-def test_adam_keeps_its_state(judge, device):
+def test_adam_keeps_its_state(lab, device):
     """adam_update keeps each parameter's step count, m and v in its dict"""
     params = dict(seed=13, lr=0.01, steps=3)
-    got, want = _student_steps(judge, **params)
-    expect_states(got, want, device, simulating(judge, probes.adam_steps, **params))
+    got, want = _student_steps(lab, **params)
+    expect_states(got, want, device, simulating(lab, probes.adam_steps, **params))
 
 
 @pytest.mark.points(1)
-def test_adam_with_a_large_eps(judge, device):
+def test_adam_with_a_large_eps(lab, device):
     """adam_update with eps = 0.01, where it matters where eps goes"""
     params = dict(seed=14, lr=0.01, eps=0.01, steps=2)
-    got, want = _student_steps(judge, **params)
-    expect_steps(got, want, device, simulating(judge, probes.adam_steps, **params))
+    got, want = _student_steps(lab, **params)
+    expect_steps(got, want, device, simulating(lab, probes.adam_steps, **params))
 
 
 @pytest.mark.points(1)
-def test_adam_leaves_autograd_and_grads_alone(judge):
+def test_adam_leaves_autograd_and_grads_alone(lab):
     """adam_update records no autograd history and leaves .grad unchanged"""
     try:
-        got, want = _student_steps(judge, seed=15, lr=0.01)
+        got, want = _student_steps(lab, seed=15, lr=0.01)
     except Feedback as problem:  # autograd refusing the update names the mistake
         raise known_error(problem) from None
     expect_recorded(got, want, ("after", "autograd", "grads_after"), "adam_update")
@@ -306,19 +306,19 @@ def test_adam_leaves_autograd_and_grads_alone(judge):
 
 
 @pytest.mark.points(1)
-def test_adam_skips_frozen_parameters(judge, device):
+def test_adam_skips_frozen_parameters(lab, device):
     """adam_update skips a frozen parameter (its .grad is None) in the middle of the list"""
     frozen = ["0.bias"]
     params = dict(seed=16, lr=0.01, steps=2, frozen=frozen)
-    got, want = _student_steps(judge, **params)
+    got, want = _student_steps(lab, **params)
     expect_frozen_alone(got, want, frozen)
-    expect_steps(got, want, device, simulating(judge, probes.adam_steps, **params))
+    expect_steps(got, want, device, simulating(lab, probes.adam_steps, **params))
 
 
 @pytest.mark.points(1)
-def test_adam_update_is_written_by_hand(judge):
+def test_adam_update_is_written_by_hand(lab):
     """adam_update takes its step itself, without torch.optim"""
-    expect_by_hand(judge, judge.student(probes.adam_steps, seed=11, lr=0.01, steps=2), "adam_update")
+    expect_by_hand(lab, lab.student(probes.adam_steps, seed=11, lr=0.01, steps=2), "adam_update")
 
 
 STATE_KEPT = ("Keep nothing from one call for the next outside what the caller hands in: the parameters and "
@@ -330,32 +330,32 @@ RUNS = [dict(seed=31, lr=0.01, steps=2, sizes=[6, 5, 3]),
 
 
 @pytest.mark.points(1)
-def test_adam_called_again_on_another_model(judge, device):
+def test_adam_called_again_on_another_model(lab, device):
     """Called again on another model (other sizes, settings and dtype, params as a generator, the first one frozen), adam_update still matches torch"""  # noqa: E501 - a check's title is one line
     def generator(mine, theirs, run, where):
         if "after" in mine and mine["after"]:
-            why_not_generator(judge, mine, theirs, run, device, where)
+            why_not_generator(lab, mine, theirs, run, device, where)
 
-    expect_in_a_row(judge, probes.adam_in_a_row, RUNS, _in_a_row_check(device), kept=STATE_KEPT, pairing=PAIRED,
+    expect_in_a_row(lab, probes.adam_in_a_row, RUNS, _in_a_row_check(device), kept=STATE_KEPT, pairing=PAIRED,
                     explain=generator)
 
 
 @pytest.mark.points(1)
 @pytest.mark.hidden
-def test_adam_generator_with_a_frozen_parameter(judge, device):
+def test_adam_generator_with_a_frozen_parameter(lab, device):
     """adam_update with params = model.parameters(), a generator, and a frozen first parameter"""
     run = dict(seed=17, lr=0.01, steps=2, frozen=["0.weight"], pass_as="generator", sizes=[6, 5, 3])
     params = {k: v for k, v in run.items() if k != "sizes"}
-    got, want = _student_steps(judge, **params)
+    got, want = _student_steps(lab, **params)
     expect_recorded(got, want, ("after",), "adam_update")
-    why_not_generator(judge, got, want, run, device)
-    expect_run(got, want, run, device, simulating(judge, probes.adam_steps, **params))
+    why_not_generator(lab, got, want, run, device)
+    expect_run(got, want, run, device, simulating(lab, probes.adam_steps, **params))
 
 
 @pytest.mark.points(1)
 @pytest.mark.hidden
-def test_adam_float64_other_settings(judge, device):
+def test_adam_float64_other_settings(lab, device):
     """adam_update in float64, three steps with other betas, eps and learning rate"""
     params = dict(seed=18, lr=0.05, betas=(0.8, 0.99), eps=1e-6, steps=3, dtype="float64")
-    got, want = _student_steps(judge, **params)
-    expect_steps(got, want, device, simulating(judge, probes.adam_steps, **params))
+    got, want = _student_steps(lab, **params)
+    expect_steps(got, want, device, simulating(lab, probes.adam_steps, **params))

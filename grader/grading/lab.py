@@ -1,8 +1,8 @@
-"""The ``judge`` fixture: how a check runs a probe on the student's code and on the reference.
+"""The ``lab`` fixture: how a check runs a probe on the student's code and on the reference.
 
-``judge.student(probe, **params)`` sends the job to a worker and returns its
+``lab.student(probe, **params)`` sends the job to a worker and returns its
 outcome as plain data, or raises ``Feedback`` when the worker could not produce
-one (the stub, an exception, a timeout…). ``judge.reference(probe, **params)``
+one (the stub, an exception, a timeout…). ``lab.reference(probe, **params)``
 gives the reference outcome for the same inputs, from ``references``.
 
 **Salted inputs.** A probe builds every input from the ``seed`` a check names. When an
@@ -60,8 +60,8 @@ class Context:
     """``cpu`` or ``cuda``: where student and reference both run."""
     references: References
     """The reference outcomes."""
-    sandbox: Callable
-    """Returns the ``grader.isolation.client.Sandbox`` to run student code in."""
+    fork_server: Callable
+    """Returns the ``grader.isolation.client.ForkServer`` to run student code in."""
     own: tuple[str, ...] | None = None
     """The student's own files, shown (copied, read-only) in the worker's jail; None: the
     submission's folder."""
@@ -77,7 +77,7 @@ class Context:
     under) and ``timed_out`` (functions that ran past their limit: later checks skip them)."""
 
 
-class Judge:
+class Lab:
     """What a check calls to get outcomes; one per check."""
 
     def __init__(self, context: Context):
@@ -106,7 +106,7 @@ class Judge:
             own=ctx.own if ctx.own is not None else ((sub.folder,) if sub.folder else ()),
             hidden=ctx.hidden, course_root=str(ctx.course.root), device=self.device,
             timeout=ctx.exercise.timeout, memory_mb=ctx.course.memory_mb, output_limit=ctx.course.output_limit)
-        reply = ctx.sandbox().run(job)
+        reply = ctx.fork_server().run(job)
         if reply.isolation:
             ctx.state["isolation"] = reply.isolation
         if reply.status == TIMEOUT:

@@ -2,14 +2,14 @@
 
 Shape of a grading run::
 
-    judge (pytest + checks)  --socket-->  zygote  --fork-->  worker (student code)
+    judge (pytest + checks)  --socket-->  fork server  --fork-->  worker (student code)
 
-The zygote has imported torch but never run a torch op (OpenMP thread pools and
+The fork server has imported torch but never run a torch op (OpenMP thread pools and
 CUDA do not survive ``fork``), so each worker starts in milliseconds with torch
 ready. A worker runs one submission's jobs (probe calls) one after another,
 putting back before each what the last one changed (``grader.isolation.worker``); the
 first job that fails in any way ends it, and the next job gets a fresh fork.
-The zygote puts each worker in its own process group, watches its output and its
+The fork server puts each worker in its own process group, watches its output and its
 results through pipes, and kills the whole group when a job runs too long, uses
 too much memory or prints too much (``grader.isolation.session``). It never holds a
 student's code, results or output: it splices them from the judge's socket to the worker's
@@ -189,7 +189,7 @@ def _sweep_scratch() -> None:
 
 
 def main() -> None:
-    """``python -m grader.isolation.server FD``: serve on an inherited socket (the spawn path)."""
+    """``python -m grader.isolation.fork_server FD``: serve on an inherited socket (the spawn path)."""
     sock = socket.socket(fileno=int(sys.argv[1]))
     confinement = Confinement.set_up()  # while this process is single-threaded (torch starts a thread)
     import torch  # noqa: F401  (warm: every worker forked from here has it)
