@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import UsageProblem, did_you_mean
+from grader.isolation.protocol import Job
+
+# A course's default limits are a job's: written once, on ``Job`` (``grader.isolation.protocol``).
+_LIMITS = {f.name: f.default for f in dataclasses.fields(Job)}
 
 COURSE_FILE = "course.toml"
 CHECKS_FILE = "checks.py"   # an exercise's checks, in its content folder
@@ -168,7 +173,7 @@ def _parse(root: Path, path: Path, data: dict) -> Course:
             raise CourseError(f"{path}: {where}.{key} must be a positive number, not {value!r}")
         return value
 
-    timeout = float(number(defaults, "timeout", 30, "[course]"))
+    timeout = float(number(defaults, "timeout", _LIMITS["timeout"], "[course]"))
     exercises = []
     for index, table in enumerate(data.get("exercise", [])):
         where = f"[[exercise]] #{index + 1}"
@@ -200,8 +205,8 @@ def _parse(root: Path, path: Path, data: dict) -> Course:
         root=root,
         title=defaults.get("title", root.name),
         timeout=timeout,
-        memory_mb=int(number(defaults, "memory", 2048, "[course]")),
-        output_limit=int(number(defaults, "output", 1 << 20, "[course]")),
+        memory_mb=int(number(defaults, "memory", _LIMITS["memory_mb"], "[course]")),
+        output_limit=int(number(defaults, "output", _LIMITS["output_limit"], "[course]")),
         mistakes=root / mistakes if mistakes else None,
         correct=root / correct if correct else None,
         content=content,
