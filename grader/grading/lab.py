@@ -35,7 +35,7 @@ from grader.grading import simulations
 from grader.grading.probes import Probe
 from grader.grading.simulations import Mistaken
 from grader.grading.submission import Submission
-from grader.isolation.protocol import OK, TIMEOUT, Chunk, Job
+from grader.isolation.protocol import OK, TIMEOUT, Job
 
 
 class References(Protocol):
@@ -101,7 +101,7 @@ class Lab:
                 mistake="limit.time")
         job = Job(
             probe=probe.key, params=params, module=ctx.exercise.stem,
-            chunks=tuple(Chunk(c.filename, c.source) for c in sub.chunks),
+            chunks=tuple(sub.chunks),
             folder=sub.folder,
             own=ctx.own if ctx.own is not None else ((sub.folder,) if sub.folder else ()),
             hidden=ctx.hidden, course_root=str(ctx.course.root), device=self.device,
